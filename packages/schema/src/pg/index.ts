@@ -1,0 +1,2 @@
+// PostgreSQL dialect of the schema.
+export * from './tables.ts';

@@ -1,0 +1,92 @@
+// PostgreSQL tables: tenants, devices (with last_mutation_id), profiles, the change log and conflicts.
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  customType,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+} from 'drizzle-orm/pg-core';
+
+const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
+
+export const tenants = pgTable('tenants', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull().default(''),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+export const devices = pgTable(
+  'devices',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    name: text('name').notNull().default(''),
+    /** SHA-256 hex of the device secret; the secret itself is never stored. */
+    secretHash: text('secret_hash').notNull(),
+    /** Highest mutation id of this device whose effect is committed. */
+    lastMutationId: bigint('last_mutation_id', { mode: 'number' }).notNull().default(0),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('devices_tenant').on(t.tenantId)],
+);
+
+export const profiles = pgTable(
+  'profiles',
+  {
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id),
+    speakerId: text('speaker_id').notNull(),
+    name: text('name').notNull(),
+    /** Raw little-endian float32 bytes; empty for a tombstone. */
+    embedding: bytea('embedding').notNull(),
+    acousticFeatures: jsonb('acoustic_features'),
+    totalSamples: integer('total_samples').notNull(),
+    /** Lowercase hex SHA-256 of the canonical encoding (same string the agent computes). */
+    contentHash: text('content_hash').notNull(),
+    version: integer('version').notNull().default(1),
+    deleted: boolean('deleted').notNull().default(false),
+    updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
+    updatedBy: text('updated_by').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.speakerId] })],
+);
+
+/** Append-only change log; `id` is the monotonic pull cursor. */
+export const changes = pgTable(
+  'changes',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    speakerId: text('speaker_id').notNull(),
+    contentHash: text('content_hash').notNull(),
+    deviceId: text('device_id').notNull(),
+    mutationId: bigint('mutation_id', { mode: 'number' }).notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('changes_tenant_cursor').on(t.tenantId, t.id)],
+);
+
+/** Every detected conflict, with both sides and the winner under the documented rule. */
+export const conflicts = pgTable('conflicts', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  tenantId: text('tenant_id').notNull(),
+  speakerId: text('speaker_id').notNull(),
+  deviceId: text('device_id').notNull(),
+  mutationId: bigint('mutation_id', { mode: 'number' }).notNull(),
+  baseHash: text('base_hash'),
+  serverHash: text('server_hash').notNull(),
+  incomingHash: text('incoming_hash').notNull(),
+  winner: text('winner', { enum: ['incoming', 'server'] }).notNull(),
+  createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),
+});

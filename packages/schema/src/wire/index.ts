@@ -1,0 +1,3 @@
+// zod schemas of everything that crosses the agent <-> edge wire.
+export * from './errors.ts';
+export * from './push.ts';
