@@ -85,7 +85,8 @@ export const conflicts = pgTable('conflicts', {
   deviceId: text('device_id').notNull(),
   mutationId: bigint('mutation_id', { mode: 'number' }).notNull(),
   baseHash: text('base_hash'),
-  serverHash: text('server_hash').notNull(),
+  /** NULL when PostgreSQL held no row for the speaker although the write named a base. */
+  serverHash: text('server_hash'),
   incomingHash: text('incoming_hash').notNull(),
   winner: text('winner', { enum: ['incoming', 'server'] }).notNull(),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().default(sql`now()`),

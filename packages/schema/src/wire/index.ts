@@ -1,3 +1,4 @@
 // zod schemas of everything that crosses the agent <-> edge wire.
 export * from './errors.ts';
+export * from './pull.ts';
 export * from './push.ts';

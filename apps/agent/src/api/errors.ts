@@ -1,0 +1,52 @@
+// The one place where error codes become HTTP statuses; every error leaves as { error: { code, message } }.
+import { VoicesyncError } from '@voicesync/core';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
+
+const STATUS: Record<string, ContentfulStatusCode> = {
+  invalid_json: 400,
+  invalid_body: 400,
+  invalid_speaker_id: 400,
+  invalid_embedding: 400,
+  dimension_mismatch: 400,
+  non_finite: 400,
+  zero_norm: 400,
+  invalid_query: 400,
+  not_found: 404,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+};
+
+export function zodError(error: ZodError): VoicesyncError {
+  const issue = error.issues[0];
+  const path = issue?.path.join('.') ?? '';
+  return new VoicesyncError('invalid_body', `${path ? `${path}: ` : ''}${issue?.message ?? 'invalid body'}`, {
+    details: { path },
+  });
+}
+
+export function errorResponse(error: unknown, c: Context): Response {
+  if (error instanceof VoicesyncError) {
+    const status = STATUS[error.code] ?? 500;
+    return c.json({ error: { code: error.code, message: error.message, ...(error.details ?? {}) } }, status);
+  }
+  if (error instanceof HTTPException) {
+    return c.json({ error: { code: 'http_error', message: error.message } }, error.status);
+  }
+  return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+}
+
+/** Parses a JSON body, turning malformed JSON into a 400 instead of a 500. */
+export async function readJson(c: Context): Promise<unknown> {
+  const type = c.req.header('content-type') ?? '';
+  if (type && !type.includes('json')) {
+    throw new VoicesyncError('unsupported_media_type', 'send application/json');
+  }
+  try {
+    return await c.req.json();
+  } catch (cause) {
+    throw new VoicesyncError('invalid_json', 'request body is not valid JSON', { cause });
+  }
+}

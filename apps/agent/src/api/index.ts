@@ -1,0 +1,64 @@
+// The agent's HTTP API (Hono): routes, one error mapping, and the loopback / Unix-socket servers.
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { getRequestListener, type ServerType, serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Agent } from '../agent.ts';
+import { errorResponse } from './errors.ts';
+import { outboxRoutes } from './routes/outbox.ts';
+import { profileRoutes } from './routes/profiles.ts';
+import { statusRoutes } from './routes/status.ts';
+import { VoicesyncError } from '@voicesync/core';
+
+export function createApp(agent: Agent): Hono {
+  const app = new Hono();
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: 4 * 1024 * 1024,
+      onError: () => {
+        throw new VoicesyncError('payload_too_large', 'request body is larger than 4 MiB');
+      },
+    }),
+  );
+  app.get('/health', (c) => c.json({ ok: true }));
+  app.route('/v1/profiles', profileRoutes(agent));
+  app.route('/v1/outbox', outboxRoutes(agent));
+  app.route('/v1/status', statusRoutes(agent));
+  app.post('/v1/sync', (c) => {
+    agent.pusher?.flushSoon();
+    return c.json({ scheduled: agent.pusher !== undefined });
+  });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError(errorResponse);
+  return app;
+}
+
+export interface Servers {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Serves on host:port (loopback by default) and, when configured, on a 0600 Unix socket. */
+export async function listen(app: Hono, agent: Agent): Promise<Servers> {
+  const { host, port, socketPath } = agent.config;
+  const servers: ServerType[] = [];
+  const tcp = await new Promise<ServerType>((resolve) => {
+    const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
+  });
+  servers.push(tcp);
+  if (socketPath) {
+    if (existsSync(socketPath)) unlinkSync(socketPath);
+    const unix = createServer(getRequestListener(app.fetch));
+    await new Promise<void>((resolve) => unix.listen(socketPath, resolve));
+    chmodSync(socketPath, 0o600);
+    servers.push(unix);
+  }
+  const address = tcp.address();
+  return {
+    port: typeof address === 'object' && address ? address.port : port,
+    close: () =>
+      Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined),
+  };
+}

@@ -1,0 +1,34 @@
+// /v1/status: the agent's state at a glance (outbox, sync counters, breaker, cache).
+import { Hono } from 'hono';
+import type { Agent } from '../../agent.ts';
+
+export async function statusSnapshot(agent: Agent) {
+  const { stats, profiles } = agent;
+  const counts = await agent.outbox.counts();
+  return {
+    uptimeMs: Date.now() - agent.startedAt,
+    outbox: counts,
+    synced: stats.synced,
+    failed: stats.failed,
+    deferred: stats.deferred,
+    deadLetters: counts.deadLetters,
+    rejected: stats.rejected,
+    conflicts: stats.conflicts,
+    edge: {
+      url: agent.transport?.edgeUrl ?? null,
+      available: stats.edgeAvailable ?? null,
+      breaker: agent.breaker.state,
+      load: stats.load,
+      lastSyncAt: stats.lastSyncAt ?? null,
+      lastError: stats.lastError ?? null,
+      pushLatencyMs: { p50: stats.pushLatency.quantile(0.5), p99: stats.pushLatency.quantile(0.99) },
+    },
+    cache: { hits: profiles.cacheHits, misses: profiles.cacheMisses, size: profiles.cacheSize },
+  };
+}
+
+export function statusRoutes(agent: Agent): Hono {
+  const app = new Hono();
+  app.get('/', async (c) => c.json(await statusSnapshot(agent)));
+  return app;
+}

@@ -1,0 +1,71 @@
+// `voicesync agent start`: run the local agent until SIGINT/SIGTERM.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { createAgent } from '../../agent.ts';
+import { createApp, listen } from '../../api/index.ts';
+import { type AgentConfigInput, configFromEnv, resolveConfig } from '../../config/index.ts';
+
+interface StartFlags {
+  config?: string;
+  port?: string;
+  host?: string;
+  db?: string;
+  edge?: string;
+  deviceId?: string;
+  token?: string;
+  socket?: string;
+}
+
+function fileLayer(path: string | undefined): Partial<AgentConfigInput> {
+  if (!path) return {};
+  return JSON.parse(readFileSync(path, 'utf8')) as Partial<AgentConfigInput>;
+}
+
+function flagLayer(flags: StartFlags): Partial<AgentConfigInput> {
+  return {
+    ...(flags.port === undefined ? {} : { port: Number(flags.port) }),
+    ...(flags.host === undefined ? {} : { host: flags.host }),
+    ...(flags.db === undefined ? {} : { db: flags.db }),
+    ...(flags.edge === undefined ? {} : { edgeUrl: flags.edge }),
+    ...(flags.deviceId === undefined ? {} : { deviceId: flags.deviceId }),
+    ...(flags.token === undefined ? {} : { token: flags.token }),
+    ...(flags.socket === undefined ? {} : { socketPath: flags.socket }),
+  };
+}
+
+export async function startAgent(flags: StartFlags): Promise<void> {
+  const config = resolveConfig(fileLayer(flags.config), configFromEnv(process.env), flagLayer(flags));
+  const agent = await createAgent(config);
+  const app = createApp(agent);
+  const servers = await listen(app, agent);
+  agent.log.info({ port: servers.port, db: agent.store.path, edge: config.edgeUrl ?? null }, 'agent ready');
+  console.log(`voicesync agent listening on http://${config.host}:${servers.port}`);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    agent.log.info({ signal }, 'agent stopping');
+    await servers.close();
+    await agent.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+export function registerAgentStart(program: Command): void {
+  program
+    .command('agent')
+    .description('the local agent')
+    .command('start')
+    .description('run the agent (HTTP API on loopback, background sync)')
+    .option('-c, --config <file>', 'JSON config file')
+    .option('-p, --port <port>', 'HTTP port (default 7420)')
+    .option('--host <host>', 'bind address (default 127.0.0.1)')
+    .option('--db <file>', 'libSQL file (default .voicesync/agent.db)')
+    .option('--edge <url>', 'edge Worker base URL')
+    .option('--device-id <id>', 'this device id')
+    .option('--token <token>', 'device token (prefer VOICESYNC_TOKEN)')
+    .option('--socket <path>', 'also listen on this Unix socket (mode 0600)')
+    .action(startAgent);
+}

@@ -1,0 +1,64 @@
+// Every agent option with its default, validated by zod so a bad value names its key.
+import { DEFAULT_BREAKER_OPTIONS, DEFAULT_PRIORITY_LIMITS } from '@voicesync/core';
+import { z } from 'zod';
+
+const breakerSchema = z
+  .object({
+    failureThreshold: z.number().int().positive().default(DEFAULT_BREAKER_OPTIONS.failureThreshold),
+    successThreshold: z.number().int().positive().default(DEFAULT_BREAKER_OPTIONS.successThreshold),
+    openMs: z.number().int().positive().default(DEFAULT_BREAKER_OPTIONS.openMs),
+    halfOpenTimeoutMs: z.number().int().positive().default(DEFAULT_BREAKER_OPTIONS.halfOpenTimeoutMs),
+  })
+  .strict()
+  .default({
+    failureThreshold: DEFAULT_BREAKER_OPTIONS.failureThreshold,
+    successThreshold: DEFAULT_BREAKER_OPTIONS.successThreshold,
+    openMs: DEFAULT_BREAKER_OPTIONS.openMs,
+    halfOpenTimeoutMs: DEFAULT_BREAKER_OPTIONS.halfOpenTimeoutMs,
+  });
+
+const limitsSchema = z
+  .object({
+    CRITICAL: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.CRITICAL),
+    HIGH: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.HIGH),
+    NORMAL: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.NORMAL),
+    LOW: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.LOW),
+    DEFERRED: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.DEFERRED),
+  })
+  .strict()
+  .default({ ...DEFAULT_PRIORITY_LIMITS });
+
+export const agentConfigSchema = z
+  .object({
+    /** Loopback address the HTTP API binds to. */
+    host: z.string().default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(7420),
+    /** Also listen on this Unix socket (mode 0600) when set. */
+    socketPath: z.string().optional(),
+    /** The local libSQL file (created with mode 0600). */
+    db: z.string().default('.voicesync/agent.db'),
+    /** libSQL `synchronous` pragma: FULL survives power loss, NORMAL survives process crashes. */
+    synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
+    dim: z.number().int().min(4).max(4096).multipleOf(4).default(192),
+    /** Base URL of the edge Worker; without it the agent works offline and keeps its outbox. */
+    edgeUrl: z.url().optional(),
+    deviceId: z.string().optional(),
+    /** Device token; read from the environment or a 0600 file, never from the config file. */
+    token: z.string().optional(),
+    batchSize: z.number().int().min(1).max(100).default(50),
+    syncIntervalMs: z.number().int().positive().default(30_000),
+    maxAttempts: z.number().int().positive().default(5),
+    backoffInitialMs: z.number().int().positive().default(1_000),
+    backoffMaxMs: z.number().int().positive().default(60_000),
+    requestTimeoutMs: z.number().int().positive().default(60_000),
+    /** Above this edge pool load only CRITICAL and HIGH are sent. */
+    backpressureThreshold: z.number().min(0).max(1).default(0.8),
+    priorityLimits: limitsSchema,
+    breaker: breakerSchema,
+    pullIntervalMs: z.number().int().positive().default(30_000),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict();
+
+export type AgentConfig = z.infer<typeof agentConfigSchema>;
+export type AgentConfigInput = z.input<typeof agentConfigSchema>;

@@ -1,0 +1,72 @@
+// Outbox rows as read from libSQL, and their wire form.
+import { bytesToBase64, type Priority } from '@voicesync/core';
+import type { Mutation } from '@voicesync/schema';
+import type { Row } from '@libsql/client';
+
+export interface OutboxRow {
+  seq: number;
+  speakerId: string;
+  op: 'upsert' | 'delete';
+  priority: Priority;
+  name: string;
+  embedding: Uint8Array;
+  acousticFeatures: string | null;
+  totalSamples: number;
+  contentHash: string;
+  baseHash: string | null;
+  updatedAt: number;
+  mutationId: number | null;
+  status: 'pending' | 'dead';
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: number;
+}
+
+export const OUTBOX_COLUMNS =
+  'seq, speaker_id, op, priority, name, embedding, acoustic_features, total_samples, content_hash, base_hash, updated_at, mutation_id, status, attempts, next_attempt_at, last_error, created_at';
+
+export function toOutboxRow(row: Row): OutboxRow {
+  return {
+    seq: Number(row.seq),
+    speakerId: String(row.speaker_id),
+    op: row.op === 'delete' ? 'delete' : 'upsert',
+    priority: Number(row.priority) as Priority,
+    name: String(row.name),
+    embedding: new Uint8Array(row.embedding as ArrayBuffer),
+    acousticFeatures: row.acoustic_features === null ? null : String(row.acoustic_features),
+    totalSamples: Number(row.total_samples),
+    contentHash: String(row.content_hash),
+    baseHash: row.base_hash === null ? null : String(row.base_hash),
+    updatedAt: Number(row.updated_at),
+    mutationId: row.mutation_id === null ? null : Number(row.mutation_id),
+    status: row.status === 'dead' ? 'dead' : 'pending',
+    attempts: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
+    lastError: row.last_error === null ? null : String(row.last_error),
+    createdAt: Number(row.created_at),
+  };
+}
+
+/** The mutation a row uploads; its id must already be assigned. */
+export function toMutation(row: OutboxRow): Mutation {
+  if (row.mutationId === null) throw new Error(`outbox row ${row.seq} has no mutation id`);
+  const mutation: Mutation = {
+    mutationId: row.mutationId,
+    speakerId: row.speakerId,
+    op: row.op,
+    baseHash: row.baseHash,
+    contentHash: row.contentHash,
+    updatedAt: row.updatedAt,
+    priority: row.priority,
+  };
+  if (row.op === 'upsert') {
+    mutation.profile = {
+      name: row.name,
+      embeddingB64: bytesToBase64(row.embedding),
+      acousticFeatures: row.acousticFeatures === null ? null : JSON.parse(row.acousticFeatures),
+      totalSamples: row.totalSamples,
+    };
+  }
+  return mutation;
+}

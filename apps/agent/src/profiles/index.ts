@@ -1,0 +1,182 @@
+// Profile writes commit the row and its outbox entry in one libSQL transaction; reads are cache-first.
+import type { Store } from '../store/index.ts';
+import {
+  canonicalJson,
+  float32ToBytes,
+  type Priority,
+  profileContentHash,
+  tombstoneHash,
+} from '@voicesync/core';
+import { enqueueStatements } from '../outbox/index.ts';
+import { PROFILE_COLUMNS, type Profile, type StoredProfile, toStoredProfile, upsertProfileStatement } from './rows.ts';
+
+export { type Profile, type StoredProfile, toStoredProfile, upsertProfileStatement } from './rows.ts';
+export * from './input.ts';
+
+export type ProfileChange = { kind: 'upsert'; profile: Profile } | { kind: 'delete'; speakerId: string };
+
+export interface WriteResult {
+  speakerId: string;
+  contentHash: string;
+  version: number;
+}
+
+export interface ProfileContentInput {
+  name: string;
+  embedding: Float32Array;
+  acousticFeatures?: unknown;
+  totalSamples?: number;
+}
+
+export class ProfileStore {
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly cache = new Map<string, Profile>();
+  private readonly listeners: Array<(change: ProfileChange) => void> = [];
+  cacheHits = 0;
+  cacheMisses = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Called after every committed change (local or pulled), in commit order. */
+  onChange(listener: (change: ProfileChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Runs `task` after every earlier write has finished: one writer, so read-then-write is safe. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(task, task);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async get(speakerId: string): Promise<Profile | undefined> {
+    const cached = this.cache.get(speakerId);
+    if (cached) {
+      this.cacheHits += 1;
+      return cached;
+    }
+    this.cacheMisses += 1;
+    const row = await this.readRow(speakerId);
+    if (!row || row.deleted) return undefined;
+    this.cache.set(speakerId, row);
+    return row;
+  }
+
+  /** Every live profile, for preloading the index. */
+  async all(): Promise<Profile[]> {
+    const rs = await this.store.client.execute(`SELECT ${PROFILE_COLUMNS} FROM profiles WHERE deleted = 0`);
+    return rs.rows.map(toStoredProfile);
+  }
+
+  async readRow(speakerId: string): Promise<StoredProfile | undefined> {
+    const rs = await this.store.client.execute({
+      sql: `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE speaker_id = ?`,
+      args: [speakerId],
+    });
+    const row = rs.rows[0];
+    return row ? toStoredProfile(row) : undefined;
+  }
+
+  /** Replaces a profile's content. Answers only after the row and its outbox entry are committed. */
+  put(speakerId: string, input: ProfileContentInput, priority: Priority): Promise<WriteResult> {
+    return this.exclusive(async () => {
+      const current = await this.readRow(speakerId);
+      const content = {
+        speakerId,
+        name: input.name,
+        embedding: input.embedding,
+        acousticFeatures: input.acousticFeatures ?? null,
+        totalSamples: input.totalSamples ?? 1,
+      };
+      const contentHash = await profileContentHash(content);
+      if (current && !current.deleted && current.contentHash === contentHash) {
+        return { speakerId, contentHash, version: current.version };
+      }
+      const write = {
+        speakerId,
+        name: content.name,
+        embedding: float32ToBytes(content.embedding),
+        acousticFeatures: content.acousticFeatures === null ? null : canonicalJson(content.acousticFeatures),
+        totalSamples: content.totalSamples,
+        contentHash,
+        updatedAt: this.nextTimestamp(current),
+        deleted: false,
+      };
+      const version = await this.commit(write, current, priority);
+      const profile: Profile = { ...content, contentHash, version, updatedAt: write.updatedAt };
+      this.cache.set(speakerId, profile);
+      this.emit({ kind: 'upsert', profile });
+      return { speakerId, contentHash, version };
+    });
+  }
+
+  /** Deletes a profile (a tombstone that syncs). Undefined when there is nothing to delete. */
+  remove(speakerId: string, priority: Priority): Promise<WriteResult | undefined> {
+    return this.exclusive(async () => {
+      const current = await this.readRow(speakerId);
+      if (!current || current.deleted) return undefined;
+      const contentHash = await tombstoneHash(speakerId);
+      const write = {
+        speakerId,
+        name: '',
+        embedding: new Uint8Array(0),
+        acousticFeatures: null,
+        totalSamples: current.totalSamples,
+        contentHash,
+        updatedAt: this.nextTimestamp(current),
+        deleted: true,
+      };
+      const version = await this.commit(write, current, priority);
+      this.cache.delete(speakerId);
+      this.emit({ kind: 'delete', speakerId });
+      return { speakerId, contentHash, version };
+    });
+  }
+
+  /** Later than both the clock and the content it replaces, so the conflict rule sees causality. */
+  private nextTimestamp(current: StoredProfile | undefined): number {
+    return Math.max(this.now(), (current?.updatedAt ?? 0) + 1);
+  }
+
+  private async commit(
+    write: Parameters<typeof upsertProfileStatement>[0],
+    current: StoredProfile | undefined,
+    priority: Priority,
+  ): Promise<number> {
+    const results = await this.store.client.batch(
+      [
+        upsertProfileStatement(write),
+        ...enqueueStatements({
+          speakerId: write.speakerId,
+          op: write.deleted ? 'delete' : 'upsert',
+          priority,
+          name: write.name,
+          embedding: write.embedding,
+          acousticFeatures: write.acousticFeatures,
+          totalSamples: write.totalSamples,
+          contentHash: write.contentHash,
+          baseHash: current?.contentHash ?? null,
+          updatedAt: write.updatedAt,
+        }),
+      ],
+      'write',
+    );
+    return Number(results[0]?.rows[0]?.version ?? 1);
+  }
+
+  /** Drops cached content (after pulled changes replace it). */
+  forget(speakerId: string): void {
+    this.cache.delete(speakerId);
+  }
+
+  emit(change: ProfileChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
+
+  get cacheSize(): number {
+    return this.cache.size;
+  }
+}

@@ -1,0 +1,200 @@
+// Uploads the outbox: immediate for CRITICAL/HIGH, rounds for the rest, backoff, breaker, backpressure.
+import {
+  backoffDelay,
+  type CircuitBreaker,
+  type Clock,
+  halfJitter,
+  isImmediate,
+  Priority,
+  PRIORITIES,
+  type Sleep,
+} from '@voicesync/core';
+import type { Logger } from '../logger/index.ts';
+import { type Outbox, type OutboxRow, toMutation } from '../outbox/index.ts';
+import type { SyncStats } from './stats.ts';
+import type { EdgeTransport } from './transport.ts';
+
+export interface PusherOptions {
+  batchSize: number;
+  syncIntervalMs: number;
+  maxAttempts: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  backpressureThreshold: number;
+  priorityLimits: Record<(typeof PRIORITIES)[number], number>;
+  random?: () => number;
+}
+
+const ALL_LEVELS = [0, 1, 2, 3, 4] as const;
+const IMMEDIATE_LEVELS = [Priority.CRITICAL, Priority.HIGH] as const;
+
+/** A round ends when nothing is left to send (`done`) or when it must wait until `retryAt`. */
+type RoundEnd = { done: true } | { done: false; retryAt: number };
+
+export class Pusher {
+  private stopped = true;
+  private loop: Promise<void> | undefined;
+  private wakeUp: AbortController | undefined;
+  private fullDue = true;
+  private nextFullAt = 0;
+  private notBefore = 0;
+  private splitting = false;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly transport: EdgeTransport,
+    private readonly breaker: CircuitBreaker,
+    private readonly stats: SyncStats,
+    private readonly clock: Clock,
+    private readonly sleep: Sleep,
+    private readonly options: PusherOptions,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeUp?.abort();
+    await this.loop;
+  }
+
+  /** A CRITICAL or HIGH write was committed: push it now instead of at the next round. */
+  wake(priority: Priority = Priority.CRITICAL): void {
+    if (isImmediate(priority)) this.wakeUp?.abort();
+  }
+
+  /** Starts a full round now (all priorities), e.g. after dead letters were re-queued. */
+  flushSoon(): void {
+    this.fullDue = true;
+    this.notBefore = 0;
+    this.wakeUp?.abort();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      const now = this.clock.now();
+      if (now >= this.nextFullAt) {
+        this.fullDue = true;
+        this.nextFullAt = now + this.options.syncIntervalMs;
+      }
+      let wakeAt = this.nextFullAt;
+      try {
+        const end = await this.round(this.fullDue ? ALL_LEVELS : IMMEDIATE_LEVELS);
+        if (end.done) this.fullDue = false;
+        else wakeAt = Math.min(wakeAt, end.retryAt);
+      } catch (error) {
+        this.log.error({ err: error }, 'push round failed');
+        wakeAt = Math.min(wakeAt, this.clock.now() + this.options.backoffInitialMs);
+      }
+      if (this.stopped) break;
+      this.wakeUp = new AbortController();
+      await this.sleep(Math.max(0, wakeAt - this.clock.now()), this.wakeUp.signal).catch(() => undefined);
+    }
+  }
+
+  private levelsFor(requested: readonly number[]): Priority[] {
+    const now = this.clock.now();
+    const fresh = now - this.stats.loadAt < this.options.syncIntervalMs;
+    if (fresh && this.stats.load > this.options.backpressureThreshold) {
+      if (requested.some((level) => !isImmediate(level as Priority))) this.stats.deferred += 1;
+      return requested.filter((level) => isImmediate(level as Priority)) as Priority[];
+    }
+    return [...requested] as Priority[];
+  }
+
+  /** Sends batches until nothing eligible is left, the per-level quotas are spent, or it must wait. */
+  async round(requested: readonly number[]): Promise<RoundEnd> {
+    const quotas: Record<number, number> = {};
+    PRIORITIES.forEach((name, level) => {
+      quotas[level] = this.options.priorityLimits[name];
+    });
+    for (;;) {
+      const now = this.clock.now();
+      if (this.notBefore > now) return { done: false, retryAt: this.notBefore };
+      if (this.breaker.state === 'OPEN') return { done: false, retryAt: now + this.breaker.retryAfterMs() };
+      const levels = this.levelsFor(requested);
+      const size = this.splitting ? 1 : this.options.batchSize;
+      const batch = await this.outbox.nextBatch(now, levels, quotas, size);
+      if (batch.kind === 'idle') return { done: true };
+      if (batch.kind === 'wait') return { done: false, retryAt: batch.until };
+      if (!this.breaker.tryAcquire()) return { done: false, retryAt: now + 1000 };
+      const end = await this.send(batch.rows);
+      if (end) return end;
+      for (const row of batch.rows) quotas[row.priority] = (quotas[row.priority] ?? 0) - 1;
+    }
+  }
+
+  /** One request; returns a RoundEnd when the round must stop. */
+  private async send(rows: OutboxRow[]): Promise<RoundEnd | undefined> {
+    const started = this.clock.now();
+    const outcome = await this.transport.push(rows.map(toMutation));
+    this.stats.pushLatency.observe(this.clock.now() - started);
+    this.stats.batches += 1;
+    if (outcome.kind === 'unavailable') {
+      this.breaker.onFailure();
+      this.stats.edgeAvailable = false;
+      return this.fail(rows, outcome.message, outcome.retryAfterMs);
+    }
+    this.breaker.onSuccess();
+    this.stats.edgeAvailable = true;
+    switch (outcome.kind) {
+      case 'ack': {
+        const { settled, rejected } = await this.outbox.acknowledge(outcome.ack);
+        this.stats.synced += settled;
+        this.stats.rejected += rejected;
+        this.stats.deadLettered += rejected;
+        this.stats.conflicts += outcome.ack.results.filter((r) => r.status === 'conflict').length;
+        this.stats.load = outcome.ack.load;
+        this.stats.loadAt = this.clock.now();
+        this.stats.lastSyncAt = this.clock.now();
+        this.splitting = false;
+        if (rejected > 0) this.log.warn({ rejected }, 'edge rejected mutations; kept as dead letters');
+        return undefined;
+      }
+      case 'gap':
+        this.stats.gaps += 1;
+        this.stats.synced += await this.outbox.settleUpTo(outcome.lastMutationId);
+        return undefined;
+      case 'refused':
+        if (outcome.status === 401 || outcome.status === 403) {
+          this.log.error({ status: outcome.status, code: outcome.code }, 'edge refused the device credential');
+          return this.fail(rows, outcome.message, undefined);
+        }
+        if (rows.length > 1) {
+          this.splitting = true;
+          return undefined;
+        }
+        for (const row of rows) await this.outbox.reject(row, outcome.message);
+        this.stats.rejected += rows.length;
+        this.stats.deadLettered += rows.length;
+        this.log.warn({ status: outcome.status, code: outcome.code }, 'edge refused a mutation; kept as a dead letter');
+        return undefined;
+    }
+  }
+
+  private async fail(rows: OutboxRow[], message: string, retryAfterMs: number | undefined): Promise<RoundEnd> {
+    const now = this.clock.now();
+    const attempt = Math.max(...rows.map((r) => r.attempts)) + 1;
+    const jitter = halfJitter(this.options.random ?? Math.random);
+    const backoff = backoffDelay(attempt, {
+      initialMs: this.options.backoffInitialMs,
+      maxMs: this.options.backoffMaxMs,
+      jitter,
+    });
+    const delay = Math.max(backoff, retryAfterMs ?? 0);
+    if (retryAfterMs !== undefined) this.notBefore = now + retryAfterMs;
+    const dead = await this.outbox.recordFailure(rows, message, now + delay, this.options.maxAttempts);
+    this.stats.failed += rows.length;
+    this.stats.lastError = message;
+    if (dead > 0) {
+      this.stats.deadLettered += dead;
+      this.log.warn({ dead, attempts: attempt }, 'retry budget spent; entries kept as dead letters');
+    }
+    return { done: false, retryAt: now + delay };
+  }
+}

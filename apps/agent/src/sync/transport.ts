@@ -1,0 +1,85 @@
+// The agent's only door to the network: an edge client over an injected fetch.
+import { MUTATION_GAP, type Mutation, type PushAck, pushAckSchema } from '@voicesync/schema';
+
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+
+export type PushOutcome =
+  | { kind: 'ack'; ack: PushAck }
+  | { kind: 'gap'; lastMutationId: number }
+  /** The edge refused the batch itself (4xx other than a gap); the request will not succeed as is. */
+  | { kind: 'refused'; status: number; code: string; message: string }
+  /** Edge or upstream unavailable (network error, timeout, 5xx, 429); worth retrying later. */
+  | { kind: 'unavailable'; status?: number; retryAfterMs?: number; message: string };
+
+export interface EdgeTransportOptions {
+  edgeUrl: string;
+  token: string;
+  timeoutMs: number;
+  fetch?: Fetch;
+}
+
+interface ErrorShape {
+  error?: { code?: string; message?: string; lastMutationId?: number; expected?: number };
+}
+
+function retryAfterMs(response: Response): number | undefined {
+  const header = response.headers.get('retry-after');
+  if (header === null) return undefined;
+  const seconds = Number(header);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
+}
+
+export class EdgeTransport {
+  private readonly fetch: Fetch;
+  /** Requests sent, for tests that prove the authentication path never touches the network. */
+  requests = 0;
+
+  constructor(private readonly options: EdgeTransportOptions) {
+    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  }
+
+  get edgeUrl(): string {
+    return this.options.edgeUrl;
+  }
+
+  /** Sends any request to the edge with the device credential and the timeout. */
+  async request(path: string, init: RequestInit = {}): Promise<Response> {
+    this.requests += 1;
+    const headers = new Headers(init.headers);
+    headers.set('authorization', `Bearer ${this.options.token}`);
+    return this.fetch(new URL(path, this.options.edgeUrl).toString(), {
+      ...init,
+      headers,
+      signal: init.signal ?? AbortSignal.timeout(this.options.timeoutMs),
+    });
+  }
+
+  async push(mutations: Mutation[]): Promise<PushOutcome> {
+    let response: Response;
+    try {
+      response = await this.request('/v1/push', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ mutations }),
+      });
+    } catch (error) {
+      return { kind: 'unavailable', message: `edge unreachable: ${(error as Error).message}` };
+    }
+    const body = (await response.json().catch(() => undefined)) as unknown;
+    if (response.ok) {
+      const ack = pushAckSchema.safeParse(body);
+      if (ack.success) return { kind: 'ack', ack: ack.data };
+      return { kind: 'unavailable', status: response.status, message: 'edge sent a malformed acknowledgement' };
+    }
+    const error = (body as ErrorShape | undefined)?.error;
+    if (response.status === 409 && error?.code === MUTATION_GAP && typeof error.lastMutationId === 'number') {
+      return { kind: 'gap', lastMutationId: error.lastMutationId };
+    }
+    const message = `${response.status} ${error?.code ?? 'error'}: ${error?.message ?? response.statusText}`;
+    if (response.status >= 500 || response.status === 429 || response.status === 408) {
+      const wait = retryAfterMs(response);
+      return { kind: 'unavailable', status: response.status, message, ...(wait === undefined ? {} : { retryAfterMs: wait }) };
+    }
+    return { kind: 'refused', status: response.status, code: error?.code ?? 'error', message };
+  }
+}

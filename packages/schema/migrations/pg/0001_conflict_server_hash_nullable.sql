@@ -1,0 +1,1 @@
+ALTER TABLE "conflicts" ALTER COLUMN "server_hash" DROP NOT NULL;
