@@ -30,7 +30,9 @@ export function createApp(agent: Agent): Hono {
     agent.pusher?.flushSoon();
     return c.json({ scheduled: agent.pusher !== undefined });
   });
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
+  );
   app.onError(errorResponse);
   return app;
 }
@@ -59,6 +61,8 @@ export async function listen(app: Hono, agent: Agent): Promise<Servers> {
   return {
     port: typeof address === 'object' && address ? address.port : port,
     close: () =>
-      Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(() => undefined),
+      Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(
+        () => undefined,
+      ),
   };
 }

@@ -37,10 +37,15 @@ export function resolveConfig(...layers: Array<Partial<AgentConfigInput> | undef
   const parsed = agentConfigSchema.safeParse(merged);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    const key = issue?.path.join('.') || (issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'config');
-    throw new VoicesyncError('invalid_config', `invalid config key "${key}": ${issue?.message ?? 'invalid'}`, {
-      details: { key },
-    });
+    const key =
+      issue?.path.join('.') || (issue?.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'config');
+    throw new VoicesyncError(
+      'invalid_config',
+      `invalid config key "${key}": ${issue?.message ?? 'invalid'}`,
+      {
+        details: { key },
+      },
+    );
   }
   return parsed.data;
 }

@@ -21,7 +21,10 @@ export interface OutboxEntry {
   updatedAt: number;
 }
 
-export type NextBatch = { kind: 'send'; rows: OutboxRow[] } | { kind: 'wait'; until: number } | { kind: 'idle' };
+export type NextBatch =
+  | { kind: 'send'; rows: OutboxRow[] }
+  | { kind: 'wait'; until: number }
+  | { kind: 'idle' };
 
 export interface OutboxCounts {
   pending: number;
@@ -84,7 +87,12 @@ export class Outbox {
    * highest priority first and numbered after every id ever handed out. A row waits while an older
    * row of the same speaker is unsettled, so writes to one profile are never reordered.
    */
-  async nextBatch(now: number, levels: readonly Priority[], quotas: Record<number, number>, size: number): Promise<NextBatch> {
+  async nextBatch(
+    now: number,
+    levels: readonly Priority[],
+    quotas: Record<number, number>,
+    size: number,
+  ): Promise<NextBatch> {
     const db = this.store.client;
     const assigned = (
       await db.execute({
@@ -114,7 +122,10 @@ export class Outbox {
     let next = Math.max(await this.lastAcknowledged(), Number(maxRs.rows[0]?.m ?? 0)) + 1;
     for (const row of picked) row.mutationId = next++;
     await db.batch(
-      picked.map((row) => ({ sql: 'UPDATE outbox SET mutation_id = ? WHERE seq = ?', args: [row.mutationId, row.seq] })),
+      picked.map((row) => ({
+        sql: 'UPDATE outbox SET mutation_id = ? WHERE seq = ?',
+        args: [row.mutationId, row.seq],
+      })),
       'write',
     );
     return { kind: 'send', rows: picked };
@@ -154,7 +165,12 @@ export class Outbox {
   }
 
   /** A failed upload: count the attempt, back off, and turn rows past the budget into dead letters. */
-  async recordFailure(rows: OutboxRow[], error: string, nextAttemptAt: number, maxAttempts: number): Promise<number> {
+  async recordFailure(
+    rows: OutboxRow[],
+    error: string,
+    nextAttemptAt: number,
+    maxAttempts: number,
+  ): Promise<number> {
     let dead = 0;
     const statements = rows.map((row) => {
       const attempts = row.attempts + 1;
@@ -210,7 +226,10 @@ export class Outbox {
   }
 
   /** Rows for inspection (no embedding bytes). */
-  async list(status: 'pending' | 'dead' | 'all', limit: number): Promise<Array<Omit<OutboxRow, 'embedding'>>> {
+  async list(
+    status: 'pending' | 'dead' | 'all',
+    limit: number,
+  ): Promise<Array<Omit<OutboxRow, 'embedding'>>> {
     const where = status === 'all' ? '' : `WHERE status = '${status}'`;
     const rs = await this.store.client.execute({
       sql: `SELECT ${OUTBOX_COLUMNS} FROM outbox ${where} ORDER BY priority, seq LIMIT ?`,

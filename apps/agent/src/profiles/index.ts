@@ -8,7 +8,13 @@ import {
   tombstoneHash,
 } from '@voicesync/core';
 import { enqueueStatements } from '../outbox/index.ts';
-import { PROFILE_COLUMNS, type Profile, type StoredProfile, toStoredProfile, upsertProfileStatement } from './rows.ts';
+import {
+  PROFILE_COLUMNS,
+  type Profile,
+  type StoredProfile,
+  toStoredProfile,
+  upsertProfileStatement,
+} from './rows.ts';
 
 export { type Profile, type StoredProfile, toStoredProfile, upsertProfileStatement } from './rows.ts';
 export * from './input.ts';

@@ -20,7 +20,8 @@ export type ProfileInput = z.infer<typeof profileInputSchema>;
 
 export function parseSpeakerId(raw: string): string {
   const parsed = speakerIdSchema.safeParse(raw);
-  if (!parsed.success) throw new VoicesyncError('invalid_speaker_id', parsed.error.issues[0]?.message ?? 'invalid');
+  if (!parsed.success)
+    throw new VoicesyncError('invalid_speaker_id', parsed.error.issues[0]?.message ?? 'invalid');
   return parsed.data;
 }
 
@@ -32,7 +33,10 @@ export function parsePriority(name: string | undefined, fallback: Priority = Pri
  * One embedding from either `embedding` (numbers) or `embeddingB64` (little-endian float32):
  * exactly `dim` finite values with a non-zero norm.
  */
-export function parseEmbedding(input: { embedding?: number[] | undefined; embeddingB64?: string | undefined }, dim: number): Float32Array {
+export function parseEmbedding(
+  input: { embedding?: number[] | undefined; embeddingB64?: string | undefined },
+  dim: number,
+): Float32Array {
   if (input.embedding !== undefined && input.embeddingB64 !== undefined) {
     throw new VoicesyncError('invalid_embedding', 'give either embedding or embeddingB64, not both');
   }
@@ -42,7 +46,9 @@ export function parseEmbedding(input: { embedding?: number[] | undefined; embedd
     try {
       vector = bytesToFloat32(base64ToBytes(input.embeddingB64));
     } catch (cause) {
-      throw new VoicesyncError('invalid_embedding', 'embeddingB64 is not base64 of float32 values', { cause });
+      throw new VoicesyncError('invalid_embedding', 'embeddingB64 is not base64 of float32 values', {
+        cause,
+      });
     }
   } else throw new VoicesyncError('invalid_embedding', 'embedding is required');
   return checkEmbedding(vector, dim);
@@ -50,13 +56,18 @@ export function parseEmbedding(input: { embedding?: number[] | undefined; embedd
 
 export function checkEmbedding(vector: Float32Array, dim: number): Float32Array {
   if (vector.length !== dim) {
-    throw new VoicesyncError('dimension_mismatch', `embedding must have ${dim} values, got ${vector.length}`, {
-      details: { expected: dim, actual: vector.length },
-    });
+    throw new VoicesyncError(
+      'dimension_mismatch',
+      `embedding must have ${dim} values, got ${vector.length}`,
+      {
+        details: { expected: dim, actual: vector.length },
+      },
+    );
   }
   let norm = 0;
   for (const value of vector) {
-    if (!Number.isFinite(value)) throw new VoicesyncError('non_finite', 'embedding values must be finite numbers');
+    if (!Number.isFinite(value))
+      throw new VoicesyncError('non_finite', 'embedding values must be finite numbers');
     norm += value * value;
   }
   if (norm === 0) throw new VoicesyncError('zero_norm', 'embedding must not be all zeros');

@@ -18,7 +18,10 @@ function ensurePrivateFile(path: string): void {
   chmodSync(path, 0o600);
 }
 
-export async function openStore(file: string, options: { synchronous?: 'FULL' | 'NORMAL' } = {}): Promise<Store> {
+export async function openStore(
+  file: string,
+  options: { synchronous?: 'FULL' | 'NORMAL' } = {},
+): Promise<Store> {
   const path = resolve(file);
   ensurePrivateFile(path);
   // One connection: every libSQL call is synchronous underneath, so more would only add locking.

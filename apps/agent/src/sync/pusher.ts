@@ -38,11 +38,12 @@ export class Pusher {
   private fullDue = true;
   private nextFullAt = 0;
   private notBefore = 0;
-  private splitting = false;
+  /** After the edge refused a whole batch, send this many rows one by one to find the bad one. */
+  private splitRemaining = 0;
 
   constructor(
     private readonly outbox: Outbox,
-    private readonly transport: EdgeTransport,
+    private readonly transport: Pick<EdgeTransport, 'push'>,
     private readonly breaker: CircuitBreaker,
     private readonly stats: SyncStats,
     private readonly clock: Clock,
@@ -118,7 +119,7 @@ export class Pusher {
       if (this.notBefore > now) return { done: false, retryAt: this.notBefore };
       if (this.breaker.state === 'OPEN') return { done: false, retryAt: now + this.breaker.retryAfterMs() };
       const levels = this.levelsFor(requested);
-      const size = this.splitting ? 1 : this.options.batchSize;
+      const size = this.splitRemaining > 0 ? 1 : this.options.batchSize;
       const batch = await this.outbox.nextBatch(now, levels, quotas, size);
       if (batch.kind === 'idle') return { done: true };
       if (batch.kind === 'wait') return { done: false, retryAt: batch.until };
@@ -152,7 +153,7 @@ export class Pusher {
         this.stats.load = outcome.ack.load;
         this.stats.loadAt = this.clock.now();
         this.stats.lastSyncAt = this.clock.now();
-        this.splitting = false;
+        if (this.splitRemaining > 0) this.splitRemaining -= 1;
         if (rejected > 0) this.log.warn({ rejected }, 'edge rejected mutations; kept as dead letters');
         return undefined;
       }
@@ -162,22 +163,33 @@ export class Pusher {
         return undefined;
       case 'refused':
         if (outcome.status === 401 || outcome.status === 403) {
-          this.log.error({ status: outcome.status, code: outcome.code }, 'edge refused the device credential');
+          this.log.error(
+            { status: outcome.status, code: outcome.code },
+            'edge refused the device credential',
+          );
           return this.fail(rows, outcome.message, undefined);
         }
         if (rows.length > 1) {
-          this.splitting = true;
+          this.splitRemaining = rows.length;
           return undefined;
         }
+        if (this.splitRemaining > 0) this.splitRemaining -= 1;
         for (const row of rows) await this.outbox.reject(row, outcome.message);
         this.stats.rejected += rows.length;
         this.stats.deadLettered += rows.length;
-        this.log.warn({ status: outcome.status, code: outcome.code }, 'edge refused a mutation; kept as a dead letter');
+        this.log.warn(
+          { status: outcome.status, code: outcome.code },
+          'edge refused a mutation; kept as a dead letter',
+        );
         return undefined;
     }
   }
 
-  private async fail(rows: OutboxRow[], message: string, retryAfterMs: number | undefined): Promise<RoundEnd> {
+  private async fail(
+    rows: OutboxRow[],
+    message: string,
+    retryAfterMs: number | undefined,
+  ): Promise<RoundEnd> {
     const now = this.clock.now();
     const attempt = Math.max(...rows.map((r) => r.attempts)) + 1;
     const jitter = halfJitter(this.options.random ?? Math.random);

@@ -69,7 +69,11 @@ export class EdgeTransport {
     if (response.ok) {
       const ack = pushAckSchema.safeParse(body);
       if (ack.success) return { kind: 'ack', ack: ack.data };
-      return { kind: 'unavailable', status: response.status, message: 'edge sent a malformed acknowledgement' };
+      return {
+        kind: 'unavailable',
+        status: response.status,
+        message: 'edge sent a malformed acknowledgement',
+      };
     }
     const error = (body as ErrorShape | undefined)?.error;
     if (response.status === 409 && error?.code === MUTATION_GAP && typeof error.lastMutationId === 'number') {
@@ -78,7 +82,12 @@ export class EdgeTransport {
     const message = `${response.status} ${error?.code ?? 'error'}: ${error?.message ?? response.statusText}`;
     if (response.status >= 500 || response.status === 429 || response.status === 408) {
       const wait = retryAfterMs(response);
-      return { kind: 'unavailable', status: response.status, message, ...(wait === undefined ? {} : { retryAfterMs: wait }) };
+      return {
+        kind: 'unavailable',
+        status: response.status,
+        message,
+        ...(wait === undefined ? {} : { retryAfterMs: wait }),
+      };
     }
     return { kind: 'refused', status: response.status, code: error?.code ?? 'error', message };
   }

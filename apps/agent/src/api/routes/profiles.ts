@@ -2,7 +2,13 @@
 import { VoicesyncError } from '@voicesync/core';
 import { Hono } from 'hono';
 import type { Agent } from '../../agent.ts';
-import { parseEmbedding, parsePriority, parseSpeakerId, priorityInputSchema, profileInputSchema } from '../../profiles/index.ts';
+import {
+  parseEmbedding,
+  parsePriority,
+  parseSpeakerId,
+  priorityInputSchema,
+  profileInputSchema,
+} from '../../profiles/index.ts';
 import { readJson, zodError } from '../errors.ts';
 
 export function profileRoutes(agent: Agent): Hono {

@@ -1,0 +1,122 @@
+import { Priority } from '@voicesync/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProfileStore } from '../profiles/index.ts';
+import { randomEmbedding, tempStore } from '../testing/index.ts';
+import { Outbox } from './index.ts';
+
+const ALL = [0, 1, 2, 3, 4] as Priority[];
+const quotas = () => ({ 0: 1000, 1: 500, 2: 200, 3: 100, 4: 50 });
+
+describe('Outbox', () => {
+  let store: Awaited<ReturnType<typeof tempStore>>;
+  let profiles: ProfileStore;
+  let outbox: Outbox;
+  beforeEach(async () => {
+    store = await tempStore();
+    profiles = new ProfileStore(store);
+    outbox = new Outbox(store);
+  });
+  afterEach(() => store.cleanup());
+
+  it('commits the profile row and its outbox entry together', async () => {
+    const result = await profiles.put(
+      'alice',
+      { name: 'Alice', embedding: randomEmbedding(1) },
+      Priority.NORMAL,
+    );
+    const rows = await outbox.list('all', 10);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ speakerId: 'alice', contentHash: result.contentHash, baseHash: null });
+    expect((await profiles.readRow('alice'))?.contentHash).toBe(result.contentHash);
+  });
+
+  it('coalesces pending writes of one speaker: newest content, highest priority, oldest base', async () => {
+    await profiles.put('alice', { name: 'A1', embedding: randomEmbedding(1) }, Priority.LOW);
+    const second = await profiles.put('alice', { name: 'A2', embedding: randomEmbedding(2) }, Priority.HIGH);
+    const rows = await outbox.list('all', 10);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      name: 'A2',
+      priority: Priority.HIGH,
+      contentHash: second.contentHash,
+      baseHash: null,
+    });
+  });
+
+  it('batches highest priority first with consecutive ids after the last acknowledged', async () => {
+    await profiles.put('low', { name: 'L', embedding: randomEmbedding(1) }, Priority.LOW);
+    await profiles.put('crit', { name: 'C', embedding: randomEmbedding(2) }, Priority.CRITICAL);
+    await profiles.put('norm', { name: 'N', embedding: randomEmbedding(3) }, Priority.NORMAL);
+    await outbox.settleUpTo(41);
+    const batch = await outbox.nextBatch(Date.now(), ALL, quotas(), 50);
+    expect(batch.kind).toBe('send');
+    if (batch.kind !== 'send') return;
+    expect(batch.rows.map((r) => [r.speakerId, r.mutationId])).toEqual([
+      ['crit', 42],
+      ['norm', 43],
+      ['low', 44],
+    ]);
+    const again = await outbox.nextBatch(Date.now(), ALL, quotas(), 50);
+    expect(again.kind === 'send' && again.rows.map((r) => r.mutationId)).toEqual([42, 43, 44]);
+  });
+
+  it('never lets a newer write of a speaker overtake an unsettled older one', async () => {
+    await profiles.put('alice', { name: 'A1', embedding: randomEmbedding(1) }, Priority.LOW);
+    const first = await outbox.nextBatch(Date.now(), ALL, quotas(), 50);
+    expect(first.kind).toBe('send');
+    await profiles.put('alice', { name: 'A2', embedding: randomEmbedding(2) }, Priority.CRITICAL);
+    expect(await outbox.list('all', 10)).toHaveLength(2);
+    await outbox.recordFailure(first.kind === 'send' ? first.rows : [], 'down', 0, 1);
+    const next = await outbox.nextBatch(Date.now(), ALL, quotas(), 50);
+    expect(next.kind).toBe('idle');
+  });
+
+  it('settles acknowledged rows, keeps rejected ones as dead letters without ids', async () => {
+    await profiles.put('a', { name: 'A', embedding: randomEmbedding(1) }, Priority.NORMAL);
+    await profiles.put('b', { name: 'B', embedding: randomEmbedding(2) }, Priority.NORMAL);
+    const batch = await outbox.nextBatch(Date.now(), ALL, quotas(), 50);
+    if (batch.kind !== 'send') throw new Error('expected a batch');
+    const [a, b] = batch.rows;
+    const result = await outbox.acknowledge({
+      lastMutationId: 2,
+      load: 0,
+      results: [
+        { mutationId: a!.mutationId!, status: 'applied' },
+        { mutationId: b!.mutationId!, status: 'rejected', reason: 'bad' },
+      ],
+    });
+    expect(result).toEqual({ settled: 1, rejected: 1 });
+    const dead = await outbox.list('dead', 10);
+    expect(dead).toMatchObject([{ speakerId: 'b', mutationId: null }]);
+    expect(await outbox.lastAcknowledged()).toBe(2);
+  });
+
+  it('turns rows past the retry budget into dead letters and re-queues them on retry', async () => {
+    await profiles.put('a', { name: 'A', embedding: randomEmbedding(1) }, Priority.NORMAL);
+    const batch = await outbox.nextBatch(Date.now(), ALL, quotas(), 50);
+    if (batch.kind !== 'send') throw new Error('expected a batch');
+    let rows = batch.rows;
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      await outbox.recordFailure(rows, 'edge down', 0, 5);
+      rows = rows.map((r) => ({ ...r, attempts: r.attempts + 1 }));
+    }
+    expect((await outbox.counts()).deadLetters).toBe(1);
+    expect((await outbox.nextBatch(Date.now(), ALL, quotas(), 50)).kind).toBe('idle');
+    expect(await outbox.retryDead()).toBe(1);
+    const counts = await outbox.counts();
+    expect(counts).toMatchObject({ deadLetters: 0, pending: 1 });
+  });
+
+  it('a gap releases ids above the edge last id and drops those at or below it', async () => {
+    for (const id of ['a', 'b', 'c'])
+      await profiles.put(id, { name: id, embedding: randomEmbedding(id.length) }, 2);
+    const batch = await outbox.nextBatch(Date.now(), ALL, quotas(), 50);
+    expect(batch.kind === 'send' && batch.rows.map((r) => r.mutationId)).toEqual([1, 2, 3]);
+    expect(await outbox.settleUpTo(1)).toBe(1);
+    const rows = await outbox.list('all', 10);
+    expect(rows.map((r) => [r.speakerId, r.mutationId])).toEqual([
+      ['b', null],
+      ['c', null],
+    ]);
+  });
+});

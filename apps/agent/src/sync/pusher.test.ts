@@ -1,0 +1,124 @@
+import { CircuitBreaker, ManualClock, Priority } from '@voicesync/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../logger/index.ts';
+import { Outbox } from '../outbox/index.ts';
+import { ProfileStore } from '../profiles/index.ts';
+import { randomEmbedding, ScriptedEdge, tempStore } from '../testing/index.ts';
+import { Pusher } from './pusher.ts';
+import { SyncStats } from './stats.ts';
+
+const ALL = [0, 1, 2, 3, 4];
+const options = {
+  batchSize: 50,
+  syncIntervalMs: 30_000,
+  maxAttempts: 5,
+  backoffInitialMs: 1_000,
+  backoffMaxMs: 60_000,
+  backpressureThreshold: 0.8,
+  priorityLimits: { CRITICAL: 1000, HIGH: 500, NORMAL: 200, LOW: 100, DEFERRED: 50 },
+  random: () => 1,
+};
+
+describe('Pusher', () => {
+  let store: Awaited<ReturnType<typeof tempStore>>;
+  let profiles: ProfileStore;
+  let outbox: Outbox;
+  let edge: ScriptedEdge;
+  let clock: ManualClock;
+  let stats: SyncStats;
+  let breaker: CircuitBreaker;
+  let pusher: Pusher;
+
+  beforeEach(async () => {
+    store = await tempStore();
+    clock = new ManualClock(1_000_000);
+    profiles = new ProfileStore(store, () => clock.now());
+    outbox = new Outbox(store);
+    edge = new ScriptedEdge();
+    stats = new SyncStats();
+    breaker = new CircuitBreaker(clock);
+    const sleep = async () => undefined;
+    pusher = new Pusher(outbox, edge, breaker, stats, clock, sleep, options, createLogger('silent'));
+  });
+  afterEach(() => store.cleanup());
+
+  const write = (id: string, priority: Priority, seed = id.length) =>
+    profiles.put(id, { name: id, embedding: randomEmbedding(seed) }, priority);
+
+  it('uploads in batches of at most batchSize and empties the outbox', async () => {
+    for (let i = 0; i < 120; i++) await write(`s${i}`, Priority.NORMAL, i);
+    expect(await pusher.round(ALL)).toEqual({ done: true });
+    expect(edge.requests.map((r) => r.length)).toEqual([50, 50, 20]);
+    expect(edge.applied).toHaveLength(120);
+    expect((await outbox.counts()).pending).toBe(0);
+    expect(stats.synced).toBe(120);
+  });
+
+  it('a lost acknowledgement is resent with the same ids and applied once', async () => {
+    for (let i = 0; i < 3; i++) await write(`s${i}`, Priority.HIGH, i);
+    edge.script.push('commit-but-lose-ack');
+    const first = await pusher.round(ALL);
+    expect(first.done).toBe(false);
+    expect(edge.applied).toHaveLength(3);
+    clock.advance(2_000);
+    expect(await pusher.round(ALL)).toEqual({ done: true });
+    expect(edge.requests[1]?.map((m) => m.mutationId)).toEqual([1, 2, 3]);
+    expect(edge.applied).toHaveLength(3);
+    expect((await outbox.counts()).pending).toBe(0);
+  });
+
+  it('under backpressure sends CRITICAL and HIGH, defers the rest without dropping it', async () => {
+    edge.load = 0.95;
+    await write('warmup', Priority.CRITICAL);
+    await pusher.round(ALL);
+    await write('low', Priority.LOW);
+    await write('deferred', Priority.DEFERRED);
+    await write('crit', Priority.CRITICAL);
+    await pusher.round(ALL);
+    expect(edge.applied.map((m) => m.speakerId)).toEqual(['warmup', 'crit']);
+    expect(stats.deferred).toBeGreaterThan(0);
+    expect((await outbox.counts()).pending).toBe(2);
+    edge.load = 0.1;
+    clock.advance(31_000);
+    await pusher.round(ALL);
+    expect(edge.applied.map((m) => m.speakerId)).toEqual(['warmup', 'crit', 'low', 'deferred']);
+  });
+
+  it('opens its breaker after 5 failures, then stops calling the edge until it may probe', async () => {
+    await write('a', Priority.CRITICAL);
+    for (let i = 0; i < 5; i++) {
+      edge.script.push({ kind: 'unavailable', status: 503, message: 'down' });
+      await pusher.round(ALL);
+      clock.advance(60_000);
+    }
+    expect(breaker.state).toBe('HALF_OPEN');
+    expect(edge.requests).toHaveLength(5);
+    expect((await outbox.counts()).deadLetters).toBe(1);
+    expect(await outbox.retryDead()).toBe(1);
+    await pusher.round(ALL);
+    expect(edge.applied.map((m) => m.speakerId)).toEqual(['a']);
+  });
+
+  it('honours Retry-After from the edge', async () => {
+    await write('a', Priority.CRITICAL);
+    edge.script.push({ kind: 'unavailable', status: 503, retryAfterMs: 20_000, message: 'breaker open' });
+    const end = await pusher.round(ALL);
+    expect(end).toEqual({ done: false, retryAt: clock.now() + 20_000 });
+    clock.advance(19_000);
+    await pusher.round(ALL);
+    expect(edge.requests).toHaveLength(1);
+  });
+
+  it('a refused mutation becomes a dead letter and does not block the ones behind it', async () => {
+    await write('a', Priority.NORMAL);
+    await write('bad', Priority.NORMAL);
+    await write('c', Priority.NORMAL);
+    await write('d', Priority.NORMAL);
+    edge.refuse = (m) => m.speakerId === 'bad';
+    expect(await pusher.round(ALL)).toEqual({ done: true });
+    expect((await outbox.list('dead', 10)).map((r) => r.speakerId)).toEqual(['bad']);
+    expect(edge.applied.map((m) => m.speakerId)).toEqual(['a', 'c', 'd']);
+    expect(edge.applied.map((m) => m.mutationId)).toEqual([1, 2, 3]);
+    expect((await outbox.counts()).pending).toBe(0);
+  });
+});
