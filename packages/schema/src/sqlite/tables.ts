@@ -61,3 +61,10 @@ export const syncState = sqliteTable('sync_state', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 });
+
+/** Impostor embeddings for cohort score normalisation (s-norm / AS-norm); never synced. */
+export const cohort = sqliteTable('cohort', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  /** Raw little-endian float32 bytes, L2-normalised. */
+  embedding: blob('embedding', { mode: 'buffer' }).notNull(),
+});

@@ -1,0 +1,23 @@
+// The edge Worker's HTTP surface: routes mounted in one place, every error shaped by one handler.
+import { VoicesyncError } from '@voicesync/core';
+import { Hono } from 'hono';
+import type { Env } from './env.ts';
+import { errorResponse } from './errors/index.ts';
+import { admin } from './routes/admin/index.ts';
+import { health } from './routes/health/index.ts';
+import { metrics } from './routes/metrics/index.ts';
+import { pull } from './routes/pull/index.ts';
+import { push } from './routes/push/index.ts';
+
+export const app = new Hono<{ Bindings: Env }>();
+
+app.route('/', health);
+app.route('/metrics', metrics);
+app.route('/v1/push', push);
+app.route('/v1/pull', pull);
+app.route('/v1/admin', admin);
+
+app.notFound(() => {
+  throw new VoicesyncError('not_found', 'no such route');
+});
+app.onError(errorResponse);

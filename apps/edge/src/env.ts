@@ -1,0 +1,23 @@
+// Bindings and variables of the edge Worker (see wrangler.toml); every tunable is a string var with a default.
+import type { Relay } from './relay/index.ts';
+
+export interface Env {
+  RELAY: DurableObjectNamespace<Relay>;
+  HYPERDRIVE?: Hyperdrive;
+  /** Plain postgres:// URL; when non-empty it is used instead of HYPERDRIVE. */
+  DATABASE_URL?: string;
+  /** Bearer token of the admin routes; unset disables them. */
+  ADMIN_TOKEN?: string;
+  EMBEDDING_DIM?: string;
+  PG_MAX?: string;
+  PG_ACQUIRE_TIMEOUT_MS?: string;
+  PG_STATEMENT_TIMEOUT_MS?: string;
+  PG_IDLE_TIMEOUT_MS?: string;
+  PG_CONNECT_TIMEOUT_MS?: string;
+  PG_MAX_QUERIES_PER_CONNECTION?: string;
+  BREAKER_FAILURE_THRESHOLD?: string;
+  BREAKER_SUCCESS_THRESHOLD?: string;
+  BREAKER_OPEN_MS?: string;
+  BREAKER_HALF_OPEN_TIMEOUT_MS?: string;
+  AUTH_CACHE_TTL_MS?: string;
+}

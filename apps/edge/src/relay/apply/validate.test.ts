@@ -1,0 +1,86 @@
+import { bytesToBase64, float32ToBytes, profileContentHash, tombstoneHash } from '@voicesync/core';
+import type { Mutation } from '@voicesync/schema';
+import { describe, expect, it } from 'vitest';
+import { checkMutation } from './validate.ts';
+
+const DIM = 4;
+
+async function upsert(embedding: number[], overrides: Partial<Mutation> = {}): Promise<Mutation> {
+  const profile = {
+    name: 'Ada',
+    embeddingB64: bytesToBase64(float32ToBytes(embedding)),
+    acousticFeatures: { pitch: 1 },
+    totalSamples: 3,
+  };
+  const contentHash = await profileContentHash({
+    speakerId: 'ada',
+    name: 'Ada',
+    embedding,
+    acousticFeatures: { pitch: 1 },
+    totalSamples: 3,
+  });
+  return {
+    mutationId: 1,
+    speakerId: 'ada',
+    op: 'upsert',
+    baseHash: null,
+    contentHash,
+    updatedAt: 10,
+    priority: 2,
+    profile,
+    ...overrides,
+  };
+}
+
+describe('checkMutation', () => {
+  it('accepts a consistent upsert and keeps the exact embedding bytes', async () => {
+    const mutation = await upsert([0.5, -0.25, 1, 0]);
+    const checked = await checkMutation(mutation, DIM);
+    expect(checked.reason).toBeUndefined();
+    expect(bytesToBase64(checked.content!.profile!.embedding)).toBe(mutation.profile!.embeddingB64);
+  });
+
+  it('accepts a delete carrying the tombstone hash', async () => {
+    const mutation: Mutation = {
+      mutationId: 1,
+      speakerId: 'ada',
+      op: 'delete',
+      baseHash: null,
+      contentHash: await tombstoneHash('ada'),
+      updatedAt: 10,
+      priority: 0,
+    };
+    expect((await checkMutation(mutation, DIM)).content?.profile).toBeNull();
+  });
+
+  it('rejects a delete with another hash', async () => {
+    const mutation = await upsert([1, 0, 0, 0], { op: 'delete' });
+    expect((await checkMutation(mutation, DIM)).reason).toMatch(/tombstone/);
+  });
+
+  it('rejects the wrong dimension', async () => {
+    expect((await checkMutation(await upsert([1, 0, 0]), DIM)).reason).toMatch(
+      /4 float32 values \(16 bytes\), got 12/,
+    );
+  });
+
+  it('rejects NaN and Infinity', async () => {
+    const mutation = await upsert([1, 0, 0, 0]);
+    mutation.profile!.embeddingB64 = bytesToBase64(float32ToBytes([1, Number.NaN, 0, 0]));
+    expect((await checkMutation(mutation, DIM)).reason).toMatch(/NaN or Infinity/);
+    mutation.profile!.embeddingB64 = bytesToBase64(float32ToBytes([1, Number.POSITIVE_INFINITY, 0, 0]));
+    expect((await checkMutation(mutation, DIM)).reason).toMatch(/NaN or Infinity/);
+  });
+
+  it('rejects invalid base64', async () => {
+    const mutation = await upsert([1, 0, 0, 0]);
+    mutation.profile!.embeddingB64 = 'not base64!';
+    expect((await checkMutation(mutation, DIM)).reason).toMatch(/base64/);
+  });
+
+  it('rejects a contentHash that is not the hash of the content', async () => {
+    const mutation = await upsert([1, 0, 0, 0]);
+    mutation.profile!.totalSamples = 4;
+    expect((await checkMutation(mutation, DIM)).reason).toMatch(/does not match/);
+  });
+});

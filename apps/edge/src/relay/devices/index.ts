@@ -1,0 +1,70 @@
+// Device rows: the lookup behind authentication, and the admin operations (create, list, revoke).
+import { VoicesyncError } from '@voicesync/core';
+import type { DeviceRecord } from '../../auth/index.ts';
+import type { Tx } from '../upstream/index.ts';
+
+export interface DeviceSummary {
+  deviceId: string;
+  tenantId: string;
+  name: string;
+  lastMutationId: number;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+interface DeviceRow {
+  id: string;
+  tenant_id: string;
+  name: string;
+  last_mutation_id: string;
+  created_at: Date;
+  revoked_at: Date | null;
+}
+
+function summary(row: DeviceRow): DeviceSummary {
+  return {
+    deviceId: row.id,
+    tenantId: row.tenant_id,
+    name: row.name,
+    lastMutationId: Number(row.last_mutation_id),
+    createdAt: row.created_at.toISOString(),
+    revokedAt: row.revoked_at?.toISOString() ?? null,
+  };
+}
+
+export async function findDevice(tx: Tx, deviceId: string): Promise<DeviceRecord | null> {
+  const [row] = await tx<{ tenant_id: string; secret_hash: string; revoked: boolean }[]>`
+    select tenant_id, secret_hash, revoked_at is not null as revoked from devices where id = ${deviceId}`;
+  return row
+    ? { deviceId, tenantId: row.tenant_id, secretHash: row.secret_hash, revoked: row.revoked }
+    : null;
+}
+
+/** Creates the tenant when it is new, then the device; only the secret's hash is stored. */
+export async function insertDevice(
+  tx: Tx,
+  device: { deviceId: string; tenantId: string; name: string; secretHash: string },
+): Promise<DeviceSummary> {
+  await tx`insert into tenants (id) values (${device.tenantId}) on conflict (id) do nothing`;
+  const [row] = await tx<DeviceRow[]>`
+    insert into devices (id, tenant_id, name, secret_hash)
+    values (${device.deviceId}, ${device.tenantId}, ${device.name}, ${device.secretHash})
+    returning id, tenant_id, name, last_mutation_id, created_at, revoked_at`;
+  return summary(row!);
+}
+
+export async function listDevices(tx: Tx, tenantId: string): Promise<DeviceSummary[]> {
+  const rows = await tx<DeviceRow[]>`
+    select id, tenant_id, name, last_mutation_id, created_at, revoked_at
+    from devices where tenant_id = ${tenantId} order by created_at, id`;
+  return rows.map(summary);
+}
+
+/** Idempotent: revoking twice keeps the first revocation time. */
+export async function revokeDevice(tx: Tx, deviceId: string): Promise<DeviceSummary> {
+  const [row] = await tx<DeviceRow[]>`
+    update devices set revoked_at = coalesce(revoked_at, now()) where id = ${deviceId}
+    returning id, tenant_id, name, last_mutation_id, created_at, revoked_at`;
+  if (!row) throw new VoicesyncError('not_found', `no device ${deviceId}`);
+  return summary(row);
+}

@@ -1,0 +1,48 @@
+// What the Relay counts about pushes, and the status snapshot it serves to /v1/status and /metrics.
+import type { MutationResult } from '@voicesync/schema';
+import type { PoolSnapshot } from '../pool/index.ts';
+import type { BreakerStatus } from '../upstream/index.ts';
+
+export * from './latency.ts';
+
+export type MutationStatus = MutationResult['status'];
+
+export interface PushSnapshot {
+  batches: number;
+  gaps: number;
+  mutations: Record<MutationStatus, number>;
+}
+
+export interface RelayStatus {
+  /** Null when no database is configured. */
+  pool: PoolSnapshot | null;
+  breaker: BreakerStatus;
+  push: PushSnapshot;
+  uptimeMs: number;
+}
+
+/** In-memory counters; they restart at zero with the Relay, which Prometheus counters allow. */
+export class PushCounters {
+  private batches = 0;
+  private gaps = 0;
+  private readonly mutations: Record<MutationStatus, number> = {
+    applied: 0,
+    duplicate: 0,
+    conflict: 0,
+    rejected: 0,
+  };
+
+  /** A committed batch. */
+  batch(results: MutationResult[]): void {
+    this.batches += 1;
+    for (const result of results) this.mutations[result.status] += 1;
+  }
+
+  gap(): void {
+    this.gaps += 1;
+  }
+
+  snapshot(): PushSnapshot {
+    return { batches: this.batches, gaps: this.gaps, mutations: { ...this.mutations } };
+  }
+}

@@ -1,0 +1,178 @@
+// A hard-capped pool of upstream clients: FIFO waiting with a deadline, recycling, and its measures.
+import { type Clock, MovingAverage, VoicesyncError } from '@voicesync/core';
+import { Latency } from '../metrics/latency.ts';
+import type { ClientEvents, ClientFactory, Lease, PoolOptions, PoolSnapshot } from './types.ts';
+
+export * from './postgres.ts';
+export * from './types.ts';
+
+interface Slot<C> {
+  index: number;
+  client: C | null;
+  /** Bumped when the client is retired, so late events of an old client are ignored. */
+  generation: number;
+  queries: number;
+  leased: boolean;
+  connected: boolean;
+}
+
+/**
+ * @example
+ * const pool = new Pool(postgresClients(url, options), { max: 3, ... }, systemClock);
+ * const rows = await pool.run((sql) => sql`select 1`, isConnectionError);
+ */
+export class Pool<C> {
+  private readonly slots: Slot<C>[];
+  private readonly waiters: Array<(slot: Slot<C>) => void> = [];
+  private readonly loadAverage = new MovingAverage(100);
+  private readonly acquireLatency = new Latency();
+  private readonly queryLatency = new Latency();
+  private readonly counts = { opened: 0, recycled: 0, errors: 0, timeouts: 0, queries: 0 };
+
+  constructor(
+    private readonly factory: ClientFactory<C>,
+    readonly options: PoolOptions,
+    private readonly clock: Clock,
+  ) {
+    this.slots = Array.from({ length: options.max }, (_, index) => ({
+      index,
+      client: null,
+      generation: 0,
+      queries: 0,
+      leased: false,
+      connected: false,
+    }));
+  }
+
+  /** A free client, waiting in FIFO order; rejects with `pool_timeout` after `timeoutMs`. */
+  acquire(timeoutMs = this.options.acquireTimeoutMs): Promise<Lease<C>> {
+    const startedAt = this.clock.now();
+    // The lowest free slot first: slot 0 stays warm and the others can reach their idle timeout.
+    const free = this.slots.find((slot) => !slot.leased);
+    if (free) return Promise.resolve(this.lease(free, startedAt));
+    return new Promise((resolve, reject) => {
+      const waiter = (slot: Slot<C>) => {
+        clearTimeout(timer);
+        resolve(this.lease(slot, startedAt));
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        this.counts.timeouts += 1;
+        reject(
+          new VoicesyncError('pool_timeout', `no upstream connection became free within ${timeoutMs} ms`, {
+            details: { retryAfterMs: 1000 },
+          }),
+        );
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Leases a client for `work`; errors for which `isBroken` holds discard the client. */
+  async run<T>(work: (client: C) => Promise<T>, isBroken: (error: unknown) => boolean): Promise<T> {
+    const lease = await this.acquire();
+    const slot = this.slots[lease.slot]!;
+    const generation = slot.generation;
+    const startedAt = this.clock.now();
+    let expire: (error: VoicesyncError) => void = () => {};
+    const timedOut = new Promise<never>((_, reject) => {
+      expire = reject;
+    });
+    const timer = setTimeout(() => {
+      this.retire(slot);
+      expire(
+        new VoicesyncError('upstream_error', `upstream work exceeded ${this.options.workTimeoutMs} ms`, {
+          details: { retryAfterMs: 1000 },
+        }),
+      );
+    }, this.options.workTimeoutMs);
+    let broken = false;
+    try {
+      const value = await Promise.race([work(lease.client), timedOut]);
+      if (slot.generation === generation && !slot.connected) {
+        slot.connected = true;
+        this.counts.opened += 1;
+      }
+      return value;
+    } catch (error) {
+      this.counts.errors += 1;
+      broken = isBroken(error);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      this.queryLatency.observe(this.clock.now() - startedAt);
+      lease.release(broken);
+    }
+  }
+
+  /** Moving average of busy/max over the last 100 acquisitions (0..1). */
+  get load(): number {
+    return this.loadAverage.value;
+  }
+
+  snapshot(): PoolSnapshot {
+    return {
+      max: this.options.max,
+      active: this.slots.filter((slot) => slot.leased).length,
+      idle: this.slots.filter((slot) => !slot.leased && slot.connected).length,
+      waiting: this.waiters.length,
+      ...this.counts,
+      load: this.loadAverage.value,
+      acquireMs: this.acquireLatency.summary(),
+      queryMs: this.queryLatency.summary(),
+    };
+  }
+
+  private lease(slot: Slot<C>, startedAt: number): Lease<C> {
+    slot.leased = true;
+    slot.client ??= this.factory.create(slot.index, this.events(slot));
+    this.acquireLatency.observe(this.clock.now() - startedAt);
+    this.loadAverage.add(this.slots.filter((s) => s.leased).length / this.options.max);
+    let released = false;
+    return {
+      client: slot.client,
+      slot: slot.index,
+      release: (broken = false) => {
+        if (released) return;
+        released = true;
+        this.release(slot, broken);
+      },
+    };
+  }
+
+  private release(slot: Slot<C>, broken: boolean): void {
+    if (broken) this.retire(slot);
+    else if (slot.queries >= this.options.maxQueriesPerConnection) {
+      this.retire(slot);
+      this.counts.recycled += 1;
+    }
+    const next = this.waiters.shift();
+    if (next) next(slot);
+    else slot.leased = false;
+  }
+
+  private retire(slot: Slot<C>): void {
+    const client = slot.client;
+    if (!client) return;
+    slot.client = null;
+    slot.connected = false;
+    slot.queries = 0;
+    slot.generation += 1;
+    this.factory.destroy(client).catch(() => {
+      this.counts.errors += 1;
+    });
+  }
+
+  private events(slot: Slot<C>): ClientEvents {
+    const generation = slot.generation;
+    return {
+      query: () => {
+        this.counts.queries += 1;
+        if (slot.generation === generation) slot.queries += 1;
+      },
+      closed: () => {
+        if (slot.generation === generation) slot.connected = false;
+      },
+    };
+  }
+}

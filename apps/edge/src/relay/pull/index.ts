@@ -1,0 +1,74 @@
+// A page of the tenant's change log after a cursor, joined with the content PostgreSQL holds now.
+import { bytesToBase64 } from '@voicesync/core';
+import type { PullChange, PullResponse, WireProfile } from '@voicesync/schema';
+import type { Tx } from '../upstream/index.ts';
+
+/** Tells the agent to forget its cursor and pull from 0 (the cursor was malformed or ahead of the log). */
+export const PULL_RESET: PullResponse = { reset: true, changes: [], nextCursor: 0, hasMore: true };
+
+export interface ChangeRow {
+  id: string;
+  speaker_id: string;
+  name: string;
+  embedding: Uint8Array;
+  acoustic_features: WireProfile['acousticFeatures'];
+  total_samples: number;
+  content_hash: string;
+  version: number;
+  deleted: boolean;
+  updated_at: string;
+}
+
+/**
+ * Builds the response from up to `limit + 1` rows in id order: one entry per speaker (its latest
+ * change in the page), `nextCursor` = the last row of the page, `hasMore` when a row was left over.
+ */
+export function pageOf(rows: ChangeRow[], cursor: number, limit: number): PullResponse {
+  const page = rows.slice(0, limit);
+  const latest = new Map<string, ChangeRow>();
+  for (const row of page) {
+    latest.delete(row.speaker_id);
+    latest.set(row.speaker_id, row);
+  }
+  const changes = [...latest.values()].map((row): PullChange => {
+    const change: PullChange = {
+      cursor: Number(row.id),
+      speakerId: row.speaker_id,
+      op: row.deleted ? 'delete' : 'upsert',
+      contentHash: row.content_hash,
+      updatedAt: Number(row.updated_at),
+      version: row.version,
+    };
+    if (!row.deleted) {
+      change.profile = {
+        name: row.name,
+        embeddingB64: bytesToBase64(row.embedding),
+        acousticFeatures: row.acoustic_features,
+        totalSamples: row.total_samples,
+      };
+    }
+    return change;
+  });
+  const last = page.at(-1);
+  return { changes, nextCursor: last ? Number(last.id) : cursor, hasMore: rows.length > limit };
+}
+
+export async function pullChanges(
+  tx: Tx,
+  tenantId: string,
+  cursor: number,
+  limit: number,
+): Promise<PullResponse> {
+  const [head] = await tx<{ newest: string }[]>`
+    select coalesce(max(id), 0) as newest from changes where tenant_id = ${tenantId}`;
+  if (cursor > Number(head?.newest ?? 0)) return PULL_RESET;
+  const rows = await tx<ChangeRow[]>`
+    select c.id, c.speaker_id, p.name, p.embedding, p.acoustic_features, p.total_samples,
+           p.content_hash, p.version, p.deleted, p.updated_at
+    from changes c
+    join profiles p on p.tenant_id = c.tenant_id and p.speaker_id = c.speaker_id
+    where c.tenant_id = ${tenantId} and c.id > ${cursor}
+    order by c.id
+    limit ${limit + 1}`;
+  return pageOf(rows, cursor, limit);
+}

@@ -1,0 +1,113 @@
+import { CircuitBreaker, ManualClock, VoicesyncError } from '@voicesync/core';
+import { describe, expect, it } from 'vitest';
+import type { RelayConfig } from '../../config/index.ts';
+import type { ClientFactory, Sql } from '../pool/index.ts';
+import { Upstream } from './index.ts';
+
+const config: RelayConfig['pool'] = {
+  max: 2,
+  acquireTimeoutMs: 5000,
+  statementTimeoutMs: 10_000,
+  idleTimeoutMs: 300_000,
+  connectTimeoutMs: 5000,
+  maxQueriesPerConnection: 50_000,
+};
+
+/** A stand-in for postgres.js: `begin` runs the callback with a tagged template that records statements. */
+function fakeClients(behaviour: { fail?: () => unknown } = {}) {
+  const statements: string[] = [];
+  let begun = 0;
+  const tx = (strings: TemplateStringsArray, ...values: unknown[]) => {
+    statements.push(strings.join('$') + JSON.stringify(values));
+    return Promise.resolve([]);
+  };
+  const factory: ClientFactory<Sql> = {
+    create: () =>
+      ({
+        begin: async (work: (t: typeof tx) => Promise<unknown>) => {
+          begun += 1;
+          const failure = behaviour.fail?.();
+          if (failure) throw failure;
+          return work(tx);
+        },
+      }) as unknown as Sql,
+    destroy: async () => {},
+  };
+  return { factory, statements, begun: () => begun };
+}
+
+function setup(behaviour: { fail?: () => unknown } = {}) {
+  const clock = new ManualClock(1_000_000);
+  const breaker = new CircuitBreaker(clock);
+  const clients = fakeClients(behaviour);
+  const upstream = new Upstream('postgres://db', config, breaker, clock, () => clients.factory);
+  return { clock, breaker, upstream, clients };
+}
+
+const lost = () => new Error('Network connection lost.');
+
+describe('Upstream', () => {
+  it('refuses with no_database when neither DATABASE_URL nor HYPERDRIVE is set', async () => {
+    const upstream = new Upstream(
+      undefined,
+      config,
+      new CircuitBreaker(new ManualClock()),
+      new ManualClock(),
+    );
+    await expect(upstream.transaction(async () => 1)).rejects.toMatchObject({ code: 'no_database' });
+    expect(upstream.poolSnapshot()).toBeNull();
+  });
+
+  it('bounds every transaction with the statement timeout first', async () => {
+    const { upstream, clients } = setup();
+    expect(await upstream.transaction(async () => 'done')).toBe('done');
+    expect(clients.statements[0]).toContain("set_config('statement_timeout', $, true)");
+    expect(clients.statements[0]).toContain('"10000"');
+  });
+
+  it('opens after five connection failures and then fails fast with retryAfterMs', async () => {
+    let failing = true;
+    const { upstream, clients, clock } = setup({ fail: () => failing && lost() });
+    for (let i = 0; i < 5; i++) {
+      await expect(upstream.transaction(async () => 1)).rejects.toMatchObject({ code: 'upstream_error' });
+    }
+    expect(upstream.breakerStatus()).toEqual({ state: 'OPEN', retryAfterMs: 60_000 });
+    await expect(upstream.transaction(async () => 1)).rejects.toMatchObject({
+      code: 'upstream_unavailable',
+      details: { retryAfterMs: 60_000 },
+    });
+    expect(clients.begun()).toBe(5);
+
+    failing = false;
+    clock.advance(60_000);
+    expect(upstream.breakerStatus().state).toBe('HALF_OPEN');
+    await upstream.transaction(async () => 1);
+    await upstream.transaction(async () => 1);
+    expect(upstream.breakerStatus().state).toBe('CLOSED');
+  });
+
+  it('maps a server error to upstream_error with its SQLSTATE, and counts it', async () => {
+    const serverError = Object.assign(new Error('canceling statement due to statement timeout'), {
+      name: 'PostgresError',
+      code: '57014',
+    });
+    const { upstream, breaker } = setup({ fail: () => serverError });
+    await expect(upstream.transaction(async () => 1)).rejects.toMatchObject({
+      code: 'upstream_error',
+      details: { sqlState: '57014', retryAfterMs: 1000 },
+    });
+    expect(breaker.toJSON().failures).toBe(1);
+  });
+
+  it('does not count our own refusals as failures', async () => {
+    const { upstream, breaker } = setup();
+    for (let i = 0; i < 6; i++) {
+      await expect(
+        upstream.transaction(async () => {
+          throw new VoicesyncError('mutation_gap', 'gap');
+        }),
+      ).rejects.toMatchObject({ code: 'mutation_gap' });
+    }
+    expect(breaker.state).toBe('CLOSED');
+  });
+});

@@ -1,0 +1,100 @@
+// The Relay's only road to PostgreSQL: the breaker in front of the pool, one bounded transaction per call.
+import { type CircuitBreaker, type Clock, VoicesyncError } from '@voicesync/core';
+import type postgres from 'postgres';
+import type { RelayConfig } from '../../config/index.ts';
+import { type ClientFactory, Pool, type PoolSnapshot, postgresClients, type Sql } from '../pool/index.ts';
+import { countsAsFailure, isConnectionError, upstreamError } from './errors.ts';
+
+export * from './breaker-store.ts';
+
+export type Tx = postgres.TransactionSql;
+
+export interface BreakerStatus {
+  state: CircuitBreaker['state'];
+  retryAfterMs: number;
+}
+
+/**
+ * @example
+ * const upstream = new Upstream(url, config.pool, breaker, systemClock);
+ * const rows = await upstream.transaction((tx) => tx`select 1`);
+ */
+export class Upstream {
+  private readonly pool: Pool<Sql> | undefined;
+
+  constructor(
+    connectionString: string | undefined,
+    private readonly config: RelayConfig['pool'],
+    readonly breaker: CircuitBreaker,
+    clock: Clock,
+    clients: (url: string) => ClientFactory<Sql> = (url) => postgresClients(url, config),
+  ) {
+    this.pool = connectionString
+      ? new Pool(
+          clients(connectionString),
+          {
+            max: config.max,
+            acquireTimeoutMs: config.acquireTimeoutMs,
+            maxQueriesPerConnection: config.maxQueriesPerConnection,
+            workTimeoutMs: config.statementTimeoutMs + config.connectTimeoutMs,
+          },
+          clock,
+        )
+      : undefined;
+  }
+
+  /**
+   * Runs `work` in one transaction whose statements are bounded by the statement timeout.
+   * `SET LOCAL` (here `set_config(..., true)`) is the form that also works through Hyperdrive,
+   * which resets session state between transactions.
+   */
+  async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    if (!this.pool) {
+      throw new VoicesyncError('no_database', 'no database configured: set DATABASE_URL or bind HYPERDRIVE');
+    }
+    if (this.breaker.state === 'OPEN') throw this.unavailable();
+    const timeout = String(this.config.statementTimeoutMs);
+    // The breaker is asked only once a connection is ours: a pool_timeout must not strand a half-open probe.
+    let admitted = false;
+    try {
+      const value = await this.pool.run(async (sql) => {
+        if (!this.breaker.tryAcquire()) throw this.unavailable();
+        admitted = true;
+        return sql.begin(async (tx) => {
+          await tx`select set_config('statement_timeout', ${timeout}, true)`;
+          return work(tx);
+        }) as Promise<T>;
+      }, isConnectionError);
+      this.breaker.onSuccess();
+      return value;
+    } catch (error) {
+      if (!admitted) throw error;
+      if (countsAsFailure(error)) {
+        this.breaker.onFailure();
+        throw upstreamError(error);
+      }
+      // Our own refusals (a mutation gap, a revoked device) mean PostgreSQL answered.
+      this.breaker.onSuccess();
+      throw error;
+    }
+  }
+
+  breakerStatus(): BreakerStatus {
+    return { state: this.breaker.state, retryAfterMs: this.breaker.retryAfterMs() };
+  }
+
+  /** Pool load for push acks: agents defer low priorities above 0.8. */
+  load(): number {
+    return this.pool?.load ?? 0;
+  }
+
+  poolSnapshot(): PoolSnapshot | null {
+    return this.pool?.snapshot() ?? null;
+  }
+
+  private unavailable(): VoicesyncError {
+    return new VoicesyncError('upstream_unavailable', 'PostgreSQL is unavailable; the circuit is open', {
+      details: { retryAfterMs: this.breaker.retryAfterMs() },
+    });
+  }
+}

@@ -1,0 +1,117 @@
+import { describe, expect, it, vi } from 'vitest';
+import { app } from '../../app.ts';
+import type { Env } from '../../env.ts';
+import type { RelayApi } from '../../relay/stub.ts';
+
+const token = `dev_0123456789abcdef.${'s'.repeat(43)}`;
+const hash = 'a'.repeat(64);
+const mutation = {
+  mutationId: 1,
+  speakerId: 'ada',
+  op: 'delete',
+  baseHash: null,
+  contentHash: hash,
+  updatedAt: 1,
+  priority: 0,
+};
+
+function envWith(relay: Partial<RelayApi>): Env {
+  return { RELAY: { idFromName: () => 'relay', get: () => relay } } as unknown as Env;
+}
+
+function post(
+  body: string,
+  env: Env,
+  headers: Record<string, string> = { authorization: `Bearer ${token}` },
+) {
+  return app.request('/v1/push', { method: 'POST', body, headers }, env);
+}
+
+describe('POST /v1/push', () => {
+  it('passes the credentials and mutations to the Relay and answers its ack', async () => {
+    const ack = { lastMutationId: 1, results: [{ mutationId: 1, status: 'applied' }], load: 0.1 };
+    const push = vi.fn(async () => ({ ok: true as const, value: ack }));
+    const response = await post(JSON.stringify({ mutations: [mutation] }), envWith({ push } as never));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(ack);
+    expect(push).toHaveBeenCalledWith({ deviceId: 'dev_0123456789abcdef', secret: 's'.repeat(43) }, [
+      mutation,
+    ]);
+  });
+
+  it.each([
+    ['malformed JSON', '{"mutations":', 400, 'invalid_json'],
+    ['an empty batch', '{"mutations":[]}', 400, 'invalid_batch'],
+    [
+      'a gap inside the batch',
+      JSON.stringify({ mutations: [mutation, { ...mutation, mutationId: 3 }] }),
+      400,
+      'invalid_batch',
+    ],
+  ])('refuses %s without calling the Relay', async (_, body, status, code) => {
+    const push = vi.fn();
+    const response = await post(body, envWith({ push }));
+    expect(response.status).toBe(status);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(code);
+    expect(push).not.toHaveBeenCalled();
+  });
+
+  it('names the first issue of an invalid batch', async () => {
+    const response = await post(
+      JSON.stringify({ mutations: [mutation, { ...mutation, mutationId: 3 }] }),
+      envWith({}),
+    );
+    expect(await response.json()).toEqual({
+      error: {
+        code: 'invalid_batch',
+        message: 'mutations.1.mutationId: mutation ids must be consecutive',
+        path: 'mutations.1.mutationId',
+      },
+    });
+  });
+
+  it('refuses a missing or malformed token with 401', async () => {
+    const response = await post(JSON.stringify({ mutations: [mutation] }), envWith({}), {
+      authorization: 'Bearer nope',
+    });
+    expect(response.status).toBe(401);
+  });
+
+  it('refuses a body over 8 MB with 413', async () => {
+    const response = await post('x'.repeat(8 * 1024 * 1024 + 1), envWith({}));
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+  });
+
+  it('turns a Relay failure into its status, details and Retry-After', async () => {
+    const gap = {
+      ok: false as const,
+      status: 409,
+      code: 'mutation_gap',
+      message: 'gap',
+      details: { expected: 4, lastMutationId: 3 },
+    };
+    const response = await post(
+      JSON.stringify({ mutations: [mutation] }),
+      envWith({ push: async () => gap }),
+    );
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({
+      error: { code: 'mutation_gap', message: 'gap', expected: 4, lastMutationId: 3 },
+    });
+
+    const open = {
+      ok: false as const,
+      status: 503,
+      code: 'upstream_unavailable',
+      message: 'open',
+      details: { retryAfterMs: 59_001 },
+    };
+    const refused = await post(
+      JSON.stringify({ mutations: [mutation] }),
+      envWith({ push: async () => open }),
+    );
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('Retry-After')).toBe('60');
+  });
+});
