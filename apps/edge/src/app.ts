@@ -4,8 +4,10 @@ import { Hono } from 'hono';
 import type { Env } from './env.ts';
 import { errorResponse } from './errors/index.ts';
 import { admin } from './routes/admin/index.ts';
+import { device } from './routes/device/index.ts';
 import { health } from './routes/health/index.ts';
 import { metrics } from './routes/metrics/index.ts';
+import { notify } from './routes/notify/index.ts';
 import { pull } from './routes/pull/index.ts';
 import { push } from './routes/push/index.ts';
 
@@ -15,6 +17,8 @@ app.route('/', health);
 app.route('/metrics', metrics);
 app.route('/v1/push', push);
 app.route('/v1/pull', pull);
+app.route('/v1/notify', notify);
+app.route('/v1/device', device);
 app.route('/v1/admin', admin);
 
 app.notFound(() => {

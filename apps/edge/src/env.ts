@@ -1,8 +1,11 @@
 // Bindings and variables of the edge Worker (see wrangler.toml); every tunable is a string var with a default.
+import type { TenantHub } from './notify/index.ts';
 import type { Relay } from './relay/index.ts';
 
 export interface Env {
   RELAY: DurableObjectNamespace<Relay>;
+  /** One TenantHub per tenant (`idFromName(tenantId)`): the sockets of /v1/notify. */
+  HUB: DurableObjectNamespace<TenantHub>;
   HYPERDRIVE?: Hyperdrive;
   /** Plain postgres:// URL; when non-empty it is used instead of HYPERDRIVE. */
   DATABASE_URL?: string;

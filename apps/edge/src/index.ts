@@ -2,6 +2,7 @@
 import { app } from './app.ts';
 import type { Env } from './env.ts';
 
+export { TenantHub } from './notify/index.ts';
 export { Relay } from './relay/index.ts';
 
 export default { fetch: app.fetch } satisfies ExportedHandler<Env>;

@@ -17,7 +17,7 @@ export interface RelayConfig {
   authCacheTtlMs: number;
 }
 
-type Tunables = Omit<Env, 'RELAY' | 'HYPERDRIVE' | 'DATABASE_URL' | 'ADMIN_TOKEN'>;
+type Tunables = Omit<Env, 'RELAY' | 'HUB' | 'HYPERDRIVE' | 'DATABASE_URL' | 'ADMIN_TOKEN'>;
 
 function positiveInt(env: Tunables, name: keyof Tunables, fallback: number): number {
   const raw = env[name];

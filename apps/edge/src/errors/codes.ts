@@ -13,6 +13,7 @@ const STATUS_BY_CODE: Readonly<Record<string, ContentfulStatusCode>> = {
   not_found: 404,
   [MUTATION_GAP]: 409,
   payload_too_large: 413,
+  upgrade_required: 426,
   bad_config: 500,
   internal: 500,
   admin_disabled: 503,

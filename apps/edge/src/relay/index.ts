@@ -11,11 +11,19 @@ import {
 import { type RelayConfig, relayConfig } from '../config/index.ts';
 import type { Env } from '../env.ts';
 import { asVoicesyncError, type RelayResult, settle } from '../errors/index.ts';
-import { applyBatch, checkMutation } from './apply/index.ts';
-import { type DeviceSummary, findDevice, insertDevice, listDevices, revokeDevice } from './devices/index.ts';
+import { announceChange, disconnectDevice } from '../notify/index.ts';
+import { applyBatch, type BatchPlan, checkMutation, type PushingDevice } from './apply/index.ts';
+import {
+  type DeviceSummary,
+  deviceState,
+  findDevice,
+  insertDevice,
+  listDevices,
+  revokeDevice,
+} from './devices/index.ts';
 import { PushCounters, type RelayStatus } from './metrics/index.ts';
 import { PULL_RESET, pullChanges } from './pull/index.ts';
-import { type BreakerStatus, persistentBreaker, Upstream } from './upstream/index.ts';
+import { type BreakerStatus, persistentBreaker, type Tx, Upstream } from './upstream/index.ts';
 
 interface Services {
   config: RelayConfig;
@@ -46,8 +54,12 @@ export class Relay extends DurableObject<Env> {
         mutations.map((mutation) => checkMutation(mutation, config.embeddingDim)),
       );
       try {
-        const plan = await upstream.transaction((tx) => applyBatch(tx, device, batch));
+        const { plan, cursor } = await upstream.transaction(async (tx) => {
+          const plan = await applyBatch(tx, device, batch);
+          return { plan, cursor: plan.changes.length > 0 ? await newestChange(tx, device.tenantId) : null };
+        });
         this.counters.batch(plan.results);
+        if (cursor !== null) this.announce(device, plan, cursor);
         return { lastMutationId: plan.lastMutationId, results: plan.results, load: upstream.load() };
       } catch (error) {
         if (error instanceof VoicesyncError && error.code === MUTATION_GAP) this.counters.gap();
@@ -68,6 +80,25 @@ export class Relay extends DurableObject<Env> {
       const device = await auth.authenticate(credentials);
       if (cursor === null) return PULL_RESET;
       return upstream.transaction((tx) => pullChanges(tx, device.tenantId, cursor, limit));
+    });
+  }
+
+  /** Who holds these credentials, from the auth cache when it can: /v1/notify needs the tenant only. */
+  authorize(credentials: DeviceCredentials): Promise<RelayResult<{ deviceId: string; tenantId: string }>> {
+    return settle(async () => {
+      const { deviceId, tenantId } = await this.ready().auth.authenticate(credentials);
+      return { deviceId, tenantId };
+    });
+  }
+
+  /** Read fresh, not from the auth cache: an agent numbers its mutations after this id. */
+  device(
+    credentials: DeviceCredentials,
+  ): Promise<RelayResult<{ deviceId: string; tenantId: string; lastMutationId: number }>> {
+    return settle(async () => {
+      const { upstream, auth } = this.ready();
+      const device = await auth.authenticate(credentials);
+      return upstream.transaction((tx) => deviceState(tx, device.deviceId));
     });
   }
 
@@ -95,6 +126,7 @@ export class Relay extends DurableObject<Env> {
       const { upstream, auth } = this.ready();
       const device = await upstream.transaction((tx) => revokeDevice(tx, deviceId));
       auth.evict(deviceId);
+      this.ctx.waitUntil(disconnectDevice(this.env, device.tenantId, deviceId));
       return device;
     });
   }
@@ -129,8 +161,23 @@ export class Relay extends DurableObject<Env> {
     return { config, upstream, auth };
   }
 
+  /**
+   * Tells the tenant's other devices after the commit, without delaying or failing the ack. The
+   * pusher is left out unless the server won a conflict: the re-announced content is news to it.
+   */
+  private announce(device: PushingDevice, plan: BatchPlan, cursor: number): void {
+    const serverWon = plan.conflicts.some((conflict) => conflict.winner === 'server');
+    this.ctx.waitUntil(announceChange(this.env, device.tenantId, cursor, serverWon ? null : device.deviceId));
+  }
+
   private ready(): Services {
     if (this.services instanceof VoicesyncError) throw this.services;
     return this.services;
   }
+}
+
+/** Read under the tenant lock the push transaction holds, so it is the id of that batch's last change. */
+async function newestChange(tx: Tx, tenantId: string): Promise<number> {
+  const [row] = await tx<{ newest: string }[]>`select max(id) as newest from changes where tenant_id = ${tenantId}`;
+  return Number(row?.newest ?? 0);
 }

@@ -5,7 +5,7 @@ import type { Relay } from './index.ts';
 /** The Relay's RPC methods as the routes call them. */
 export type RelayApi = Pick<
   Relay,
-  'push' | 'pull' | 'createDevice' | 'listDevices' | 'revokeDevice' | 'health' | 'status'
+  'push' | 'pull' | 'authorize' | 'device' | 'createDevice' | 'listDevices' | 'revokeDevice' | 'health' | 'status'
 >;
 
 export function relayStub(env: Env): RelayApi {

@@ -68,3 +68,14 @@ export async function revokeDevice(tx: Tx, deviceId: string): Promise<DeviceSumm
   if (!row) throw new VoicesyncError('not_found', `no device ${deviceId}`);
   return summary(row);
 }
+
+/** The device's own view: where its mutation numbering stands upstream (the agent's handshake). */
+export async function deviceState(
+  tx: Tx,
+  deviceId: string,
+): Promise<{ deviceId: string; tenantId: string; lastMutationId: number }> {
+  const [row] = await tx<{ tenant_id: string; last_mutation_id: string }[]>`
+    select tenant_id, last_mutation_id from devices where id = ${deviceId}`;
+  if (!row) throw new VoicesyncError('unauthorized', 'unknown device or wrong secret');
+  return { deviceId, tenantId: row.tenant_id, lastMutationId: Number(row.last_mutation_id) };
+}

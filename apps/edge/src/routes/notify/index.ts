@@ -1,0 +1,25 @@
+// GET /v1/notify: a WebSocket to the device's tenant hub, opened only after the Relay authenticated the device.
+import { VoicesyncError } from '@voicesync/core';
+import { Hono } from 'hono';
+import { deviceCredentials } from '../../auth/index.ts';
+import type { Env } from '../../env.ts';
+import { unwrap } from '../../errors/index.ts';
+import { DEVICE_HEADER, tenantHub } from '../../notify/index.ts';
+import { relayStub } from '../../relay/stub.ts';
+
+export const notify = new Hono<{ Bindings: Env }>();
+
+notify.get('/', async (c) => {
+  // Credentials first, so an anonymous caller learns nothing else about the endpoint.
+  const credentials = deviceCredentials(c.req.header('Authorization'));
+  if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
+    c.header('Upgrade', 'websocket');
+    throw new VoicesyncError('upgrade_required', 'GET /v1/notify expects a WebSocket upgrade');
+  }
+  const device = unwrap(await relayStub(c.env).authorize(credentials));
+  const headers = new Headers(c.req.raw.headers);
+  // The hub never sees the secret; it trusts the device id set here.
+  headers.delete('Authorization');
+  headers.set(DEVICE_HEADER, device.deviceId);
+  return tenantHub(c.env, device.tenantId).fetch(new Request(c.req.url, { headers }));
+});

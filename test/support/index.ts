@@ -1,0 +1,75 @@
+// Helpers shared by the cross-package suites: device provisioning, random profiles, polling, PG reads.
+import postgres from 'postgres';
+
+export type Sql = postgres.Sql;
+
+export function pg(url: string): Sql {
+  return postgres(url, { max: 2, onnotice: () => {} });
+}
+
+export interface Device {
+  deviceId: string;
+  tenantId: string;
+  token: string;
+}
+
+export async function provisionDevice(edgeUrl: string, adminToken: string, tenantId: string): Promise<Device> {
+  const response = await fetch(`${edgeUrl}/v1/admin/devices`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ tenantId, name: `test device of ${tenantId}` }),
+  });
+  if (!response.ok) throw new Error(`provisioning failed: ${response.status} ${await response.text()}`);
+  return (await response.json()) as Device;
+}
+
+/** Deterministic float32 values in [-0.5, 0.5) (mulberry32). */
+export function randomVector(seed: number, dim = 192): number[] {
+  let a = seed >>> 0;
+  const out: number[] = [];
+  for (let i = 0; i < dim; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out.push(Math.fround(((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5));
+  }
+  return out;
+}
+
+export async function json<T = unknown>(response: Response | Promise<Response>): Promise<{ status: number; body: T }> {
+  const r = await response;
+  return { status: r.status, body: (await r.json()) as T };
+}
+
+export function putProfile(agentUrl: string, speakerId: string, body: unknown): Promise<Response> {
+  return fetch(`${agentUrl}/v1/profiles/${speakerId}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+export async function agentStatus(agentUrl: string): Promise<{
+  outbox: { pending: number; deadLetters: number; byPriority: Record<string, number> };
+  synced: number;
+  failed: number;
+}> {
+  return (await (await fetch(`${agentUrl}/v1/status`)).json()) as never;
+}
