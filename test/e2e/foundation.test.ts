@@ -4,7 +4,17 @@ import { bytesToBase64, float32ToBytes, profileContentHash } from '@voicesync/co
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent, startEdge, startPostgres } from '../harness/index.ts';
 import { sampleConnections } from '../harness/index.ts';
-import { agentStatus, type Device, eventually, json, pg, provisionDevice, putProfile, randomVector, type Sql } from '../support/index.ts';
+import {
+  agentStatus,
+  type Device,
+  eventually,
+  json,
+  pg,
+  provisionDevice,
+  putProfile,
+  randomVector,
+  type Sql,
+} from '../support/index.ts';
 
 const ADMIN_TOKEN = randomBytes(18).toString('base64url');
 
@@ -35,7 +45,12 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
         const embedding = randomVector(i + 1);
         const features = { pitchHz: 110 + i / 7, formants: [500.5, 1500.25, 2500], note: `n${i}` };
         const { status, body } = await json<{ contentHash: string; version: number }>(
-          putProfile(agent.url, `spk-${i}`, { name: `Speaker ${i}`, embedding, acousticFeatures: features, totalSamples: 3 }),
+          putProfile(agent.url, `spk-${i}`, {
+            name: `Speaker ${i}`,
+            embedding,
+            acousticFeatures: features,
+            totalSamples: 3,
+          }),
         );
         expect(status).toBe(200);
         expect(body.version).toBe(1);
@@ -43,7 +58,16 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
       }
       await fetch(`${agent.url}/v1/sync`, { method: 'POST' });
       await eventually(async () => (await agentStatus(agent.url)).outbox.pending === 0, 60_000);
-      const rows = await sql<{ speaker_id: string; embedding: Uint8Array; acoustic_features: unknown; content_hash: string; name: string; total_samples: number }[]>`
+      const rows = await sql<
+        {
+          speaker_id: string;
+          embedding: Uint8Array;
+          acoustic_features: unknown;
+          content_hash: string;
+          name: string;
+          total_samples: number;
+        }[]
+      >`
         SELECT speaker_id, embedding, acoustic_features, content_hash, name, total_samples FROM profiles WHERE tenant_id = 'tenant-a'`;
       expect(rows).toHaveLength(200);
       for (const row of rows) {
@@ -74,9 +98,29 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
     const mutations = await Promise.all(
       [1, 2, 3].map(async (n) => {
         const embedding = randomVector(1000 + n);
-        const profile = { name: `R${n}`, embeddingB64: bytesToBase64(float32ToBytes(embedding)), acousticFeatures: null, totalSamples: 1 };
-        const contentHash = await profileContentHash({ speakerId: `r${n}`, name: profile.name, embedding, acousticFeatures: null, totalSamples: 1 });
-        return { mutationId: n, speakerId: `r${n}`, op: 'upsert', baseHash: null, contentHash, updatedAt: 1000 + n, priority: 2, profile };
+        const profile = {
+          name: `R${n}`,
+          embeddingB64: bytesToBase64(float32ToBytes(embedding)),
+          acousticFeatures: null,
+          totalSamples: 1,
+        };
+        const contentHash = await profileContentHash({
+          speakerId: `r${n}`,
+          name: profile.name,
+          embedding,
+          acousticFeatures: null,
+          totalSamples: 1,
+        });
+        return {
+          mutationId: n,
+          speakerId: `r${n}`,
+          op: 'upsert',
+          baseHash: null,
+          contentHash,
+          updatedAt: 1000 + n,
+          priority: 2,
+          profile,
+        };
       }),
     );
     const push = () =>
@@ -91,7 +135,8 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
     expect(first.status).toBe(200);
     expect(first.body.results.map((r) => r.status)).toEqual(['applied', 'applied', 'applied']);
     const snapshot = async () => ({
-      profiles: await sql`SELECT speaker_id, content_hash, version, updated_at FROM profiles WHERE tenant_id = 'tenant-replay' ORDER BY speaker_id`,
+      profiles:
+        await sql`SELECT speaker_id, content_hash, version, updated_at FROM profiles WHERE tenant_id = 'tenant-replay' ORDER BY speaker_id`,
       changes: await sql`SELECT count(*)::int AS n FROM changes WHERE tenant_id = 'tenant-replay'`,
       device: await sql`SELECT last_mutation_id FROM devices WHERE id = ${replayDevice.deviceId}`,
     });
@@ -104,21 +149,36 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
   });
 
   it('a SIGKILLed agent loses no acknowledged write and still delivers it', async () => {
-    const agent = await startAgent({ edge: 'http://127.0.0.1:9', deviceId: device.deviceId, token: device.token });
+    const agent = await startAgent({
+      edge: 'http://127.0.0.1:9',
+      deviceId: device.deviceId,
+      token: device.token,
+    });
     const hashes = new Map<string, string>();
     for (let i = 0; i < 25; i++) {
       const { status, body } = await json<{ contentHash: string }>(
-        putProfile(agent.url, `kill-${i}`, { name: `K${i}`, embedding: randomVector(5000 + i), priority: 'CRITICAL' }),
+        putProfile(agent.url, `kill-${i}`, {
+          name: `K${i}`,
+          embedding: randomVector(5000 + i),
+          priority: 'CRITICAL',
+        }),
       );
       expect(status).toBe(200);
       hashes.set(`kill-${i}`, body.contentHash);
     }
     agent.kill('SIGKILL');
     await agent.exited;
-    const restarted = await startAgent({ db: agent.dbPath, edge: edge.url, deviceId: device.deviceId, token: device.token });
+    const restarted = await startAgent({
+      db: agent.dbPath,
+      edge: edge.url,
+      deviceId: device.deviceId,
+      token: device.token,
+    });
     try {
       for (const [id, hash] of hashes) {
-        const { status, body } = await json<{ contentHash: string }>(fetch(`${restarted.url}/v1/profiles/${id}`));
+        const { status, body } = await json<{ contentHash: string }>(
+          fetch(`${restarted.url}/v1/profiles/${id}`),
+        );
         expect(status).toBe(200);
         expect(body.contentHash).toBe(hash);
       }
@@ -132,16 +192,38 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
   });
 
   it('200 concurrent pushes never make the relay hold more than PG_MAX connections', async () => {
-    const devices = await Promise.all(Array.from({ length: 20 }, (_, i) => provisionDevice(edge.url, ADMIN_TOKEN, `storm-${i % 4}`)));
+    const devices = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => provisionDevice(edge.url, ADMIN_TOKEN, `storm-${i % 4}`)),
+    );
     const sampler = sampleConnections(postgresServer.url, 20, { applicationName: 'voicesync-relay' });
     const results = await Promise.all(
       Array.from({ length: 200 }, async (_, i) => {
         const d = devices[i % devices.length]!;
         const speakerId = `c-${i}`;
         const embedding = randomVector(9000 + i);
-        const profile = { name: speakerId, embeddingB64: bytesToBase64(float32ToBytes(embedding)), acousticFeatures: null, totalSamples: 1 };
-        const contentHash = await profileContentHash({ speakerId, name: speakerId, embedding, acousticFeatures: null, totalSamples: 1 });
-        const mutation = { mutationId: Math.floor(i / devices.length) + 1, speakerId, op: 'upsert', baseHash: null, contentHash, updatedAt: i, priority: 2, profile };
+        const profile = {
+          name: speakerId,
+          embeddingB64: bytesToBase64(float32ToBytes(embedding)),
+          acousticFeatures: null,
+          totalSamples: 1,
+        };
+        const contentHash = await profileContentHash({
+          speakerId,
+          name: speakerId,
+          embedding,
+          acousticFeatures: null,
+          totalSamples: 1,
+        });
+        const mutation = {
+          mutationId: Math.floor(i / devices.length) + 1,
+          speakerId,
+          op: 'upsert',
+          baseHash: null,
+          contentHash,
+          updatedAt: i,
+          priority: 2,
+          profile,
+        };
         const response = await fetch(`${edge.url}/v1/push`, {
           method: 'POST',
           headers: { authorization: `Bearer ${d.token}`, 'content-type': 'application/json' },
@@ -164,8 +246,14 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
       const good = { name: 'Bad', embedding: randomVector(77) };
       const cases: Array<[string, RequestInit]> = [
         ['wrong dimension', { body: JSON.stringify({ ...good, embedding: [0.1, 0.2] }) }],
-        ['NaN as a string', { body: JSON.stringify({ ...good, embedding: [...randomVector(1).slice(1), 'NaN'] }) }],
-        ['overflow to Infinity', { body: JSON.stringify({ ...good, embedding: [...randomVector(1).slice(1), 1e39] }) }],
+        [
+          'NaN as a string',
+          { body: JSON.stringify({ ...good, embedding: [...randomVector(1).slice(1), 'NaN'] }) },
+        ],
+        [
+          'overflow to Infinity',
+          { body: JSON.stringify({ ...good, embedding: [...randomVector(1).slice(1), 1e39] }) },
+        ],
         ['missing name', { body: JSON.stringify({ embedding: good.embedding }) }],
         ['malformed JSON', { body: '{"name": "x", "embedding": [1,2' }],
         ['unknown priority', { body: JSON.stringify({ ...good, priority: 'URGENT' }) }],
@@ -188,17 +276,48 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
       const pushAs = (token: string | undefined, body: string) =>
         fetch(`${edge.url}/v1/push`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+          headers: {
+            'content-type': 'application/json',
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
           body,
         });
-      const before = await sql`SELECT (SELECT count(*)::int FROM profiles) AS p, (SELECT count(*)::int FROM changes) AS c, (SELECT sum(last_mutation_id)::int FROM devices) AS m`;
-      const valid = JSON.stringify({ mutations: [{ mutationId: 999, speakerId: 'x', op: 'delete', baseHash: null, contentHash: 'a'.repeat(64), updatedAt: 1, priority: 2 }] });
+      const before =
+        await sql`SELECT (SELECT count(*)::int FROM profiles) AS p, (SELECT count(*)::int FROM changes) AS c, (SELECT sum(last_mutation_id)::int FROM devices) AS m`;
+      const valid = JSON.stringify({
+        mutations: [
+          {
+            mutationId: 999,
+            speakerId: 'x',
+            op: 'delete',
+            baseHash: null,
+            contentHash: 'a'.repeat(64),
+            updatedAt: 1,
+            priority: 2,
+          },
+        ],
+      });
       const edgeCases: Array<[string, Response, number[]]> = [
         ['malformed JSON', await pushAs(device.token, '{"mutations": ['), [400]],
-        ['oversize batch', await pushAs(device.token, JSON.stringify({ mutations: Array.from({ length: 101 }, (_, i) => ({ mutationId: i + 1 })) })), [400, 413]],
+        [
+          'oversize batch',
+          await pushAs(
+            device.token,
+            JSON.stringify({ mutations: Array.from({ length: 101 }, (_, i) => ({ mutationId: i + 1 })) }),
+          ),
+          [400, 413],
+        ],
         ['no credentials', await pushAs(undefined, valid), [401]],
-        ['forged token', await pushAs(`${device.deviceId}.${randomBytes(32).toString('base64url')}`, valid), [401]],
-        ['unknown device', await pushAs(`dev_0000000000000000.${randomBytes(32).toString('base64url')}`, valid), [401]],
+        [
+          'forged token',
+          await pushAs(`${device.deviceId}.${randomBytes(32).toString('base64url')}`, valid),
+          [401],
+        ],
+        [
+          'unknown device',
+          await pushAs(`dev_0000000000000000.${randomBytes(32).toString('base64url')}`, valid),
+          [401],
+        ],
       ];
       for (const [label, response, statuses] of edgeCases) {
         expect(statuses, label).toContain(response.status);
@@ -206,7 +325,8 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
         expect(typeof body.error?.code, label).toBe('string');
         expect(typeof body.error?.message, label).toBe('string');
       }
-      const after = await sql`SELECT (SELECT count(*)::int FROM profiles) AS p, (SELECT count(*)::int FROM changes) AS c, (SELECT sum(last_mutation_id)::int FROM devices) AS m`;
+      const after =
+        await sql`SELECT (SELECT count(*)::int FROM profiles) AS p, (SELECT count(*)::int FROM changes) AS c, (SELECT sum(last_mutation_id)::int FROM devices) AS m`;
       expect(after).toEqual(before);
     } finally {
       await agent.stop();

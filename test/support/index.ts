@@ -13,7 +13,11 @@ export interface Device {
   token: string;
 }
 
-export async function provisionDevice(edgeUrl: string, adminToken: string, tenantId: string): Promise<Device> {
+export async function provisionDevice(
+  edgeUrl: string,
+  adminToken: string,
+  tenantId: string,
+): Promise<Device> {
   const response = await fetch(`${edgeUrl}/v1/admin/devices`, {
     method: 'POST',
     headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
@@ -37,7 +41,9 @@ export function randomVector(seed: number, dim = 192): number[] {
   return out;
 }
 
-export async function json<T = unknown>(response: Response | Promise<Response>): Promise<{ status: number; body: T }> {
+export async function json<T = unknown>(
+  response: Response | Promise<Response>,
+): Promise<{ status: number; body: T }> {
   const r = await response;
   return { status: r.status, body: (await r.json()) as T };
 }
@@ -51,7 +57,11 @@ export function putProfile(agentUrl: string, speakerId: string, body: unknown): 
 }
 
 /** Polls `check` until it returns a truthy value or the deadline passes. */
-export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 30_000, everyMs = 200): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 30_000,
+  everyMs = 200,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -61,7 +71,8 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

@@ -1,9 +1,14 @@
 // Composition root: opens the store, wires the outbox, sync and API, and starts/stops them in order.
-import { CircuitBreaker, type Clock, type Sleep, systemClock, timerSleep } from '@voicesync/core';
+import { CircuitBreaker, type Clock, halfJitter, type Sleep, systemClock, timerSleep } from '@voicesync/core';
+import { Authenticator, Cohort } from './auth/index.ts';
 import type { AgentConfig } from './config/index.ts';
 import { createLogger, type Logger } from './logger/index.ts';
+import { type AgentMetrics, createAgentMetrics } from './metrics/index.ts';
+import { type ConnectNotify, connectWithWs, Notifier } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
+import { Puller } from './pull/index.ts';
 import { ProfileStore } from './profiles/index.ts';
+import { createScoringBackend, EmbeddingIndex } from './scoring/index.ts';
 import { openStore, type Store } from './store/index.ts';
 import { Pusher } from './sync/pusher.ts';
 import { SyncStats } from './sync/stats.ts';
@@ -14,18 +19,28 @@ export interface AgentDeps {
   clock?: Clock;
   sleep?: Sleep;
   logger?: Logger;
+  /** Opens the /v1/notify socket (tests cut it to simulate a partition); `false` polls only. */
+  notify?: ConnectNotify | false;
 }
 
 export interface Agent {
   config: AgentConfig;
   store: Store;
   profiles: ProfileStore;
+  /** verify / identify from memory; never touches the network. */
+  auth: Authenticator;
+  cohort: Cohort;
   outbox: Outbox;
   stats: SyncStats;
+  /** Prometheus registry, periodic snapshot, and observeVerify/observeIdentify for the hot paths. */
+  metrics: AgentMetrics;
   breaker: CircuitBreaker;
   /** Absent when no edge is configured: the agent then works offline and keeps its outbox. */
   transport: EdgeTransport | undefined;
   pusher: Pusher | undefined;
+  puller: Puller | undefined;
+  /** The live notification socket; absent without an edge or with `deps.notify === false`. */
+  notifier: Notifier | undefined;
   log: Logger;
   startedAt: number;
   close(): Promise<void>;
@@ -39,15 +54,43 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   const store = await openStore(config.db, { synchronous: config.synchronous });
   const profiles = new ProfileStore(store, () => clock.now());
   const outbox = new Outbox(store);
+  const cohort = new Cohort(store, config.dim);
+  await cohort.load();
+  const backend = await createScoringBackend(config.scoringBackend, {
+    onFallback: (engine, error) =>
+      log.warn({ engine, err: String(error) }, 'scoring engine unavailable, falling back'),
+  });
+  const auth = new Authenticator(new EmbeddingIndex({ backend, dim: config.dim }), cohort, config);
+  const preloadStarted = performance.now();
+  for (const profile of await profiles.all()) auth.load(profile);
+  log.info(
+    { profiles: auth.index.size, ms: Math.round(performance.now() - preloadStarted), backend: backend.name },
+    'embedding index preloaded',
+  );
+  profiles.onChange((change) => auth.apply(change));
   const stats = new SyncStats();
   const breaker = new CircuitBreaker(clock, config.breaker);
   breaker.onStateChange((state, previous) => {
     stats.breakerState = state;
     log.warn({ breaker: 'edge', state, previous }, `edge breaker ${previous} -> ${state}`);
   });
+  const startedAt = clock.now();
+  const metrics = createAgentMetrics({
+    config,
+    stats,
+    profiles,
+    outbox,
+    breaker,
+    clock,
+    startedAt,
+    log,
+    fetch: deps.fetch,
+  });
 
   let transport: EdgeTransport | undefined;
   let pusher: Pusher | undefined;
+  let puller: Puller | undefined;
+  let notifier: Notifier | undefined;
   if (config.edgeUrl && config.token) {
     transport = new EdgeTransport({
       edgeUrl: config.edgeUrl,
@@ -57,6 +100,20 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     });
     pusher = new Pusher(outbox, transport, breaker, stats, clock, sleep, config, log);
     pusher.start();
+    puller = new Puller(store, profiles, transport, stats, clock, log);
+    puller.start(config.pullIntervalMs, sleep);
+    if (deps.notify !== false) {
+      notifier = new Notifier({
+        edgeUrl: config.edgeUrl,
+        token: config.token,
+        connect: deps.notify ?? connectWithWs,
+        onChange: puller.wake.bind(puller),
+        sleep,
+        backoff: { initialMs: config.backoffInitialMs, maxMs: config.backoffMaxMs, jitter: halfJitter() },
+        log,
+      });
+      notifier.start();
+    }
   } else {
     log.warn('no edge configured (edgeUrl and token): working offline, writes stay in the outbox');
   }
@@ -65,15 +122,23 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     config,
     store,
     profiles,
+    auth,
+    cohort,
     outbox,
     stats,
     breaker,
     transport,
     pusher,
+    puller,
+    notifier,
     log,
-    startedAt: clock.now(),
+    metrics,
+    startedAt,
     async close() {
+      metrics.stop();
+      await notifier?.stop();
       await pusher?.stop();
+      await puller?.stop();
       store.close();
     },
   };

@@ -4,6 +4,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { ZodError } from 'zod';
+import { ScoringError } from '../scoring/index.ts';
 
 const STATUS: Record<string, ContentfulStatusCode> = {
   invalid_json: 400,
@@ -13,6 +14,9 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   dimension_mismatch: 400,
   non_finite: 400,
   zero_norm: 400,
+  invalid_k: 400,
+  invalid_dimension: 400,
+  backend_unavailable: 503,
   invalid_query: 400,
   not_found: 404,
   payload_too_large: 413,
@@ -28,9 +32,10 @@ export function zodError(error: ZodError): VoicesyncError {
 }
 
 export function errorResponse(error: unknown, c: Context): Response {
-  if (error instanceof VoicesyncError) {
+  if (error instanceof VoicesyncError || error instanceof ScoringError) {
     const status = STATUS[error.code] ?? 500;
-    return c.json({ error: { code: error.code, message: error.message, ...(error.details ?? {}) } }, status);
+    const details = error instanceof VoicesyncError ? error.details : undefined;
+    return c.json({ error: { code: error.code, message: error.message, ...(details ?? {}) } }, status);
   }
   if (error instanceof HTTPException) {
     return c.json({ error: { code: 'http_error', message: error.message } }, error.status);

@@ -5,8 +5,12 @@ import { getRequestListener, type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Agent } from '../agent.ts';
+import { dashboardRoutes } from '../dashboard/index.ts';
+import { metricsRoutes } from '../metrics/routes.ts';
 import { errorResponse } from './errors.ts';
+import { authRoutes } from './routes/auth.ts';
 import { outboxRoutes } from './routes/outbox.ts';
+import { profileListRoutes } from './routes/profile-list.ts';
 import { profileRoutes } from './routes/profiles.ts';
 import { statusRoutes } from './routes/status.ts';
 import { VoicesyncError } from '@voicesync/core';
@@ -23,6 +27,8 @@ export function createApp(agent: Agent): Hono {
     }),
   );
   app.get('/health', (c) => c.json({ ok: true }));
+  app.route('/v1', authRoutes(agent));
+  app.route('/v1/profiles', profileListRoutes(agent));
   app.route('/v1/profiles', profileRoutes(agent));
   app.route('/v1/outbox', outboxRoutes(agent));
   app.route('/v1/status', statusRoutes(agent));
@@ -30,10 +36,16 @@ export function createApp(agent: Agent): Hono {
     agent.pusher?.flushSoon();
     return c.json({ scheduled: agent.pusher !== undefined });
   });
+  app.route('/', metricsRoutes(agent.metrics));
+  if (agent.config.dashboard) app.route('/', dashboardRoutes());
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
-  app.onError(errorResponse);
+  app.onError((error, c) => {
+    const response = errorResponse(error, c);
+    if (response.status >= 500) agent.log.error({ err: error, path: c.req.path }, 'request failed');
+    return response;
+  });
   return app;
 }
 

@@ -44,7 +44,9 @@ export const agentConfigSchema = z
     edgeUrl: z.url().optional(),
     deviceId: z.string().optional(),
     /** Device token; read from the environment or a 0600 file, never from the config file. */
-    token: z.string().optional(),
+    token: z.string().min(1).optional(),
+    /** File holding the device token; refused unless only its owner can read it (mode 0600). */
+    tokenFile: z.string().optional(),
     batchSize: z.number().int().min(1).max(100).default(50),
     syncIntervalMs: z.number().int().positive().default(30_000),
     maxAttempts: z.number().int().positive().default(5),
@@ -57,6 +59,30 @@ export const agentConfigSchema = z
     breaker: breakerSchema,
     pullIntervalMs: z.number().int().positive().default(30_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Scoring kernel: the WASM SIMD scan (default), tfjs (tfjs-node if installed, else its wasm backend), or plain JS. */
+    scoringBackend: z.enum(['wasm-simd', 'tfjs', 'js']).default('wasm-simd'),
+    /** Cosine score at or above which verify accepts and identify reports a match (tenant-wide). */
+    threshold: z.number().min(-1).max(1).default(0.25),
+    /** Per-speaker overrides of `threshold`. */
+    speakerThresholds: z.record(z.string(), z.number().min(-1).max(1)).default({}),
+    /** Cohort score normalisation; `threshold` of this block applies to normalised scores. */
+    normalization: z
+      .object({
+        mode: z.enum(['none', 's-norm', 'as-norm']).default('none'),
+        /** AS-norm: how many of the highest cohort scores form the statistics. */
+        topN: z.number().int().min(2).default(200),
+        threshold: z.number().default(2.5),
+      })
+      .strict()
+      .default({ mode: 'none', topN: 200, threshold: 2.5 }),
+    /** Matches returned by identify when the request gives no k. */
+    identifyK: z.number().int().min(1).max(32).default(3),
+    /** How often the metrics snapshot of /v1/status and the dashboard history is taken. */
+    metricsIntervalMs: z.number().int().min(100).default(10_000),
+    /** How often the relay's status is fetched from the edge (only when an edge is configured). */
+    relayStatusIntervalMs: z.number().int().min(1_000).default(10_000),
+    /** Serve the live dashboard at `/`. */
+    dashboard: z.boolean().default(true),
   })
   .strict();
 

@@ -201,6 +201,18 @@ export class Outbox {
     return rs.rowsAffected;
   }
 
+  /**
+   * A fresh database must learn the device's last applied id before it numbers anything: a
+   * reinstalled device reusing its credential would otherwise reuse ids the edge takes for replays.
+   */
+  async knowsUpstreamPosition(): Promise<boolean> {
+    return (await readState(this.store, LAST_ACKED)) !== undefined;
+  }
+
+  async setUpstreamPosition(lastMutationId: number): Promise<void> {
+    await this.store.client.execute(writeStateStatement(LAST_ACKED, String(lastMutationId)));
+  }
+
   async lastAcknowledged(): Promise<number> {
     return Number((await readState(this.store, LAST_ACKED)) ?? 0);
   }

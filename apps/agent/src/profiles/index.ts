@@ -88,8 +88,21 @@ export class ProfileStore {
 
   /** Replaces a profile's content. Answers only after the row and its outbox entry are committed. */
   put(speakerId: string, input: ProfileContentInput, priority: Priority): Promise<WriteResult> {
+    return this.putDerived(speakerId, () => input, priority);
+  }
+
+  /**
+   * Like `put`, with content computed from the current row inside the write lock (enrolment
+   * updates a running centroid and must not lose a concurrent sample).
+   */
+  putDerived(
+    speakerId: string,
+    derive: (current: Profile | undefined) => ProfileContentInput,
+    priority: Priority,
+  ): Promise<WriteResult> {
     return this.exclusive(async () => {
       const current = await this.readRow(speakerId);
+      const input = derive(current && !current.deleted ? current : undefined);
       const content = {
         speakerId,
         name: input.name,

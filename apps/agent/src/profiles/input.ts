@@ -5,6 +5,9 @@ import { z } from 'zod';
 
 export const priorityInputSchema = z.enum(PRIORITIES);
 
+/** A speaker id in a JSON body (same rule as in paths). */
+export const speakerIdInput = speakerIdSchema;
+
 export const profileInputSchema = z
   .object({
     name: z.string().trim().min(1, 'name is required').max(200),

@@ -54,6 +54,13 @@ describe('Pusher', () => {
     expect(stats.synced).toBe(120);
   });
 
+  it('a fresh database learns the device position upstream before numbering (reinstalled device)', async () => {
+    edge.lastMutationId = 200;
+    await write('a', Priority.CRITICAL);
+    expect(await pusher.round(ALL)).toEqual({ done: true });
+    expect(edge.applied.map((m) => [m.speakerId, m.mutationId])).toEqual([['a', 201]]);
+  });
+
   it('a lost acknowledgement is resent with the same ids and applied once', async () => {
     for (let i = 0; i < 3; i++) await write(`s${i}`, Priority.HIGH, i);
     edge.script.push('commit-but-lose-ack');

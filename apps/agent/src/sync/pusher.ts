@@ -43,7 +43,7 @@ export class Pusher {
 
   constructor(
     private readonly outbox: Outbox,
-    private readonly transport: Pick<EdgeTransport, 'push'>,
+    private readonly transport: Pick<EdgeTransport, 'push' | 'handshake'>,
     private readonly breaker: CircuitBreaker,
     private readonly stats: SyncStats,
     private readonly clock: Clock,
@@ -117,6 +117,10 @@ export class Pusher {
     for (;;) {
       const now = this.clock.now();
       if (this.notBefore > now) return { done: false, retryAt: this.notBefore };
+      if (!(await this.outbox.knowsUpstreamPosition())) {
+        const end = await this.handshake();
+        if (end) return end;
+      }
       if (this.breaker.state === 'OPEN') return { done: false, retryAt: now + this.breaker.retryAfterMs() };
       const levels = this.levelsFor(requested);
       const size = this.splitRemaining > 0 ? 1 : this.options.batchSize;
@@ -134,7 +138,7 @@ export class Pusher {
   private async send(rows: OutboxRow[]): Promise<RoundEnd | undefined> {
     const started = this.clock.now();
     const outcome = await this.transport.push(rows.map(toMutation));
-    this.stats.pushLatency.observe(this.clock.now() - started);
+    this.stats.observePush(this.clock.now() - started);
     this.stats.batches += 1;
     if (outcome.kind === 'unavailable') {
       this.breaker.onFailure();
@@ -183,6 +187,30 @@ export class Pusher {
         );
         return undefined;
     }
+  }
+
+  private async handshake(): Promise<RoundEnd | undefined> {
+    const now = this.clock.now();
+    if (this.breaker.state === 'OPEN') return { done: false, retryAt: now + this.breaker.retryAfterMs() };
+    if (!this.breaker.tryAcquire()) return { done: false, retryAt: now + 1000 };
+    const outcome = await this.transport.handshake();
+    if (outcome.kind === 'ok') {
+      this.breaker.onSuccess();
+      this.stats.edgeAvailable = true;
+      await this.outbox.setUpstreamPosition(outcome.lastMutationId);
+      this.log.info({ lastMutationId: outcome.lastMutationId }, 'learned the device position upstream');
+      return undefined;
+    }
+    if (outcome.kind === 'unavailable') {
+      this.breaker.onFailure();
+      this.stats.edgeAvailable = false;
+    } else {
+      this.breaker.onSuccess();
+      this.log.error({ status: outcome.status, code: outcome.code }, 'edge refused the device credential');
+    }
+    this.stats.lastError = outcome.message;
+    const wait = outcome.kind === 'unavailable' ? (outcome.retryAfterMs ?? 0) : 0;
+    return { done: false, retryAt: now + Math.max(this.options.backoffInitialMs, wait) };
   }
 
   private async fail(

@@ -2,6 +2,9 @@
 import type { BreakerState } from '@voicesync/core';
 import { LatencyWindow } from '@voicesync/core';
 
+/** `previous` is undefined on the first contact with the edge since start. */
+type AvailabilityListener = (available: boolean, previous: boolean | undefined) => void;
+
 export class SyncStats {
   /** Outbox entries the edge settled (applied, duplicate or conflict-resolved). */
   synced = 0;
@@ -19,10 +22,39 @@ export class SyncStats {
   /** Upstream pool load last reported by the edge (0..1) and when. */
   load = 0;
   loadAt = 0;
-  edgeAvailable: boolean | undefined;
+  private available: boolean | undefined;
   breakerState: BreakerState = 'CLOSED';
   lastSyncAt: number | undefined;
   lastPullAt: number | undefined;
   lastError: string | undefined;
   readonly pushLatency = new LatencyWindow(512);
+  private readonly availabilityListeners: AvailabilityListener[] = [];
+  private readonly pushListeners: Array<(ms: number) => void> = [];
+
+  /** Whether the last push reached the edge (undefined before the first); each change is announced. */
+  get edgeAvailable(): boolean | undefined {
+    return this.available;
+  }
+
+  set edgeAvailable(value: boolean | undefined) {
+    const previous = this.available;
+    this.available = value;
+    if (value === previous || value === undefined) return;
+    for (const listener of this.availabilityListeners) listener(value, previous);
+  }
+
+  /** Logs and metrics hear "edge back" / "edge unavailable" once per change, not once per push. */
+  onEdgeAvailability(listener: AvailabilityListener): void {
+    this.availabilityListeners.push(listener);
+  }
+
+  /** One push round trip in ms: kept for quantiles and passed on to the metrics histogram. */
+  observePush(ms: number): void {
+    this.pushLatency.observe(ms);
+    for (const listener of this.pushListeners) listener(ms);
+  }
+
+  onPush(listener: (ms: number) => void): void {
+    this.pushListeners.push(listener);
+  }
 }

@@ -11,6 +11,10 @@ export type PushOutcome =
   /** Edge or upstream unavailable (network error, timeout, 5xx, 429); worth retrying later. */
   | { kind: 'unavailable'; status?: number; retryAfterMs?: number; message: string };
 
+export type HandshakeOutcome =
+  | { kind: 'ok'; lastMutationId: number }
+  | Extract<PushOutcome, { kind: 'refused' } | { kind: 'unavailable' }>;
+
 export interface EdgeTransportOptions {
   edgeUrl: string;
   token: string;
@@ -52,6 +56,30 @@ export class EdgeTransport {
       headers,
       signal: init.signal ?? AbortSignal.timeout(this.options.timeoutMs),
     });
+  }
+
+  /** Asks where this device's mutation numbering stands upstream (before a fresh database numbers any). */
+  async handshake(): Promise<HandshakeOutcome> {
+    let response: Response;
+    try {
+      response = await this.request('/v1/device');
+    } catch (error) {
+      return { kind: 'unavailable', message: `edge unreachable: ${(error as Error).message}` };
+    }
+    const body = (await response.json().catch(() => undefined)) as { lastMutationId?: unknown } & ErrorShape;
+    if (response.ok && typeof body?.lastMutationId === 'number')
+      return { kind: 'ok', lastMutationId: body.lastMutationId };
+    const message = `${response.status} ${body?.error?.code ?? 'error'}: ${body?.error?.message ?? response.statusText}`;
+    if (response.ok || response.status >= 500 || response.status === 429) {
+      const wait = retryAfterMs(response);
+      return {
+        kind: 'unavailable',
+        status: response.status,
+        message,
+        ...(wait === undefined ? {} : { retryAfterMs: wait }),
+      };
+    }
+    return { kind: 'refused', status: response.status, code: body?.error?.code ?? 'error', message };
   }
 
   async push(mutations: Mutation[]): Promise<PushOutcome> {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Mutation, PushAck } from '@voicesync/schema';
 import { openStore, type Store } from '../store/index.ts';
-import type { PushOutcome } from '../sync/transport.ts';
+import type { HandshakeOutcome, PushOutcome } from '../sync/transport.ts';
 
 export async function tempStore(): Promise<Store & { dir: string; cleanup(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'voicesync-unit-'));
@@ -43,6 +43,8 @@ export class ScriptedEdge {
   requests: Mutation[][] = [];
   /** Batches holding a mutation this matches are refused whole with a 400, like a validation failure. */
   refuse: (m: Mutation) => boolean = () => false;
+
+  handshake = async (): Promise<HandshakeOutcome> => ({ kind: 'ok', lastMutationId: this.lastMutationId });
 
   push = async (mutations: Mutation[]): Promise<PushOutcome> => {
     this.requests.push(mutations);

@@ -21,7 +21,11 @@ export interface FanOutResult {
  * Sends `message` to every socket except those of `exceptDeviceId` (the device whose push is
  * announced already holds those changes). One failing socket never stops the others.
  */
-export function fanOut(targets: Attached<Sendable>[], message: string, exceptDeviceId: string | null): FanOutResult {
+export function fanOut(
+  targets: Attached<Sendable>[],
+  message: string,
+  exceptDeviceId: string | null,
+): FanOutResult {
   const result: FanOutResult = { sent: 0, failed: 0 };
   for (const target of targets) {
     if (target.deviceId === exceptDeviceId) continue;

@@ -22,12 +22,18 @@ export async function announceChange(
     const { failed } = await tenantHub(env, tenantId).changed(cursor, exceptDeviceId);
     if (failed > 0) console.warn(`notify: ${failed} socket(s) of a tenant could not be sent a change`);
   } catch (error) {
-    console.warn(`notify: tenant hub unreachable, devices will catch up on their timer: ${errorMessage(error)}`);
+    console.warn(
+      `notify: tenant hub unreachable, devices will catch up on their timer: ${errorMessage(error)}`,
+    );
   }
 }
 
 /** Closes a revoked device's sockets, best effort: the device is refused at its next connect anyway. */
-export async function disconnectDevice(env: Pick<Env, 'HUB'>, tenantId: string, deviceId: string): Promise<void> {
+export async function disconnectDevice(
+  env: Pick<Env, 'HUB'>,
+  tenantId: string,
+  deviceId: string,
+): Promise<void> {
   try {
     await tenantHub(env, tenantId).disconnect(deviceId);
   } catch (error) {

@@ -178,6 +178,7 @@ export class Relay extends DurableObject<Env> {
 
 /** Read under the tenant lock the push transaction holds, so it is the id of that batch's last change. */
 async function newestChange(tx: Tx, tenantId: string): Promise<number> {
-  const [row] = await tx<{ newest: string }[]>`select max(id) as newest from changes where tenant_id = ${tenantId}`;
+  const [row] = await tx<{ newest: string }[]>`
+    select max(id) as newest from changes where tenant_id = ${tenantId}`;
   return Number(row?.newest ?? 0);
 }

@@ -5,7 +5,15 @@ import type { Relay } from './index.ts';
 /** The Relay's RPC methods as the routes call them. */
 export type RelayApi = Pick<
   Relay,
-  'push' | 'pull' | 'authorize' | 'device' | 'createDevice' | 'listDevices' | 'revokeDevice' | 'health' | 'status'
+  | 'push'
+  | 'pull'
+  | 'authorize'
+  | 'device'
+  | 'createDevice'
+  | 'listDevices'
+  | 'revokeDevice'
+  | 'health'
+  | 'status'
 >;
 
 export function relayStub(env: Env): RelayApi {

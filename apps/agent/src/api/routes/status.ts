@@ -24,6 +24,10 @@ export async function statusSnapshot(agent: Agent) {
       pushLatencyMs: { p50: stats.pushLatency.quantile(0.5), p99: stats.pushLatency.quantile(0.99) },
     },
     cache: { hits: profiles.cacheHits, misses: profiles.cacheMisses, size: profiles.cacheSize },
+    /** Taken every metricsIntervalMs: interval latencies and rates, verify decisions (the /metrics figures). */
+    metrics: await agent.metrics.snapshot(),
+    /** The relay as of the last health check of the edge; null when no edge is configured. */
+    relay: agent.metrics.relayView(),
   };
 }
 

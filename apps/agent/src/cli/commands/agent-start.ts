@@ -1,9 +1,8 @@
 // `voicesync agent start`: run the local agent until SIGINT/SIGTERM.
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createAgent } from '../../agent.ts';
 import { createApp, listen } from '../../api/index.ts';
-import { type AgentConfigInput, configFromEnv, resolveConfig } from '../../config/index.ts';
+import { type AgentConfigInput, loadConfig } from '../../config/index.ts';
 
 interface StartFlags {
   config?: string;
@@ -13,12 +12,8 @@ interface StartFlags {
   edge?: string;
   deviceId?: string;
   token?: string;
+  tokenFile?: string;
   socket?: string;
-}
-
-function fileLayer(path: string | undefined): Partial<AgentConfigInput> {
-  if (!path) return {};
-  return JSON.parse(readFileSync(path, 'utf8')) as Partial<AgentConfigInput>;
 }
 
 function flagLayer(flags: StartFlags): Partial<AgentConfigInput> {
@@ -29,12 +24,13 @@ function flagLayer(flags: StartFlags): Partial<AgentConfigInput> {
     ...(flags.edge === undefined ? {} : { edgeUrl: flags.edge }),
     ...(flags.deviceId === undefined ? {} : { deviceId: flags.deviceId }),
     ...(flags.token === undefined ? {} : { token: flags.token }),
+    ...(flags.tokenFile === undefined ? {} : { tokenFile: flags.tokenFile }),
     ...(flags.socket === undefined ? {} : { socketPath: flags.socket }),
   };
 }
 
 export async function startAgent(flags: StartFlags): Promise<void> {
-  const config = resolveConfig(fileLayer(flags.config), configFromEnv(process.env), flagLayer(flags));
+  const config = loadConfig({ file: flags.config, env: process.env, flags: flagLayer(flags) });
   const agent = await createAgent(config);
   const app = createApp(agent);
   const servers = await listen(app, agent);
@@ -59,13 +55,14 @@ export function registerAgentStart(program: Command): void {
     .description('the local agent')
     .command('start')
     .description('run the agent (HTTP API on loopback, background sync)')
-    .option('-c, --config <file>', 'JSON config file')
+    .option('-c, --config <file>', 'JSON config file (default: VOICESYNC_CONFIG)')
     .option('-p, --port <port>', 'HTTP port (default 7420)')
     .option('--host <host>', 'bind address (default 127.0.0.1)')
     .option('--db <file>', 'libSQL file (default .voicesync/agent.db)')
     .option('--edge <url>', 'edge Worker base URL')
     .option('--device-id <id>', 'this device id')
     .option('--token <token>', 'device token (prefer VOICESYNC_TOKEN)')
+    .option('--token-file <file>', 'file holding the device token, mode 0600')
     .option('--socket <path>', 'also listen on this Unix socket (mode 0600)')
     .action(startAgent);
 }

@@ -89,7 +89,11 @@ export function planBatch(
     if (!wins && serverHash !== null) {
       // Re-announce the winning server content in the change log: the losing device skipped the
       // earlier change while its write was pending, and must converge through pull.
-      plan.changes.push({ speakerId: incoming.speakerId, contentHash: serverHash, mutationId: mutation.mutationId });
+      plan.changes.push({
+        speakerId: incoming.speakerId,
+        contentHash: serverHash,
+        mutationId: mutation.mutationId,
+      });
     }
     plan.conflicts.push({
       speakerId: incoming.speakerId,

@@ -13,7 +13,6 @@ notify.get('/', async (c) => {
   // Credentials first, so an anonymous caller learns nothing else about the endpoint.
   const credentials = deviceCredentials(c.req.header('Authorization'));
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
-    c.header('Upgrade', 'websocket');
     throw new VoicesyncError('upgrade_required', 'GET /v1/notify expects a WebSocket upgrade');
   }
   const device = unwrap(await relayStub(c.env).authorize(credentials));

@@ -1,0 +1,84 @@
+// /v1/verify, /v1/identify and enrolment samples: answered from memory, zero network I/O.
+import { Priority, VoicesyncError } from '@voicesync/core';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { Agent } from '../../agent.ts';
+import { centroidUpdate } from '../../auth/index.ts';
+import {
+  parseEmbedding,
+  parsePriority,
+  parseSpeakerId,
+  priorityInputSchema,
+  speakerIdInput,
+} from '../../profiles/index.ts';
+import { readJson, zodError } from '../errors.ts';
+
+const embeddingFields = { embedding: z.array(z.number()).optional(), embeddingB64: z.string().optional() };
+const verifySchema = z.object({ speakerId: speakerIdInput, ...embeddingFields }).strict();
+const identifySchema = z
+  .object({ ...embeddingFields, k: z.number().int().min(1).max(32).optional() })
+  .strict();
+const samplesSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    embeddings: z.array(z.array(z.number())).min(1).max(1000).optional(),
+    embeddingsB64: z.array(z.string()).min(1).max(1000).optional(),
+    priority: priorityInputSchema.optional(),
+  })
+  .strict();
+const cohortSchema = z.object({ embeddings: z.array(z.array(z.number())).max(100_000) }).strict();
+
+async function parse<T>(schema: z.ZodType<T>, body: Promise<unknown>): Promise<T> {
+  const parsed = schema.safeParse(await body);
+  if (!parsed.success) throw zodError(parsed.error);
+  return parsed.data;
+}
+
+export function authRoutes(agent: Agent): Hono {
+  const app = new Hono();
+  const dim = agent.config.dim;
+
+  app.post('/verify', async (c) => {
+    const body = await parse(verifySchema, readJson(c));
+    return c.json(agent.auth.verify(body.speakerId, parseEmbedding(body, dim)));
+  });
+
+  app.post('/identify', async (c) => {
+    const body = await parse(identifySchema, readJson(c));
+    return c.json(agent.auth.identify(parseEmbedding(body, dim), body.k ?? agent.config.identifyK));
+  });
+
+  app.post('/profiles/:speakerId/samples', async (c) => {
+    const speakerId = parseSpeakerId(c.req.param('speakerId'));
+    const body = await parse(samplesSchema, readJson(c));
+    const raw = [
+      ...(body.embeddings ?? []).map((embedding) => ({ embedding })),
+      ...(body.embeddingsB64 ?? []).map((embeddingB64) => ({ embeddingB64 })),
+    ];
+    if (raw.length === 0) throw new VoicesyncError('invalid_embedding', 'give embeddings or embeddingsB64');
+    const samples = raw.map((input) => parseEmbedding(input, dim));
+    const priority = parsePriority(body.priority, Priority.HIGH);
+    const result = await agent.profiles.putDerived(
+      speakerId,
+      (current) => {
+        const name = body.name ?? current?.name;
+        if (!name) throw new VoicesyncError('invalid_body', 'name: required when enrolling a new speaker');
+        const centroid = centroidUpdate(current, samples, dim);
+        return { name, ...centroid, acousticFeatures: current?.acousticFeatures ?? null };
+      },
+      priority,
+    );
+    agent.pusher?.wake(priority);
+    const totalSamples = (await agent.profiles.get(speakerId))?.totalSamples ?? samples.length;
+    return c.json({ ...result, totalSamples });
+  });
+
+  app.put('/cohort', async (c) => {
+    const body = await parse(cohortSchema, readJson(c));
+    await agent.cohort.replace(body.embeddings.map((e) => parseEmbedding({ embedding: e }, dim)));
+    agent.auth.cohortChanged();
+    return c.json({ size: agent.cohort.size });
+  });
+
+  return app;
+}

@@ -1,0 +1,116 @@
+// Speaker verification and identification from memory only: cosine scores, thresholds, cohort norm.
+import { VoicesyncError } from '@voicesync/core';
+import type { AgentConfig } from '../config/index.ts';
+import type { Profile, ProfileChange } from '../profiles/index.ts';
+import { type EmbeddingIndex, l2normalize } from '../scoring/index.ts';
+import { type Cohort, type ScoreStats, topStats } from './cohort.ts';
+
+export { Cohort } from './cohort.ts';
+export { centroidUpdate } from './enrolment.ts';
+
+type AuthConfig = Pick<AgentConfig, 'threshold' | 'speakerThresholds' | 'normalization'>;
+
+export interface Verification {
+  accepted: boolean;
+  score: number;
+  threshold: number;
+  /** Plain cosine similarity (equals `score` unless normalisation is on). */
+  rawScore: number;
+}
+
+export interface Identification {
+  accepted: boolean;
+  threshold: number;
+  matches: Array<{ speakerId: string; name: string; score: number }>;
+}
+
+export class Authenticator {
+  private readonly names = new Map<string, { name: string; totalSamples: number }>();
+  private readonly modelStats = new Map<string, ScoreStats>();
+
+  constructor(
+    readonly index: EmbeddingIndex,
+    private readonly cohort: Cohort,
+    private readonly config: AuthConfig,
+  ) {}
+
+  /** Keeps the index in step with every committed change (local writes, deletes, pulls). */
+  apply(change: ProfileChange): void {
+    if (change.kind === 'delete') {
+      this.index.remove(change.speakerId);
+      this.names.delete(change.speakerId);
+      this.modelStats.delete(change.speakerId);
+      return;
+    }
+    this.load(change.profile);
+  }
+
+  load(profile: Profile): void {
+    this.index.upsert(profile.speakerId, profile.embedding);
+    this.names.set(profile.speakerId, { name: profile.name, totalSamples: profile.totalSamples });
+    this.modelStats.delete(profile.speakerId);
+  }
+
+  /** The cohort changed: every cached model-side statistic is stale. */
+  cohortChanged(): void {
+    this.modelStats.clear();
+  }
+
+  speakers(): Array<{ speakerId: string; name: string; totalSamples: number }> {
+    return [...this.names].map(([speakerId, v]) => ({ speakerId, ...v }));
+  }
+
+  thresholdFor(speakerId: string | undefined): number {
+    const override = speakerId === undefined ? undefined : this.config.speakerThresholds[speakerId];
+    if (override !== undefined) return override;
+    return this.normalising ? this.config.normalization.threshold : this.config.threshold;
+  }
+
+  private get normalising(): boolean {
+    return this.config.normalization.mode !== 'none' && this.cohort.size > 1;
+  }
+
+  verify(speakerId: string, embedding: Float32Array): Verification {
+    const query = l2normalize(embedding, this.index.dim);
+    const rawScore = this.index.score(speakerId, query);
+    if (rawScore === undefined) throw new VoicesyncError('not_found', `unknown speaker ${speakerId}`);
+    const score = this.normalising
+      ? this.normalise(speakerId, rawScore, topStats(this.cohort.scores(query), this.topN))
+      : rawScore;
+    const threshold = this.thresholdFor(speakerId);
+    return { accepted: score >= threshold, score, threshold, rawScore };
+  }
+
+  /** Top-k speakers, best first; open-set: rejected when the best is below its threshold. */
+  identify(embedding: Float32Array, k: number): Identification {
+    const query = l2normalize(embedding, this.index.dim);
+    let candidates = this.index.search(query, this.normalising ? Math.min(32, Math.max(k, 10)) : k);
+    if (this.normalising) {
+      const queryStats = topStats(this.cohort.scores(query), this.topN);
+      candidates = candidates
+        .map((c) => ({ speakerId: c.speakerId, score: this.normalise(c.speakerId, c.score, queryStats) }))
+        .sort((a, b) => b.score - a.score)
+        .slice(0, k);
+    }
+    const matches = candidates.map((c) => ({ ...c, name: this.names.get(c.speakerId)?.name ?? '' }));
+    const best = matches[0];
+    const threshold = this.thresholdFor(best?.speakerId);
+    return { accepted: best !== undefined && best.score >= threshold, threshold, matches };
+  }
+
+  private get topN(): number | undefined {
+    return this.config.normalization.mode === 'as-norm' ? this.config.normalization.topN : undefined;
+  }
+
+  /** Symmetric normalisation: the mean of the z-scores against the query's and the model's cohort scores. */
+  private normalise(speakerId: string, raw: number, queryStats: ScoreStats): number {
+    let model = this.modelStats.get(speakerId);
+    if (!model) {
+      const vector = this.index.get(speakerId);
+      if (!vector) return raw;
+      model = topStats(this.cohort.scores(vector), this.topN);
+      this.modelStats.set(speakerId, model);
+    }
+    return 0.5 * ((raw - queryStats.mean) / queryStats.std + (raw - model.mean) / model.std);
+  }
+}

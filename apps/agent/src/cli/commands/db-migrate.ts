@@ -1,0 +1,58 @@
+// `voicesync db migrate`: brings PostgreSQL (DATABASE_URL or --url) and/or a local agent libSQL file to the latest schema.
+import { VoicesyncError } from '@voicesync/core';
+import { migratePostgres } from '@voicesync/schema/pg/migrate';
+import { type Command, Option } from 'commander';
+import { openStore } from '../../store/index.ts';
+
+interface MigrateFlags {
+  url?: string;
+  agentDb?: string;
+}
+
+/** host:port/database only: the URL's user and password must not reach the terminal or CI logs. */
+function describe(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    throw new VoicesyncError('invalid_usage', 'the PostgreSQL URL is not a valid URL');
+  }
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'CONNECT_TIMEOUT']);
+
+async function migrate(flags: MigrateFlags): Promise<void> {
+  if (!flags.url && !flags.agentDb) {
+    throw new VoicesyncError('invalid_usage', 'give --url (or set DATABASE_URL) and/or --agent-db <file>');
+  }
+  if (flags.url) {
+    const target = describe(flags.url);
+    try {
+      await migratePostgres(flags.url);
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      const kind = UNREACHABLE.has(code) ? 'unreachable' : 'migration_failed';
+      throw new VoicesyncError(kind, `PostgreSQL at ${target}: ${code || (error as Error).message}`, {
+        cause: error,
+      });
+    }
+    console.log(`PostgreSQL at ${target}: schema up to date`);
+  }
+  if (flags.agentDb) {
+    // Opening the store applies its migrations (and creates the file with mode 0600 if it is new).
+    const store = await openStore(flags.agentDb);
+    store.close();
+    console.log(`agent database ${store.path}: schema up to date`);
+  }
+}
+
+export function registerDbMigrate(program: Command): void {
+  program
+    .command('db')
+    .description('database maintenance')
+    .command('migrate')
+    .description('apply pending migrations to PostgreSQL and/or a local agent database (safe to repeat)')
+    .addOption(new Option('--url <url>', 'PostgreSQL connection URL').env('DATABASE_URL'))
+    .option('--agent-db <file>', 'local agent libSQL file to migrate')
+    .action(migrate);
+}

@@ -1,0 +1,56 @@
+// Sends enrolment samples to POST /v1/profiles/:id/samples in batches; shared by `enroll` and `import`.
+import { VoicesyncError } from '@voicesync/core';
+import { type ApiTarget, requestJson } from '../http-client/index.ts';
+
+export interface EnrolmentResult {
+  speakerId: string;
+  version: number;
+  totalSamples: number;
+}
+
+export interface EnrolmentOptions {
+  name?: string | undefined;
+  priority?: string | undefined;
+  batch: number;
+  /** Called after each batch with how many of this speaker's samples were sent. */
+  onBatch?: (sent: number) => void;
+}
+
+/** `--batch`: embeddings per request, within the route's limit of 1000. */
+export function parseBatch(flag: string): number {
+  const batch = Number(flag);
+  if (!Number.isInteger(batch) || batch < 1 || batch > 1000) {
+    throw new VoicesyncError('invalid_usage', '--batch must be an integer from 1 to 1000');
+  }
+  return batch;
+}
+
+/**
+ * Each batch updates the centroid incrementally, so the batches add up to one enrolment of every
+ * sample; a failure part-way leaves the batches already sent enrolled.
+ *
+ * @example
+ * const result = await postSamples(agent, 'alice', embeddings, { name: 'Alice', batch: 100 });
+ */
+export async function postSamples(
+  agent: ApiTarget,
+  speakerId: string,
+  embeddings: number[][],
+  options: EnrolmentOptions,
+): Promise<EnrolmentResult> {
+  const path = `/v1/profiles/${encodeURIComponent(speakerId)}/samples`;
+  let result: EnrolmentResult | undefined;
+  for (let start = 0; start < embeddings.length; start += options.batch) {
+    result = await requestJson<EnrolmentResult>(agent, path, {
+      method: 'POST',
+      body: {
+        ...(options.name === undefined ? {} : { name: options.name }),
+        ...(options.priority === undefined ? {} : { priority: options.priority }),
+        embeddings: embeddings.slice(start, start + options.batch),
+      },
+    });
+    options.onBatch?.(Math.min(start + options.batch, embeddings.length));
+  }
+  if (!result) throw new VoicesyncError('invalid_usage', `no samples to enrol for ${speakerId}`);
+  return result;
+}

@@ -1,0 +1,82 @@
+// Agent observability: wires metrics to the sync stats, profile reads and relay checks, and logs state changes.
+import type { CircuitBreaker, Clock } from '@voicesync/core';
+import type { AgentConfig } from '../config/index.ts';
+import type { Logger } from '../logger/index.ts';
+import type { Outbox } from '../outbox/index.ts';
+import type { ProfileStore } from '../profiles/index.ts';
+import type { SyncStats } from '../sync/stats.ts';
+import type { Fetch } from '../sync/transport.ts';
+import { AgentMetrics } from './agent-metrics.ts';
+import { RelayStatusPoller } from './relay-status.ts';
+
+export { AgentMetrics, type AgentMetricsOptions } from './agent-metrics.ts';
+export type { LatencySummary } from './latency.ts';
+export { RelayStatusPoller, type RelayView } from './relay-status.ts';
+export type { HistoryPoint } from './history.ts';
+export type { MetricsSnapshot } from './snapshot.ts';
+
+export interface MetricsWiring {
+  config: Pick<
+    AgentConfig,
+    'edgeUrl' | 'token' | 'metricsIntervalMs' | 'relayStatusIntervalMs' | 'requestTimeoutMs'
+  >;
+  stats: SyncStats;
+  profiles: ProfileStore;
+  outbox: Outbox;
+  breaker: CircuitBreaker;
+  clock: Clock;
+  startedAt: number;
+  log: Logger;
+  fetch: Fetch | undefined;
+}
+
+/**
+ * Times every profile read. Whether it was a cache hit is known right after the call: the cache
+ * check runs before the read's first await, so concurrent reads cannot be mistaken for each other.
+ */
+export function instrumentProfileReads(
+  profiles: ProfileStore,
+  metrics: Pick<AgentMetrics, 'observeLocalRead'>,
+): void {
+  const read = profiles.get.bind(profiles);
+  profiles.get = (speakerId: string) => {
+    const started = performance.now();
+    const hitsBefore = profiles.cacheHits;
+    const pending = read(speakerId);
+    const hit = profiles.cacheHits !== hitsBefore;
+    return pending.finally(() => metrics.observeLocalRead((performance.now() - started) / 1000, hit));
+  };
+}
+
+/**
+ * The agent's metrics, fed and started. Call `stop()` before closing the store.
+ *
+ * @example
+ * const metrics = createAgentMetrics({ config, stats, profiles, outbox, breaker, clock, startedAt, log, fetch });
+ * metrics.observeVerify(0.00004, true);
+ */
+export function createAgentMetrics(w: MetricsWiring): AgentMetrics {
+  const { config, log } = w;
+  const relay =
+    config.edgeUrl && config.token
+      ? new RelayStatusPoller({
+          edgeUrl: config.edgeUrl,
+          token: config.token,
+          intervalMs: config.relayStatusIntervalMs,
+          timeoutMs: Math.min(config.requestTimeoutMs, 5_000),
+          fetch: w.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+          clock: w.clock,
+          log,
+        })
+      : undefined;
+  const metrics = new AgentMetrics({ ...w, relay, intervalMs: config.metricsIntervalMs });
+  w.stats.onPush((ms) => metrics.observePush(ms / 1000));
+  w.stats.onEdgeAvailability((available, previous) => {
+    if (!available) log.warn({ edge: 'unavailable' }, 'edge unavailable: writes wait in the outbox');
+    else if (previous === false) log.info({ edge: 'available' }, 'edge back: pushes reach the edge again');
+    else log.info({ edge: 'available' }, 'edge reachable');
+  });
+  instrumentProfileReads(w.profiles, metrics);
+  metrics.start();
+  return metrics;
+}

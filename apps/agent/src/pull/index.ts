@@ -1,0 +1,222 @@
+// Applies other devices' changes from the edge's change log to libSQL and the index, cursor by cursor.
+import type { InStatement } from '@libsql/client';
+import {
+  base64ToBytes,
+  bytesToFloat32,
+  canonicalJson,
+  type Clock,
+  profileContentHash,
+  type Sleep,
+  tombstoneHash,
+} from '@voicesync/core';
+import { type PullChange, type PullResponse, pullResponseSchema } from '@voicesync/schema';
+import type { Logger } from '../logger/index.ts';
+import { type ProfileChange, type ProfileStore, upsertProfileStatement } from '../profiles/index.ts';
+import { readState, type Store, writeStateStatement } from '../store/index.ts';
+import type { SyncStats } from '../sync/stats.ts';
+import type { EdgeTransport } from '../sync/transport.ts';
+
+const CURSOR = 'pull_cursor';
+
+export interface PullResult {
+  applied: number;
+  skipped: number;
+  cursor: number;
+  resets: number;
+}
+
+export class Puller {
+  private running: Promise<PullResult> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly profiles: ProfileStore,
+    private readonly transport: Pick<EdgeTransport, 'request'>,
+    private readonly stats: SyncStats,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly pageSize = 200,
+  ) {}
+
+  private stopped = true;
+  private loop: Promise<void> | undefined;
+  private wakeUp: AbortController | undefined;
+  /** A wake() that arrived during a pull: that pull may have read the log before the change committed. */
+  private woken = false;
+
+  /** Pulls now, then every `intervalMs`, and whenever `wake()` is called (a notification arrived). */
+  start(intervalMs: number, sleep: Sleep): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.loop = (async () => {
+      while (!this.stopped) {
+        this.woken = false;
+        await this.pull().catch((error: unknown) => {
+          this.log.warn({ err: (error as Error).message }, 'pull failed; will retry');
+        });
+        if (this.woken) continue;
+        this.wakeUp = new AbortController();
+        await sleep(intervalMs, this.wakeUp.signal).catch(() => undefined);
+      }
+    })();
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.abort();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeUp?.abort();
+    await this.loop;
+  }
+
+  async cursor(): Promise<number> {
+    return Number((await readState(this.store, CURSOR)) ?? 0);
+  }
+
+  /** Forget the cursor: the next pull rebuilds from the start of the log. */
+  async resetCursor(): Promise<void> {
+    await this.store.client.execute(writeStateStatement(CURSOR, '0'));
+  }
+
+  /** Pulls until the log is exhausted. Concurrent calls share one run (and trigger one more after it). */
+  pull(): Promise<PullResult> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again) {
+        this.again = false;
+        void this.pull().catch((error: unknown) => this.log.warn({ err: error }, 'pull failed'));
+      }
+    });
+    return this.running;
+  }
+
+  private async drain(): Promise<PullResult> {
+    const result: PullResult = { applied: 0, skipped: 0, cursor: await this.cursor(), resets: 0 };
+    for (;;) {
+      const page = await this.fetchPage(result.cursor);
+      if (page.reset) {
+        // Unknown cursor: one full resync from 0, never a loop of resets.
+        if (result.resets > 0) throw new Error('edge asked for a second reset in one pull');
+        result.resets += 1;
+        result.cursor = 0;
+        this.log.warn('edge does not know our pull cursor; resyncing from the start');
+        continue;
+      }
+      const { applied, skipped } = await this.applyPage(page);
+      result.applied += applied;
+      result.skipped += skipped;
+      result.cursor = page.nextCursor;
+      if (!page.hasMore) break;
+    }
+    this.stats.pulled += result.applied;
+    this.stats.lastPullAt = this.clock.now();
+    return result;
+  }
+
+  private async fetchPage(cursor: number): Promise<PullResponse> {
+    const response = await this.transport.request(`/v1/pull?cursor=${cursor}&limit=${this.pageSize}`);
+    const body = (await response.json().catch(() => undefined)) as unknown;
+    if (!response.ok) throw new Error(`pull failed with ${response.status}`);
+    return pullResponseSchema.parse(body);
+  }
+
+  /**
+   * One page in one transaction with its cursor. A speaker with a local write still in the outbox
+   * is left alone: that write goes up with its base hash and the edge's conflict rule decides.
+   */
+  private applyPage(page: PullResponse): Promise<{ applied: number; skipped: number }> {
+    return this.profiles.exclusive(async () => {
+      const statements: InStatement[] = [];
+      const changes: ProfileChange[] = [];
+      let skipped = 0;
+      for (const change of page.changes) {
+        const outcome = await this.prepare(change);
+        if (!outcome) {
+          skipped += 1;
+          continue;
+        }
+        statements.push(outcome.statement);
+        changes.push(outcome.change);
+      }
+      statements.push(writeStateStatement(CURSOR, String(page.nextCursor)));
+      await this.store.client.batch(statements, 'write');
+      for (const change of changes) {
+        this.profiles.forget(change.kind === 'upsert' ? change.profile.speakerId : change.speakerId);
+        this.profiles.emit(change);
+      }
+      return { applied: changes.length, skipped };
+    });
+  }
+
+  private async prepare(
+    change: PullChange,
+  ): Promise<{ statement: InStatement; change: ProfileChange } | undefined> {
+    const { speakerId } = change;
+    const pending = await this.store.client.execute({
+      sql: 'SELECT 1 FROM outbox WHERE speaker_id = ? LIMIT 1',
+      args: [speakerId],
+    });
+    if (pending.rows.length > 0) return undefined;
+    const current = await this.profiles.readRow(speakerId);
+    if (current?.contentHash === change.contentHash) return undefined;
+    if (change.op === 'delete') {
+      if (change.contentHash !== (await tombstoneHash(speakerId))) return this.corrupt(change);
+      const statement = upsertProfileStatement({
+        speakerId,
+        name: '',
+        embedding: new Uint8Array(0),
+        acousticFeatures: null,
+        totalSamples: current?.totalSamples ?? 1,
+        contentHash: change.contentHash,
+        updatedAt: change.updatedAt,
+        deleted: true,
+        version: change.version,
+      });
+      return { statement, change: { kind: 'delete', speakerId } };
+    }
+    if (!change.profile) return this.corrupt(change);
+    const bytes = base64ToBytes(change.profile.embeddingB64);
+    const content = {
+      speakerId,
+      name: change.profile.name,
+      embedding: bytesToFloat32(bytes),
+      acousticFeatures: change.profile.acousticFeatures ?? null,
+      totalSamples: change.profile.totalSamples,
+    };
+    if ((await profileContentHash(content)) !== change.contentHash) return this.corrupt(change);
+    const statement = upsertProfileStatement({
+      speakerId,
+      name: content.name,
+      embedding: bytes,
+      acousticFeatures: content.acousticFeatures === null ? null : canonicalJson(content.acousticFeatures),
+      totalSamples: content.totalSamples,
+      contentHash: change.contentHash,
+      updatedAt: change.updatedAt,
+      deleted: false,
+      version: change.version,
+    });
+    const profile = {
+      ...content,
+      contentHash: change.contentHash,
+      version: change.version,
+      updatedAt: change.updatedAt,
+    };
+    return { statement, change: { kind: 'upsert', profile } };
+  }
+
+  private corrupt(change: PullChange): undefined {
+    this.log.error(
+      { speakerId: change.speakerId, cursor: change.cursor },
+      'pulled change fails its content hash; skipped',
+    );
+    return undefined;
+  }
+}

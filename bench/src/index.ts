@@ -1,0 +1,23 @@
+// `npm run bench -- [search|writes|sync|all]`: benchmarks (not tests), peers side by side, one run each.
+import { benchSync } from './sync/index.ts';
+import { benchWrites } from './writes/index.ts';
+
+const which = process.argv[2] ?? 'all';
+const suites: Record<string, () => Promise<string | undefined>> = {
+  search: async () => {
+    await import('./search/index.ts');
+    return undefined;
+  },
+  writes: benchWrites,
+  sync: benchSync,
+};
+
+for (const [name, run] of Object.entries(suites)) {
+  if (which !== 'all' && which !== name) continue;
+  const report = await run();
+  if (report) console.log(`${report}\n`);
+}
+if (which !== 'all' && !(which in suites)) {
+  console.error(`unknown benchmark ${which}; use ${Object.keys(suites).join(', ')} or all`);
+  process.exit(2);
+}

@@ -1,0 +1,30 @@
+// Runs the README's Python (standard library) example against a live agent, so the docs cannot rot.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAgent } from '../harness/index.ts';
+
+const python = spawnSync('python3', ['--version']).status === 0;
+const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
+const snippet = /<!-- python-example:start -->\s*```python\n([\s\S]*?)```/.exec(readme)?.[1];
+
+describe.skipIf(!python)('README Python example', () => {
+  let agent: Awaited<ReturnType<typeof startAgent>>;
+  beforeAll(async () => {
+    agent = await startAgent({});
+  });
+  afterAll(async () => {
+    await agent?.stop();
+  });
+
+  it('enrols, verifies and rejects a stranger against a live agent', () => {
+    expect(snippet).toBeDefined();
+    const out = execFileSync('python3', ['-c', snippet ?? ''], {
+      env: { ...process.env, VOICESYNC_AGENT_URL: agent.url },
+      encoding: 'utf8',
+    });
+    expect(out).toContain('verified');
+    expect(out).toContain('stranger rejected');
+  });
+});

@@ -1,0 +1,120 @@
+// Issue 4: PostgreSQL dies while an agent writes 2,000 profiles; nothing is lost, everything drains.
+import { randomBytes } from 'node:crypto';
+import { PRIORITIES } from '@voicesync/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EdgeHandle, type PostgresHandle, startEdge, startPostgres } from '../harness/index.ts';
+import { eventually, pg, provisionDevice, randomVector, type Sql } from '../support/index.ts';
+import { type InProcessAgent, inProcessAgent, removeDatabase } from '../support/in-process-agent.ts';
+
+const ADMIN = randomBytes(18).toString('base64url');
+
+describe('dead database', () => {
+  let postgres: PostgresHandle;
+  let edge: EdgeHandle;
+  let sql: Sql;
+  let local: InProcessAgent;
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    edge = await startEdge({
+      vars: {
+        DATABASE_URL: postgres.url,
+        ADMIN_TOKEN: ADMIN,
+        BREAKER_OPEN_MS: '1000',
+        BREAKER_HALF_OPEN_TIMEOUT_MS: '1000',
+        PG_CONNECT_TIMEOUT_MS: '1000',
+      },
+    });
+    const device = await provisionDevice(edge.url, ADMIN, 'tenant-dead');
+    local = await inProcessAgent({ edgeUrl: edge.url, token: device.token, config: { maxAttempts: 1000 } });
+  });
+
+  afterAll(async () => {
+    await local?.close();
+    if (local) removeDatabase(local.db);
+    await sql?.end({ timeout: 1 });
+    await edge?.destroy();
+    await postgres?.destroy();
+  });
+
+  it('keeps every write through an outage, fails fast, keeps verifying, then drains exactly', async () => {
+    const written = new Map<string, string>();
+    const write = async (i: number) => {
+      const priority = PRIORITIES[i % 5]!;
+      const { status, body } = await local.call('PUT', `/v1/profiles/dead-${i}`, {
+        name: `D${i}`,
+        embedding: randomVector(20_000 + i),
+        priority,
+      });
+      expect(status).toBe(200);
+      written.set(`dead-${i}`, body.contentHash);
+    };
+    for (let i = 0; i < 500; i++) await write(i);
+    await postgres.stop();
+    for (let i = 500; i < 2000; i++) await write(i);
+
+    // The relay's breaker opens: a push now fails fast with 503 and Retry-After.
+    await eventually(async () => {
+      const started = performance.now();
+      const response = await fetch(`${edge.url}/v1/push`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer dev_0123456789abcdef.${'s'.repeat(43)}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          mutations: [
+            {
+              mutationId: 1,
+              speakerId: 'x',
+              op: 'delete',
+              baseHash: null,
+              contentHash: 'a'.repeat(64),
+              updatedAt: 1,
+              priority: 0,
+            },
+          ],
+        }),
+      });
+      const elapsed = performance.now() - started;
+      const body = (await response.json()) as { error?: { code?: string } };
+      return (
+        response.status === 503 &&
+        body.error?.code === 'upstream_unavailable' &&
+        response.headers.get('retry-after') !== null &&
+        elapsed < 1000
+      );
+    }, 20_000);
+
+    // Authentication is untouched by the outage.
+    for (let i = 0; i < 2000; i += 97) {
+      const probe = await local.call('POST', '/v1/verify', {
+        speakerId: `dead-${i}`,
+        embedding: randomVector(20_000 + i),
+      });
+      expect(probe.body.accepted).toBe(true);
+    }
+    // Nothing was dropped: what is not upstream yet is still in the outbox.
+    const counts = await local.agent.outbox.counts();
+    expect(counts.pending + local.agent.stats.synced).toBe(2000);
+    expect(counts.deadLetters).toBe(0);
+    expect(local.agent.stats.failed).toBeGreaterThan(0);
+
+    await postgres.start();
+    sql = pg(postgres.url);
+    await local.call('POST', '/v1/sync');
+    await eventually(async () => (await local.agent.outbox.counts()).pending === 0, 120_000, 500);
+
+    const rows = await sql<{ speaker_id: string; content_hash: string; version: number }[]>`
+      SELECT speaker_id, content_hash, version FROM profiles WHERE tenant_id = 'tenant-dead'`;
+    expect(rows).toHaveLength(2000);
+    expect(new Map(rows.map((r) => [r.speaker_id, r.content_hash]))).toEqual(written);
+    expect(rows.every((r) => r.version === 1)).toBe(true);
+    const changes = await sql<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM changes WHERE tenant_id = 'tenant-dead'`;
+    expect(changes[0]?.n).toBe(2000);
+    const local2 = new Map((await local.agent.profiles.all()).map((p) => [p.speakerId, p.contentHash]));
+    expect(local2).toEqual(written);
+  });
+});

@@ -1,0 +1,81 @@
+// An agent inside the test process: real libSQL file, real edge, injectable fetch for faults.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Agent, createAgent } from '../../apps/agent/src/agent.ts';
+import { createApp } from '../../apps/agent/src/api/index.ts';
+import { resolveConfig } from '../../apps/agent/src/config/index.ts';
+import { createLogger } from '../../apps/agent/src/logger/index.ts';
+import type { Fetch } from '../../apps/agent/src/sync/transport.ts';
+
+/** Intervals short enough for tests; every value is an ordinary config option. */
+export const FAST_SYNC = {
+  syncIntervalMs: 200,
+  pullIntervalMs: 500,
+  backoffInitialMs: 50,
+  backoffMaxMs: 500,
+  requestTimeoutMs: 20_000,
+  breaker: { failureThreshold: 5, successThreshold: 2, openMs: 500, halfOpenTimeoutMs: 500 },
+};
+
+export interface InProcessAgent {
+  agent: Agent;
+  app: ReturnType<typeof createApp>;
+  db: string;
+  // biome-ignore lint/suspicious/noExplicitAny: a test reads the fields it asserts on
+  call(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  close(): Promise<void>;
+  /** Closes, then opens the same database again with the same options. */
+  reopen(): Promise<InProcessAgent>;
+}
+
+export async function inProcessAgent(
+  options: {
+    edgeUrl?: string;
+    token?: string;
+    db?: string;
+    config?: Record<string, unknown>;
+    fetch?: Fetch;
+  } = {},
+): Promise<InProcessAgent> {
+  const dir = options.db ? undefined : mkdtempSync(join(tmpdir(), 'voicesync-agent-'));
+  const db = options.db ?? join(dir ?? '', 'agent.db');
+  const config = resolveConfig(
+    { db, logLevel: 'silent' },
+    FAST_SYNC,
+    options.edgeUrl ? { edgeUrl: options.edgeUrl, token: options.token } : {},
+    options.config,
+  );
+  const agent = await createAgent(config, {
+    logger: createLogger('silent'),
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  });
+  const app = createApp(agent);
+  const handle: InProcessAgent = {
+    agent,
+    app,
+    db,
+    async call(method, path, body) {
+      const response = await app.request(path, {
+        method,
+        ...(body === undefined
+          ? {}
+          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+      });
+      return { status: response.status, body: await response.json() };
+    },
+    async close() {
+      await agent.close();
+    },
+    async reopen() {
+      await agent.close();
+      return inProcessAgent({ ...options, db });
+    },
+  };
+  return handle;
+}
+
+/** Removes a temp database made by inProcessAgent (and its WAL files). */
+export function removeDatabase(db: string): void {
+  rmSync(join(db, '..'), { recursive: true, force: true });
+}
