@@ -1,0 +1,98 @@
+// Issue 4: backpressure defers low priorities while CRITICAL goes through; a long outage turns
+// entries into dead letters that a retry brings back. Nothing is dropped in either case.
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type EdgeHandle, type PostgresHandle, startEdge, startPostgres } from '../harness/index.ts';
+import { eventually, pg, provisionDevice, randomVector, type Sql } from '../support/index.ts';
+import { inProcessAgent, removeDatabase } from '../support/in-process-agent.ts';
+
+const ADMIN = randomBytes(18).toString('base64url');
+
+describe('priorities, backpressure and dead letters', () => {
+  let postgres: PostgresHandle;
+  let sql: Sql;
+  let busyEdge: EdgeHandle;
+  let edge: EdgeHandle;
+
+  beforeAll(async () => {
+    postgres = await startPostgres();
+    sql = pg(postgres.url);
+    // One connection: every acquisition finds the pool fully busy, so the reported load is 100 %.
+    busyEdge = await startEdge({ vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN: ADMIN, PG_MAX: '1' } });
+    edge = await startEdge({ vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN: ADMIN, PG_MAX: '3' } });
+  });
+  afterAll(async () => {
+    await sql?.end({ timeout: 1 });
+    await busyEdge?.destroy();
+    await edge?.destroy();
+    await postgres?.destroy();
+  });
+
+  const upstream = async (tenant: string) =>
+    new Set((await sql<{ speaker_id: string }[]>`SELECT speaker_id FROM profiles WHERE tenant_id = ${tenant}`).map((r) => r.speaker_id));
+
+  it('with load above 80 %, LOW and DEFERRED wait while CRITICAL goes through', async () => {
+    const device = await provisionDevice(busyEdge.url, ADMIN, 'tenant-busy');
+    const local = await inProcessAgent({ edgeUrl: busyEdge.url, token: device.token, config: { syncIntervalMs: 3_000 } });
+    try {
+      const put = (id: string, priority: string) =>
+        local.call('PUT', `/v1/profiles/${id}`, { name: id, embedding: randomVector(id.length * 31), priority });
+      await put('warmup', 'CRITICAL');
+      await eventually(async () => local.agent.stats.load > 0.8);
+      await put('low-1', 'LOW');
+      await put('deferred-1', 'DEFERRED');
+      // Critical traffic keeps the load report fresh while the low levels wait.
+      for (let i = 0; i < 10; i++) {
+        await put(`crit-${i}`, 'CRITICAL');
+        await new Promise((resolve) => setTimeout(resolve, 150));
+      }
+      await eventually(async () => (await upstream('tenant-busy')).has('crit-9'));
+      const during = await upstream('tenant-busy');
+      expect(during.has('low-1')).toBe(false);
+      expect(during.has('deferred-1')).toBe(false);
+      const counts = await local.agent.outbox.counts();
+      expect(counts.byPriority.LOW).toBe(1);
+      expect(counts.byPriority.DEFERRED).toBe(1);
+      expect(local.agent.stats.deferred).toBeGreaterThan(0);
+      // Deferred, not dropped: once the load report is stale they go in the next full round.
+      await eventually(async () => (await upstream('tenant-busy')).has('deferred-1'), 20_000);
+      expect((await upstream('tenant-busy')).has('low-1')).toBe(true);
+    } finally {
+      await local.close();
+      removeDatabase(local.db);
+    }
+  });
+
+  it('an edge down past the retry budget makes dead letters; retry brings them back', async () => {
+    const device = await provisionDevice(edge.url, ADMIN, 'tenant-dead-letters');
+    const local = await inProcessAgent({
+      edgeUrl: edge.url,
+      token: device.token,
+      config: { maxAttempts: 3, breaker: { failureThreshold: 100, successThreshold: 1, openMs: 100, halfOpenTimeoutMs: 100 } },
+    });
+    try {
+      await eventually(async () => (await local.agent.outbox.knowsUpstreamPosition()) || undefined);
+      await edge.stop();
+      for (let i = 0; i < 20; i++) {
+        const { status } = await local.call('PUT', `/v1/profiles/dl-${i}`, { name: `DL${i}`, embedding: randomVector(60_000 + i), priority: i % 2 ? 'HIGH' : 'NORMAL' });
+        expect(status).toBe(200);
+      }
+      await eventually(async () => (await local.agent.outbox.counts()).deadLetters === 20, 30_000);
+      const listed = await local.call('GET', '/v1/outbox?status=dead');
+      expect(listed.body.entries).toHaveLength(20);
+      expect(listed.body.entries[0].lastError).toMatch(/unreachable|fetch failed|ECONNREFUSED/);
+      const status = await local.call('GET', '/v1/status');
+      expect(status.body.deadLetters).toBe(20);
+
+      await edge.start();
+      const retry = await local.call('POST', '/v1/outbox/retry');
+      expect(retry.body.requeued).toBe(20);
+      await eventually(async () => (await local.agent.outbox.counts()).pending === 0, 30_000);
+      expect((await local.agent.outbox.counts()).deadLetters).toBe(0);
+      expect((await upstream('tenant-dead-letters')).size).toBe(20);
+    } finally {
+      await local.close();
+      removeDatabase(local.db);
+    }
+  });
+});
