@@ -1,4 +1,5 @@
-// `npm run bench -- [search|writes|sync|all]`: benchmarks (not tests), peers side by side, one run each.
+// `npm run bench -- [search|writes|sync|propagation|all]`: benchmarks (not tests), peers side by side, one run each.
+import { benchPropagation } from './propagation/index.ts';
 import { benchSync } from './sync/index.ts';
 import { benchWrites } from './writes/index.ts';
 
@@ -10,6 +11,7 @@ const suites: Record<string, () => Promise<string | undefined>> = {
   },
   writes: benchWrites,
   sync: benchSync,
+  propagation: benchPropagation,
 };
 
 for (const [name, run] of Object.entries(suites)) {

@@ -3,7 +3,13 @@
 import { randomBytes } from 'node:crypto';
 import { bytesToBase64, float32ToBytes, profileContentHash } from '@voicesync/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeHandle, type PostgresHandle, sampleConnections, startEdge, startPostgres } from '../harness/index.ts';
+import {
+  type EdgeHandle,
+  type PostgresHandle,
+  sampleConnections,
+  startEdge,
+  startPostgres,
+} from '../harness/index.ts';
 import { type Device, pg, provisionDevice, randomVector, type Sql } from '../support/index.ts';
 
 const ADMIN = randomBytes(18).toString('base64url');
@@ -13,7 +19,13 @@ const DURATION_MS = Number(process.env.VOICESYNC_STORM_MS ?? 30_000);
 async function mutation(deviceIndex: number, id: number) {
   const speakerId = `storm-${deviceIndex}-${id}`;
   const embedding = randomVector(deviceIndex * 100_000 + id);
-  const contentHash = await profileContentHash({ speakerId, name: speakerId, embedding, acousticFeatures: null, totalSamples: 1 });
+  const contentHash = await profileContentHash({
+    speakerId,
+    name: speakerId,
+    embedding,
+    acousticFeatures: null,
+    totalSamples: 1,
+  });
   return {
     mutationId: id,
     speakerId,
@@ -22,7 +34,12 @@ async function mutation(deviceIndex: number, id: number) {
     contentHash,
     updatedAt: Date.now(),
     priority: 2,
-    profile: { name: speakerId, embeddingB64: bytesToBase64(float32ToBytes(embedding)), acousticFeatures: null, totalSamples: 1 },
+    profile: {
+      name: speakerId,
+      embeddingB64: bytesToBase64(float32ToBytes(embedding)),
+      acousticFeatures: null,
+      totalSamples: 1,
+    },
   };
 }
 
@@ -44,7 +61,8 @@ describe('connection storm', () => {
 
   it('holds the cap and applies every acknowledged mutation exactly once', async () => {
     const devices: Device[] = [];
-    for (let i = 0; i < DEVICES; i++) devices.push(await provisionDevice(edge.url, ADMIN, `storm-tenant-${i % 5}`));
+    for (let i = 0; i < DEVICES; i++)
+      devices.push(await provisionDevice(edge.url, ADMIN, `storm-tenant-${i % 5}`));
     const sampler = sampleConnections(postgres.url, 10, { applicationName: 'voicesync-relay' });
     const acked = new Array<number>(DEVICES).fill(0);
     const statuses = new Map<number, number>();
@@ -62,7 +80,8 @@ describe('connection storm', () => {
           });
           const text = await response.text();
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-          if (response.status === 200) acked[d] = (JSON.parse(text) as { lastMutationId: number }).lastMutationId;
+          if (response.status === 200)
+            acked[d] = (JSON.parse(text) as { lastMutationId: number }).lastMutationId;
           else {
             bodies.push(text);
             const wait = Math.min(500, Number(response.headers.get('retry-after') ?? 0) * 1000);
@@ -92,7 +111,9 @@ describe('connection storm', () => {
       expect(row?.changes).toBe(acked[d]);
       expect(row?.profiles).toBe(acked[d]);
     });
-    const [versions] = await sql<{ n: number }[]>`SELECT count(*)::int AS n FROM profiles WHERE tenant_id LIKE 'storm-tenant-%' AND version <> 1`;
+    const [versions] = await sql<
+      { n: number }[]
+    >`SELECT count(*)::int AS n FROM profiles WHERE tenant_id LIKE 'storm-tenant-%' AND version <> 1`;
     expect(versions?.n).toBe(0);
   });
 });

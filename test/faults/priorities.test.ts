@@ -29,14 +29,26 @@ describe('priorities, backpressure and dead letters', () => {
   });
 
   const upstream = async (tenant: string) =>
-    new Set((await sql<{ speaker_id: string }[]>`SELECT speaker_id FROM profiles WHERE tenant_id = ${tenant}`).map((r) => r.speaker_id));
+    new Set(
+      (await sql<{ speaker_id: string }[]>`SELECT speaker_id FROM profiles WHERE tenant_id = ${tenant}`).map(
+        (r) => r.speaker_id,
+      ),
+    );
 
   it('with load above 80 %, LOW and DEFERRED wait while CRITICAL goes through', async () => {
     const device = await provisionDevice(busyEdge.url, ADMIN, 'tenant-busy');
-    const local = await inProcessAgent({ edgeUrl: busyEdge.url, token: device.token, config: { syncIntervalMs: 3_000 } });
+    const local = await inProcessAgent({
+      edgeUrl: busyEdge.url,
+      token: device.token,
+      config: { syncIntervalMs: 3_000 },
+    });
     try {
       const put = (id: string, priority: string) =>
-        local.call('PUT', `/v1/profiles/${id}`, { name: id, embedding: randomVector(id.length * 31), priority });
+        local.call('PUT', `/v1/profiles/${id}`, {
+          name: id,
+          embedding: randomVector(id.length * 31),
+          priority,
+        });
       await put('warmup', 'CRITICAL');
       await eventually(async () => local.agent.stats.load > 0.8);
       await put('low-1', 'LOW');
@@ -68,13 +80,20 @@ describe('priorities, backpressure and dead letters', () => {
     const local = await inProcessAgent({
       edgeUrl: edge.url,
       token: device.token,
-      config: { maxAttempts: 3, breaker: { failureThreshold: 100, successThreshold: 1, openMs: 100, halfOpenTimeoutMs: 100 } },
+      config: {
+        maxAttempts: 3,
+        breaker: { failureThreshold: 100, successThreshold: 1, openMs: 100, halfOpenTimeoutMs: 100 },
+      },
     });
     try {
       await eventually(async () => (await local.agent.outbox.knowsUpstreamPosition()) || undefined);
       await edge.stop();
       for (let i = 0; i < 20; i++) {
-        const { status } = await local.call('PUT', `/v1/profiles/dl-${i}`, { name: `DL${i}`, embedding: randomVector(60_000 + i), priority: i % 2 ? 'HIGH' : 'NORMAL' });
+        const { status } = await local.call('PUT', `/v1/profiles/dl-${i}`, {
+          name: `DL${i}`,
+          embedding: randomVector(60_000 + i),
+          priority: i % 2 ? 'HIGH' : 'NORMAL',
+        });
         expect(status).toBe(200);
       }
       await eventually(async () => (await local.agent.outbox.counts()).deadLetters === 20, 30_000);

@@ -40,12 +40,20 @@ export function authRoutes(agent: Agent): Hono {
 
   app.post('/verify', async (c) => {
     const body = await parse(verifySchema, readJson(c));
-    return c.json(agent.auth.verify(body.speakerId, parseEmbedding(body, dim)));
+    const embedding = parseEmbedding(body, dim);
+    const started = performance.now();
+    const result = agent.auth.verify(body.speakerId, embedding);
+    agent.metrics.observeVerify((performance.now() - started) / 1000, result.accepted);
+    return c.json(result);
   });
 
   app.post('/identify', async (c) => {
     const body = await parse(identifySchema, readJson(c));
-    return c.json(agent.auth.identify(parseEmbedding(body, dim), body.k ?? agent.config.identifyK));
+    const embedding = parseEmbedding(body, dim);
+    const started = performance.now();
+    const result = agent.auth.identify(embedding, body.k ?? agent.config.identifyK);
+    agent.metrics.observeIdentify((performance.now() - started) / 1000, result.accepted);
+    return c.json(result);
   });
 
   app.post('/profiles/:speakerId/samples', async (c) => {
@@ -58,18 +66,19 @@ export function authRoutes(agent: Agent): Hono {
     if (raw.length === 0) throw new VoicesyncError('invalid_embedding', 'give embeddings or embeddingsB64');
     const samples = raw.map((input) => parseEmbedding(input, dim));
     const priority = parsePriority(body.priority, Priority.HIGH);
+    let totalSamples = 0;
     const result = await agent.profiles.putDerived(
       speakerId,
       (current) => {
         const name = body.name ?? current?.name;
         if (!name) throw new VoicesyncError('invalid_body', 'name: required when enrolling a new speaker');
         const centroid = centroidUpdate(current, samples, dim);
+        totalSamples = centroid.totalSamples;
         return { name, ...centroid, acousticFeatures: current?.acousticFeatures ?? null };
       },
       priority,
     );
     agent.pusher?.wake(priority);
-    const totalSamples = (await agent.profiles.get(speakerId))?.totalSamples ?? samples.length;
     return c.json({ ...result, totalSamples });
   });
 

@@ -1,7 +1,5 @@
 // `voicesync agent start`: run the local agent until SIGINT/SIGTERM.
 import type { Command } from 'commander';
-import { createAgent } from '../../agent.ts';
-import { createApp, listen } from '../../api/index.ts';
 import { type AgentConfigInput, loadConfig } from '../../config/index.ts';
 
 interface StartFlags {
@@ -30,6 +28,9 @@ function flagLayer(flags: StartFlags): Partial<AgentConfigInput> {
 }
 
 export async function startAgent(flags: StartFlags): Promise<void> {
+  // Loaded here, not at the top: every other command starts without libSQL, wasm or the API.
+  const { createAgent } = await import('../../agent.ts');
+  const { createApp, listen } = await import('../../api/index.ts');
   const config = loadConfig({ file: flags.config, env: process.env, flags: flagLayer(flags) });
   const agent = await createAgent(config);
   const app = createApp(agent);

@@ -2,13 +2,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { migratePostgres } from '@voicesync/schema/pg/migrate';
 import type { Command } from 'commander';
-import { createAgent } from '../../../agent.ts';
-import { createApp, listen } from '../../../api/index.ts';
 import { configFromEnv, resolveConfig } from '../../../config/index.ts';
 import { ensureDemoDevice, readDemoState, writeDemoState } from './demo-device.ts';
-import { startEmbeddedPostgres } from './embedded-postgres.ts';
 import { startLocalEdge } from './local-edge.ts';
 
 const ROOT = fileURLToPath(new URL('../../../../../../', import.meta.url));
@@ -18,6 +14,11 @@ interface DevFlags {
 }
 
 async function runDev(flags: DevFlags): Promise<void> {
+  // Heavy modules load only for this command, so the rest of the CLI starts fast.
+  const { migratePostgres } = await import('@voicesync/schema/pg/migrate');
+  const { createAgent } = await import('../../../agent.ts');
+  const { createApp, listen } = await import('../../../api/index.ts');
+  const { startEmbeddedPostgres } = await import('./embedded-postgres.ts');
   const dir = flags.dir;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stops: Array<() => Promise<void>> = [];
