@@ -1,5 +1,6 @@
-// `npm run bench -- [search|writes|sync|propagation|all]`: benchmarks (not tests), peers side by side, one run each.
+// `npm run bench -- [search|http|writes|sync|propagation|all]`: benchmarks (not tests), peers side by side, one run each.
 import { benchPropagation } from './propagation/index.ts';
+import { benchHttp } from './http/index.ts';
 import { benchSync } from './sync/index.ts';
 import { benchWrites } from './writes/index.ts';
 
@@ -9,6 +10,7 @@ const suites: Record<string, () => Promise<string | undefined>> = {
     await import('./search/index.ts');
     return undefined;
   },
+  http: benchHttp,
   writes: benchWrites,
   sync: benchSync,
   propagation: benchPropagation,

@@ -94,7 +94,7 @@ describe('environment variables', () => {
   });
 
   it('are all documented, with every option, in the README', () => {
-    const readme = readFileSync(new URL('./README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
     for (const binding of ENV_BINDINGS) {
       expect(readme, binding.name).toContain(`\`${binding.name}\``);
       expect(readme, binding.path.join('.')).toContain(`\`${binding.path.join('.')}\``);

@@ -128,4 +128,31 @@ describe('Pusher', () => {
     expect(edge.applied.map((m) => m.mutationId)).toEqual([1, 2, 3]);
     expect((await outbox.counts()).pending).toBe(0);
   });
+
+  it('a wake that arrives during a round is not lost (the loop does not sleep through it)', async () => {
+    // A sleep that only ends when aborted: a lost wake would leave the loop asleep forever.
+    const sleepUntilAborted = (_ms: number, signal?: AbortSignal) =>
+      new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
+    let looping: Pusher | undefined;
+    let injected = false;
+    // The write lands just after the round found nothing more to send, before the loop sleeps.
+    const racingOutbox = Object.create(outbox) as Outbox;
+    racingOutbox.nextBatch = async (...args: Parameters<Outbox['nextBatch']>) => {
+      const batch = await outbox.nextBatch(...args);
+      if (batch.kind === 'idle' && !injected && edge.applied.length === 1) {
+        injected = true;
+        await write('second', Priority.CRITICAL);
+        looping?.wake(Priority.CRITICAL);
+      }
+      return batch;
+    };
+    looping = new Pusher(racingOutbox, edge, breaker, stats, clock, sleepUntilAborted, options, createLogger('silent'));
+    await write('first', Priority.CRITICAL);
+    looping.start();
+    const deadline = Date.now() + 3_000;
+    while (edge.applied.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await looping.stop();
+    expect(injected).toBe(true);
+    expect(edge.applied.map((m) => m.speakerId)).toEqual(['first', 'second']);
+  });
 });

@@ -35,6 +35,9 @@ export class Pusher {
   private stopped = true;
   private loop: Promise<void> | undefined;
   private wakeUp: AbortController | undefined;
+  /** Set by wake()/flushSoon() even while a round runs, so a wake during a round is never lost. */
+  private woken = false;
+  private flushRequested = false;
   private fullDue = true;
   private nextFullAt = 0;
   private notBefore = 0;
@@ -66,13 +69,16 @@ export class Pusher {
 
   /** A CRITICAL or HIGH write was committed: push it now instead of at the next round. */
   wake(priority: Priority = Priority.CRITICAL): void {
-    if (isImmediate(priority)) this.wakeUp?.abort();
+    if (!isImmediate(priority)) return;
+    this.woken = true;
+    this.wakeUp?.abort();
   }
 
   /** Starts a full round now (all priorities), e.g. after dead letters were re-queued. */
   flushSoon(): void {
-    this.fullDue = true;
+    this.flushRequested = true;
     this.notBefore = 0;
+    this.woken = true;
     this.wakeUp?.abort();
   }
 
@@ -84,6 +90,11 @@ export class Pusher {
         this.nextFullAt = now + this.options.syncIntervalMs;
       }
       let wakeAt = this.nextFullAt;
+      this.woken = false;
+      if (this.flushRequested) {
+        this.flushRequested = false;
+        this.fullDue = true;
+      }
       try {
         const end = await this.round(this.fullDue ? ALL_LEVELS : IMMEDIATE_LEVELS);
         if (end.done) this.fullDue = false;
@@ -93,6 +104,7 @@ export class Pusher {
         wakeAt = Math.min(wakeAt, this.clock.now() + this.options.backoffInitialMs);
       }
       if (this.stopped) break;
+      if (this.woken) continue;
       this.wakeUp = new AbortController();
       await this.sleep(Math.max(0, wakeAt - this.clock.now()), this.wakeUp.signal).catch(() => undefined);
     }

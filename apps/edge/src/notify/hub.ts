@@ -2,10 +2,14 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { type Attached, type FanOutResult, fanOut, overCap } from './fan-out.ts';
-import { CLOSE_CODES, changedMessage, MAX_SOCKETS_PER_DEVICE, PING, PONG } from './protocol.ts';
-
-/** Set by the notify route after the Relay authenticated the device; the hub is not reachable otherwise. */
-export const DEVICE_HEADER = 'x-voicesync-device';
+import {
+  CLOSE_CODES,
+  changedMessage,
+  DEVICE_HEADER,
+  MAX_SOCKETS_PER_DEVICE,
+  PING,
+  PONG,
+} from './protocol.ts';
 
 interface SocketAttachment {
   deviceId: string;

@@ -10,6 +10,9 @@ export interface ChangedMessage {
 export const PING = 'ping';
 export const PONG = 'pong';
 
+/** Set by the notify route after the Relay authenticated the device; the hub is not reachable otherwise. */
+export const DEVICE_HEADER = 'x-voicesync-device';
+
 /** Sockets one device may hold; more means stale ones a silently dropped network left behind. */
 export const MAX_SOCKETS_PER_DEVICE = 4;
 

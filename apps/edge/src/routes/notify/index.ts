@@ -4,7 +4,9 @@ import { Hono } from 'hono';
 import { deviceCredentials } from '../../auth/index.ts';
 import type { Env } from '../../env.ts';
 import { unwrap } from '../../errors/index.ts';
-import { DEVICE_HEADER, tenantHub } from '../../notify/index.ts';
+// Not the notify index: it exports the hub class, which only loads inside workerd.
+import { DEVICE_HEADER } from '../../notify/protocol.ts';
+import { tenantHub } from '../../notify/tenant-hubs.ts';
 import { relayStub } from '../../relay/stub.ts';
 
 export const notify = new Hono<{ Bindings: Env }>();

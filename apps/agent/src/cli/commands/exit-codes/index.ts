@@ -1,4 +1,4 @@
-// The CLI's exit codes (documented in config/README.md) and the one place errors become them.
+// The CLI's exit codes (documented in the root README) and the one place errors become them.
 import { CommanderError } from 'commander';
 
 export const EXIT = {
