@@ -1,68 +1,24 @@
 // Issue 4: PostgreSQL with max_connections=10, 50 devices pushing at once for 30 s: the relay stays
 // within PG_MAX connections, nobody sees "too many clients", and every mutation applies exactly once.
-import { randomBytes } from 'node:crypto';
-import { bytesToBase64, float32ToBytes, profileContentHash } from '@voicesync/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type EdgeHandle,
-  type PostgresHandle,
-  sampleConnections,
-  startEdge,
-  startPostgres,
-} from '../harness/index.ts';
-import { type Device, pg, provisionDevice, randomVector, type Sql } from '../support/index.ts';
+import { sampleConnections } from '../harness/index.ts';
+import type { Device } from '../support/index.ts';
+import { push, type Stack, startStack, upsertMutation } from '../support/stack.ts';
 
-const ADMIN = randomBytes(18).toString('base64url');
 const DEVICES = 50;
 const DURATION_MS = Number(process.env.VOICESYNC_STORM_MS ?? 30_000);
 
-async function mutation(deviceIndex: number, id: number) {
-  const speakerId = `storm-${deviceIndex}-${id}`;
-  const embedding = randomVector(deviceIndex * 100_000 + id);
-  const contentHash = await profileContentHash({
-    speakerId,
-    name: speakerId,
-    embedding,
-    acousticFeatures: null,
-    totalSamples: 1,
-  });
-  return {
-    mutationId: id,
-    speakerId,
-    op: 'upsert',
-    baseHash: null,
-    contentHash,
-    updatedAt: Date.now(),
-    priority: 2,
-    profile: {
-      name: speakerId,
-      embeddingB64: bytesToBase64(float32ToBytes(embedding)),
-      acousticFeatures: null,
-      totalSamples: 1,
-    },
-  };
-}
-
 describe('connection storm', () => {
-  let postgres: PostgresHandle;
-  let edge: EdgeHandle;
-  let sql: Sql;
-
+  let stack: Stack;
   beforeAll(async () => {
-    postgres = await startPostgres({ settings: { max_connections: 10 } });
-    sql = pg(postgres.url);
-    edge = await startEdge({ vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN: ADMIN, PG_MAX: '3' } });
+    stack = await startStack({ vars: { PG_MAX: '3' }, postgres: { settings: { max_connections: 10 } } });
   });
-  afterAll(async () => {
-    await sql?.end({ timeout: 1 });
-    await edge?.destroy();
-    await postgres?.destroy();
-  });
+  afterAll(() => stack?.destroy());
 
   it('holds the cap and applies every acknowledged mutation exactly once', async () => {
+    const { edge, sql, postgres } = stack;
     const devices: Device[] = [];
-    for (let i = 0; i < DEVICES; i++)
-      devices.push(await provisionDevice(edge.url, ADMIN, `storm-tenant-${i % 5}`));
+    for (let i = 0; i < DEVICES; i++) devices.push(await stack.device(`storm-tenant-${i % 5}`));
     const sampler = sampleConnections(postgres.url, 10, { applicationName: 'voicesync-relay' });
     const acked = new Array<number>(DEVICES).fill(0);
     const statuses = new Map<number, number>();
@@ -72,12 +28,12 @@ describe('connection storm', () => {
       devices.map(async (device, d) => {
         while (Date.now() < deadline) {
           const first = acked[d]! + 1;
-          const batch = await Promise.all([0, 1, 2, 3, 4].map((k) => mutation(d, first + k)));
-          const response = await fetch(`${edge.url}/v1/push`, {
-            method: 'POST',
-            headers: { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' },
-            body: JSON.stringify({ mutations: batch }),
-          });
+          const batch = await Promise.all(
+            [0, 1, 2, 3, 4].map((k) =>
+              upsertMutation(`storm-${d}-${first + k}`, first + k, d * 100_000 + first + k),
+            ),
+          );
+          const response = await push(edge.url, device.token, { mutations: batch });
           const text = await response.text();
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           if (response.status === 200)

@@ -1,40 +1,24 @@
 // Issue 4: the agent is SIGKILLed in the middle of a push round; nothing is lost or applied twice.
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type EdgeHandle,
-  type PostgresHandle,
-  startAgent,
-  startEdge,
-  startPostgres,
-  tempDir,
-} from '../harness/index.ts';
-import { agentStatus, eventually, pg, provisionDevice, randomVector, type Sql } from '../support/index.ts';
+import { startAgent, tempDir } from '../harness/index.ts';
+import { agentStatus, eventually, randomVector } from '../support/index.ts';
 import { FAST_SYNC, inProcessAgent } from '../support/in-process-agent.ts';
+import { type Stack, startStack } from '../support/stack.ts';
 
-const ADMIN = randomBytes(18).toString('base64url');
 const COUNT = 3000;
 
 describe('crash during a push round', () => {
-  let postgres: PostgresHandle;
-  let edge: EdgeHandle;
-  let sql: Sql;
-
+  let stack: Stack;
   beforeAll(async () => {
-    postgres = await startPostgres();
-    sql = pg(postgres.url);
-    edge = await startEdge({ vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN: ADMIN } });
+    stack = await startStack();
   });
-  afterAll(async () => {
-    await sql?.end({ timeout: 1 });
-    await edge?.destroy();
-    await postgres?.destroy();
-  });
+  afterAll(() => stack?.destroy());
 
   it('after SIGKILL and restart, every acknowledged write arrives exactly once', async () => {
-    const device = await provisionDevice(edge.url, ADMIN, 'tenant-crash');
+    const { edge, sql } = stack;
+    const device = await stack.device('tenant-crash');
     const dir = tempDir('voicesync-crash-');
     const db = join(dir.path, 'agent.db');
     // Fill the outbox offline, so the restarted agent has a long push round to be killed in.

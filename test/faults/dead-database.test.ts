@@ -1,43 +1,36 @@
 // Issue 4: PostgreSQL dies while an agent writes 2,000 profiles; nothing is lost, everything drains.
-import { randomBytes } from 'node:crypto';
 import { PRIORITIES } from '@voicesync/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeHandle, type PostgresHandle, startEdge, startPostgres } from '../harness/index.ts';
-import { eventually, pg, provisionDevice, randomVector, type Sql } from '../support/index.ts';
+import { eventually, pg, randomVector, type Sql } from '../support/index.ts';
 import { type InProcessAgent, inProcessAgent, removeDatabase } from '../support/in-process-agent.ts';
-
-const ADMIN = randomBytes(18).toString('base64url');
+import { push, type Stack, startStack, upsertMutation } from '../support/stack.ts';
 
 describe('dead database', () => {
-  let postgres: PostgresHandle;
-  let edge: EdgeHandle;
+  let stack: Stack;
   let sql: Sql;
   let local: InProcessAgent;
 
   beforeAll(async () => {
-    postgres = await startPostgres();
-    edge = await startEdge({
-      vars: {
-        DATABASE_URL: postgres.url,
-        ADMIN_TOKEN: ADMIN,
-        BREAKER_OPEN_MS: '1000',
-        BREAKER_HALF_OPEN_TIMEOUT_MS: '1000',
-        PG_CONNECT_TIMEOUT_MS: '1000',
-      },
+    stack = await startStack({
+      vars: { BREAKER_OPEN_MS: '1000', BREAKER_HALF_OPEN_TIMEOUT_MS: '1000', PG_CONNECT_TIMEOUT_MS: '1000' },
     });
-    const device = await provisionDevice(edge.url, ADMIN, 'tenant-dead');
-    local = await inProcessAgent({ edgeUrl: edge.url, token: device.token, config: { maxAttempts: 1000 } });
+    const device = await stack.device('tenant-dead');
+    local = await inProcessAgent({
+      edgeUrl: stack.edge.url,
+      token: device.token,
+      config: { maxAttempts: 1000 },
+    });
   });
 
   afterAll(async () => {
     await local?.close();
     if (local) removeDatabase(local.db);
     await sql?.end({ timeout: 1 });
-    await edge?.destroy();
-    await postgres?.destroy();
+    await stack?.destroy();
   });
 
   it('keeps every write through an outage, fails fast, keeps verifying, then drains exactly', async () => {
+    const { postgres, edge } = stack;
     const written = new Map<string, string>();
     const write = async (i: number) => {
       const priority = PRIORITIES[i % 5]!;
@@ -56,26 +49,9 @@ describe('dead database', () => {
     // The relay's breaker opens: a push now fails fast with 503 and Retry-After.
     await eventually(async () => {
       const started = performance.now();
-      const response = await fetch(`${edge.url}/v1/push`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer dev_0123456789abcdef.${'s'.repeat(43)}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({
-          mutations: [
-            {
-              mutationId: 1,
-              speakerId: 'x',
-              op: 'delete',
-              baseHash: null,
-              contentHash: 'a'.repeat(64),
-              updatedAt: 1,
-              priority: 0,
-            },
-          ],
-        }),
-      });
+      // An unknown device: authenticating it needs PostgreSQL, so the breaker must answer first.
+      const probe = await upsertMutation('probe', 1, 1);
+      const response = await push(edge.url, `dev_0123456789abcdef.${'s'.repeat(43)}`, { mutations: [probe] });
       const elapsed = performance.now() - started;
       const body = (await response.json()) as { error?: { code?: string } };
       return (

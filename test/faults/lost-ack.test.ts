@@ -1,30 +1,19 @@
 // Issue 4: the edge commits but the acknowledgement never reaches the agent; the resend is a no-op.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeHandle, type PostgresHandle, startEdge, startPostgres } from '../harness/index.ts';
-import { eventually, pg, provisionDevice, randomVector, type Sql } from '../support/index.ts';
+import { eventually, randomVector } from '../support/index.ts';
 import { inProcessAgent, removeDatabase } from '../support/in-process-agent.ts';
-
-const ADMIN = randomBytes(18).toString('base64url');
+import { type Stack, startStack } from '../support/stack.ts';
 
 describe('lost acknowledgement', () => {
-  let postgres: PostgresHandle;
-  let edge: EdgeHandle;
-  let sql: Sql;
-
+  let stack: Stack;
   beforeAll(async () => {
-    postgres = await startPostgres();
-    sql = pg(postgres.url);
-    edge = await startEdge({ vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN: ADMIN } });
+    stack = await startStack();
   });
-  afterAll(async () => {
-    await sql?.end({ timeout: 1 });
-    await edge?.destroy();
-    await postgres?.destroy();
-  });
+  afterAll(() => stack?.destroy());
 
   it('resends with the same ids, changes nothing upstream, and empties the outbox', async () => {
-    const device = await provisionDevice(edge.url, ADMIN, 'tenant-lost');
+    const { edge, sql } = stack;
+    const device = await stack.device('tenant-lost');
     let dropped = 0;
     const local = await inProcessAgent({
       edgeUrl: edge.url,

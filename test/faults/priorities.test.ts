@@ -1,42 +1,36 @@
 // Issue 4: backpressure defers low priorities while CRITICAL goes through; a long outage turns
 // entries into dead letters that a retry brings back. Nothing is dropped in either case.
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EdgeHandle, type PostgresHandle, startEdge, startPostgres } from '../harness/index.ts';
-import { eventually, pg, provisionDevice, randomVector, type Sql } from '../support/index.ts';
+import { type EdgeHandle, startEdge } from '../harness/index.ts';
+import { eventually, provisionDevice, randomVector } from '../support/index.ts';
 import { inProcessAgent, removeDatabase } from '../support/in-process-agent.ts';
-
-const ADMIN = randomBytes(18).toString('base64url');
+import { type Stack, startStack } from '../support/stack.ts';
 
 describe('priorities, backpressure and dead letters', () => {
-  let postgres: PostgresHandle;
-  let sql: Sql;
+  let stack: Stack;
   let busyEdge: EdgeHandle;
-  let edge: EdgeHandle;
 
   beforeAll(async () => {
-    postgres = await startPostgres();
-    sql = pg(postgres.url);
+    stack = await startStack({ vars: { PG_MAX: '3' } });
     // One connection: every acquisition finds the pool fully busy, so the reported load is 100 %.
-    busyEdge = await startEdge({ vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN: ADMIN, PG_MAX: '1' } });
-    edge = await startEdge({ vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN: ADMIN, PG_MAX: '3' } });
+    busyEdge = await startEdge({
+      vars: { DATABASE_URL: stack.postgres.url, ADMIN_TOKEN: stack.adminToken, PG_MAX: '1' },
+    });
   });
   afterAll(async () => {
-    await sql?.end({ timeout: 1 });
     await busyEdge?.destroy();
-    await edge?.destroy();
-    await postgres?.destroy();
+    await stack?.destroy();
   });
 
   const upstream = async (tenant: string) =>
     new Set(
-      (await sql<{ speaker_id: string }[]>`SELECT speaker_id FROM profiles WHERE tenant_id = ${tenant}`).map(
-        (r) => r.speaker_id,
-      ),
+      (
+        await stack.sql<{ speaker_id: string }[]>`SELECT speaker_id FROM profiles WHERE tenant_id = ${tenant}`
+      ).map((r) => r.speaker_id),
     );
 
   it('with load above 80 %, LOW and DEFERRED wait while CRITICAL goes through', async () => {
-    const device = await provisionDevice(busyEdge.url, ADMIN, 'tenant-busy');
+    const device = await provisionDevice(busyEdge.url, stack.adminToken, 'tenant-busy');
     const local = await inProcessAgent({
       edgeUrl: busyEdge.url,
       token: device.token,
@@ -76,7 +70,8 @@ describe('priorities, backpressure and dead letters', () => {
   });
 
   it('an edge down past the retry budget makes dead letters; retry brings them back', async () => {
-    const device = await provisionDevice(edge.url, ADMIN, 'tenant-dead-letters');
+    const { edge } = stack;
+    const device = await stack.device('tenant-dead-letters');
     const local = await inProcessAgent({
       edgeUrl: edge.url,
       token: device.token,

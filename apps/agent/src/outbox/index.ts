@@ -3,23 +3,9 @@ import type { InStatement } from '@libsql/client';
 import { type Priority, PRIORITIES, type PriorityName } from '@voicesync/core';
 import type { PushAck } from '@voicesync/schema';
 import { readState, type Store, writeStateStatement } from '../store/index.ts';
-import { OUTBOX_COLUMNS, type OutboxRow, toOutboxRow } from './rows.ts';
+import { OUTBOX_COLUMNS, type OutboxEntry, type OutboxRow, toOutboxRow } from './rows.ts';
 
-export { type OutboxRow, toMutation } from './rows.ts';
-
-/** What a write puts into the outbox (the content it uploads and the content it was derived from). */
-export interface OutboxEntry {
-  speakerId: string;
-  op: 'upsert' | 'delete';
-  priority: Priority;
-  name: string;
-  embedding: Uint8Array;
-  acousticFeatures: string | null;
-  totalSamples: number;
-  contentHash: string;
-  baseHash: string | null;
-  updatedAt: number;
-}
+export { type OutboxEntry, type OutboxRow, toMutation } from './rows.ts';
 
 export type NextBatch =
   | { kind: 'send'; rows: OutboxRow[] }

@@ -3,8 +3,8 @@ import { bytesToBase64, type Priority } from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
 import type { Row } from '@libsql/client';
 
-export interface OutboxRow {
-  seq: number;
+/** What a write puts into the outbox (the content it uploads and the content it was derived from). */
+export interface OutboxEntry {
   speakerId: string;
   op: 'upsert' | 'delete';
   priority: Priority;
@@ -15,6 +15,10 @@ export interface OutboxRow {
   contentHash: string;
   baseHash: string | null;
   updatedAt: number;
+}
+
+export interface OutboxRow extends OutboxEntry {
+  seq: number;
   mutationId: number | null;
   status: 'pending' | 'dead';
   attempts: number;

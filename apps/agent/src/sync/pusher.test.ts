@@ -146,11 +146,21 @@ describe('Pusher', () => {
       }
       return batch;
     };
-    looping = new Pusher(racingOutbox, edge, breaker, stats, clock, sleepUntilAborted, options, createLogger('silent'));
+    looping = new Pusher(
+      racingOutbox,
+      edge,
+      breaker,
+      stats,
+      clock,
+      sleepUntilAborted,
+      options,
+      createLogger('silent'),
+    );
     await write('first', Priority.CRITICAL);
     looping.start();
     const deadline = Date.now() + 3_000;
-    while (edge.applied.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (edge.applied.length < 2 && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     await looping.stop();
     expect(injected).toBe(true);
     expect(edge.applied.map((m) => m.speakerId)).toEqual(['first', 'second']);

@@ -11,9 +11,7 @@ export type PushOutcome =
   /** Edge or upstream unavailable (network error, timeout, 5xx, 429); worth retrying later. */
   | { kind: 'unavailable'; status?: number; retryAfterMs?: number; message: string };
 
-export type HandshakeOutcome =
-  | { kind: 'ok'; lastMutationId: number }
-  | Extract<PushOutcome, { kind: 'refused' } | { kind: 'unavailable' }>;
+export type HandshakeOutcome = { kind: 'ok'; lastMutationId: number } | Failure;
 
 export interface EdgeTransportOptions {
   edgeUrl: string;
@@ -58,65 +56,64 @@ export class EdgeTransport {
     });
   }
 
-  /** Asks where this device's mutation numbering stands upstream (before a fresh database numbers any). */
-  async handshake(): Promise<HandshakeOutcome> {
-    let response: Response;
+  /** Sends a request; a network failure becomes an `unavailable` outcome instead of a throw. */
+  private async send(
+    path: string,
+    init?: RequestInit,
+  ): Promise<{ response: Response; body: unknown } | Failure> {
     try {
-      response = await this.request('/v1/device');
+      const response = await this.request(path, init);
+      return { response, body: (await response.json().catch(() => undefined)) as unknown };
     } catch (error) {
       return { kind: 'unavailable', message: `edge unreachable: ${(error as Error).message}` };
     }
-    const body = (await response.json().catch(() => undefined)) as { lastMutationId?: unknown } & ErrorShape;
-    if (response.ok && typeof body?.lastMutationId === 'number')
-      return { kind: 'ok', lastMutationId: body.lastMutationId };
-    const message = `${response.status} ${body?.error?.code ?? 'error'}: ${body?.error?.message ?? response.statusText}`;
-    if (response.ok || response.status >= 500 || response.status === 429) {
-      const wait = retryAfterMs(response);
-      return {
-        kind: 'unavailable',
-        status: response.status,
-        message,
-        ...(wait === undefined ? {} : { retryAfterMs: wait }),
-      };
-    }
-    return { kind: 'refused', status: response.status, code: body?.error?.code ?? 'error', message };
+  }
+
+  /** Asks where this device's mutation numbering stands upstream (before a fresh database numbers any). */
+  async handshake(): Promise<HandshakeOutcome> {
+    const sent = await this.send('/v1/device');
+    if ('kind' in sent) return sent;
+    const { lastMutationId } = (sent.body ?? {}) as { lastMutationId?: unknown };
+    if (sent.response.ok && typeof lastMutationId === 'number') return { kind: 'ok', lastMutationId };
+    return failure(sent.response, sent.body);
   }
 
   async push(mutations: Mutation[]): Promise<PushOutcome> {
-    let response: Response;
-    try {
-      response = await this.request('/v1/push', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ mutations }),
-      });
-    } catch (error) {
-      return { kind: 'unavailable', message: `edge unreachable: ${(error as Error).message}` };
-    }
-    const body = (await response.json().catch(() => undefined)) as unknown;
-    if (response.ok) {
-      const ack = pushAckSchema.safeParse(body);
-      if (ack.success) return { kind: 'ack', ack: ack.data };
-      return {
-        kind: 'unavailable',
-        status: response.status,
-        message: 'edge sent a malformed acknowledgement',
-      };
-    }
+    const sent = await this.send('/v1/push', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ mutations }),
+    });
+    if ('kind' in sent) return sent;
+    const { response, body } = sent;
     const error = (body as ErrorShape | undefined)?.error;
     if (response.status === 409 && error?.code === MUTATION_GAP && typeof error.lastMutationId === 'number') {
       return { kind: 'gap', lastMutationId: error.lastMutationId };
     }
-    const message = `${response.status} ${error?.code ?? 'error'}: ${error?.message ?? response.statusText}`;
-    if (response.status >= 500 || response.status === 429 || response.status === 408) {
-      const wait = retryAfterMs(response);
-      return {
-        kind: 'unavailable',
-        status: response.status,
-        message,
-        ...(wait === undefined ? {} : { retryAfterMs: wait }),
-      };
-    }
-    return { kind: 'refused', status: response.status, code: error?.code ?? 'error', message };
+    if (!response.ok) return failure(response, body);
+    const ack = pushAckSchema.safeParse(body);
+    if (ack.success) return { kind: 'ack', ack: ack.data };
+    return { kind: 'unavailable', status: response.status, message: 'edge sent a malformed answer' };
   }
+}
+
+type Failure = Extract<PushOutcome, { kind: 'refused' } | { kind: 'unavailable' }>;
+
+/**
+ * An answer that is not what was asked for: 5xx, 408, 429 (and a malformed 2xx) are worth retrying
+ * later; any other 4xx is a refusal that will not change by itself.
+ */
+function failure(response: Response, body: unknown): Failure {
+  const error = (body as ErrorShape | undefined)?.error;
+  const message = `${response.status} ${error?.code ?? 'error'}: ${error?.message ?? response.statusText}`;
+  if (response.ok || response.status >= 500 || response.status === 429 || response.status === 408) {
+    const wait = retryAfterMs(response);
+    return {
+      kind: 'unavailable',
+      status: response.status,
+      message,
+      ...(wait === undefined ? {} : { retryAfterMs: wait }),
+    };
+  }
+  return { kind: 'refused', status: response.status, code: error?.code ?? 'error', message };
 }
