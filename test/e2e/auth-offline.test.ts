@@ -148,5 +148,8 @@ describe('authentication without the network', () => {
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: { code: string } }).error.code).toMatch(/\w+/);
     }
+    const huge = await post('/v1/identify', { embedding: new Array(700_000).fill(0.123456789) });
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
   });
 });

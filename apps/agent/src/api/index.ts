@@ -3,7 +3,6 @@ import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { getRequestListener, type ServerType, serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Agent } from '../agent.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import { metricsRoutes } from '../metrics/routes.ts';
@@ -13,19 +12,9 @@ import { outboxRoutes } from './routes/outbox.ts';
 import { profileListRoutes } from './routes/profile-list.ts';
 import { profileRoutes } from './routes/profiles.ts';
 import { statusRoutes } from './routes/status.ts';
-import { VoicesyncError } from '@voicesync/core';
 
 export function createApp(agent: Agent): Hono {
   const app = new Hono();
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: 4 * 1024 * 1024,
-      onError: () => {
-        throw new VoicesyncError('payload_too_large', 'request body is larger than 4 MiB');
-      },
-    }),
-  );
   app.get('/health', (c) => c.json({ ok: true }));
   app.route('/v1', authRoutes(agent));
   app.route('/v1/profiles', profileListRoutes(agent));

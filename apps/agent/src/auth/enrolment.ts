@@ -5,6 +5,8 @@ import { l2normalize } from '../scoring/index.ts';
  * New centroid after adding `samples` to a profile that already averages `totalSamples`
  * utterances. The stored centroid is normalised, so it is weighted by its sample count and every
  * new sample is normalised before it is added: each utterance counts once, whatever its norm.
+ * This equals the batch centroid when the utterances agree and stays within a fraction of a
+ * degree of it for one speaker's (strongly correlated) utterances; it is not meant for mixing voices.
  */
 export function centroidUpdate(
   current: { embedding: Float32Array; totalSamples: number } | undefined,
