@@ -55,6 +55,8 @@ export const agentConfigSchema = z
     requestTimeoutMs: z.number().int().positive().default(60_000),
     /** Above this edge pool load only CRITICAL and HIGH are sent. */
     backpressureThreshold: z.number().min(0).max(1).default(0.8),
+    /** How long one high-load report defers the lower priorities before a round tries them again. */
+    backpressureCooldownMs: z.number().int().positive().default(2_000),
     priorityLimits: limitsSchema,
     breaker: breakerSchema,
     pullIntervalMs: z.number().int().positive().default(30_000),

@@ -117,6 +117,17 @@ export class Outbox {
     return { kind: 'send', rows: picked };
   }
 
+  /** Whether any of these levels has an entry that could join a batch now. */
+  async hasEligible(levels: readonly Priority[], now: number): Promise<boolean> {
+    if (levels.length === 0) return false;
+    const rs = await this.store.client.execute({
+      sql: `SELECT 1 FROM outbox WHERE status = 'pending' AND mutation_id IS NULL AND next_attempt_at <= ?
+              AND priority IN (${levels.map(() => '?').join(', ')}) LIMIT 1`,
+      args: [now, ...levels],
+    });
+    return rs.rows.length > 0;
+  }
+
   /** Settles a committed batch: applied, duplicate and conflict rows leave; rejected ones become dead letters. */
   async acknowledge(ack: PushAck): Promise<{ settled: number; rejected: number }> {
     const statements: InStatement[] = [];

@@ -15,6 +15,7 @@ const options = {
   backoffInitialMs: 1_000,
   backoffMaxMs: 60_000,
   backpressureThreshold: 0.8,
+  backpressureCooldownMs: 2_000,
   priorityLimits: { CRITICAL: 1000, HIGH: 500, NORMAL: 200, LOW: 100, DEFERRED: 50 },
   random: () => 1,
 };
@@ -54,6 +55,17 @@ describe('Pusher', () => {
     expect(stats.synced).toBe(120);
   });
 
+  it('a level that spent its round quota continues in an immediate next round, highest priority first', async () => {
+    for (let i = 0; i < 250; i++) await write(`n${i}`, Priority.NORMAL, i);
+    const first = await pusher.round(ALL);
+    expect(first).toEqual({ done: false, retryAt: clock.now() });
+    expect(edge.applied).toHaveLength(200);
+    await write('urgent', Priority.CRITICAL);
+    expect(await pusher.round(ALL)).toEqual({ done: true });
+    expect(edge.applied[200]?.speakerId).toBe('urgent');
+    expect(edge.applied).toHaveLength(251);
+  });
+
   it('a fresh database learns the device position upstream before numbering (reinstalled device)', async () => {
     edge.lastMutationId = 200;
     await write('a', Priority.CRITICAL);
@@ -81,12 +93,13 @@ describe('Pusher', () => {
     await write('low', Priority.LOW);
     await write('deferred', Priority.DEFERRED);
     await write('crit', Priority.CRITICAL);
-    await pusher.round(ALL);
+    // The deferred levels are retried when the high-load report has cooled down, not at the next interval.
+    expect(await pusher.round(ALL)).toEqual({ done: false, retryAt: stats.loadAt + 2_000 });
     expect(edge.applied.map((m) => m.speakerId)).toEqual(['warmup', 'crit']);
     expect(stats.deferred).toBeGreaterThan(0);
     expect((await outbox.counts()).pending).toBe(2);
     edge.load = 0.1;
-    clock.advance(31_000);
+    clock.advance(2_000);
     await pusher.round(ALL);
     expect(edge.applied.map((m) => m.speakerId)).toEqual(['warmup', 'crit', 'low', 'deferred']);
   });

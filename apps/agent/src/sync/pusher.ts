@@ -21,6 +21,7 @@ export interface PusherOptions {
   backoffInitialMs: number;
   backoffMaxMs: number;
   backpressureThreshold: number;
+  backpressureCooldownMs: number;
   priorityLimits: Record<(typeof PRIORITIES)[number], number>;
   random?: () => number;
 }
@@ -112,7 +113,7 @@ export class Pusher {
 
   private levelsFor(requested: readonly number[]): Priority[] {
     const now = this.clock.now();
-    const fresh = now - this.stats.loadAt < this.options.syncIntervalMs;
+    const fresh = now - this.stats.loadAt < this.options.backpressureCooldownMs;
     if (fresh && this.stats.load > this.options.backpressureThreshold) {
       if (requested.some((level) => !isImmediate(level as Priority))) this.stats.deferred += 1;
       return requested.filter((level) => isImmediate(level as Priority)) as Priority[];
@@ -137,7 +138,19 @@ export class Pusher {
       const levels = this.levelsFor(requested);
       const size = this.splitRemaining > 0 ? 1 : this.options.batchSize;
       const batch = await this.outbox.nextBatch(now, levels, quotas, size);
-      if (batch.kind === 'idle') return { done: true };
+      if (batch.kind === 'idle') {
+        // A level that spent its quota with entries left goes on in the next round, started at once:
+        // quotas bound what one round holds and sends, not how fast a healthy edge drains a backlog.
+        const spent = levels.filter((level) => (quotas[level] ?? 0) <= 0);
+        if (spent.length > 0 && (await this.outbox.hasEligible(spent, now)))
+          return { done: false, retryAt: now };
+        // Levels held back by backpressure are tried again once the load report has cooled down.
+        const deferred = requested.filter((level) => !levels.includes(level as Priority)) as Priority[];
+        if (deferred.length > 0 && (await this.outbox.hasEligible(deferred, now))) {
+          return { done: false, retryAt: this.stats.loadAt + this.options.backpressureCooldownMs };
+        }
+        return { done: true };
+      }
       if (batch.kind === 'wait') return { done: false, retryAt: batch.until };
       if (!this.breaker.tryAcquire()) return { done: false, retryAt: now + 1000 };
       const end = await this.send(batch.rows);
