@@ -15,6 +15,8 @@ import { SyncStats } from './sync/stats.ts';
 import { EdgeTransport, type Fetch } from './sync/transport.ts';
 
 export interface AgentDeps {
+  /** Told after each page of the start-up preload (the CLI draws a progress bar on a terminal). */
+  onPreload?: (loaded: number, total: number) => void;
   fetch?: Fetch;
   clock?: Clock;
   sleep?: Sleep;
@@ -62,7 +64,15 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   });
   const auth = new Authenticator(new EmbeddingIndex({ backend, dim: config.dim }), cohort, config);
   const preloadStarted = performance.now();
-  for (const profile of await profiles.all()) auth.load(profile);
+  const total = await profiles.liveCount();
+  let loaded = 0;
+  for await (const page of profiles.pages()) {
+    for (const profile of page) auth.load(profile);
+    loaded += page.length;
+    deps.onPreload?.(loaded, total);
+    // Let timers (a progress bar, signals) run between pages of a large preload.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
   log.info(
     { profiles: auth.index.size, ms: Math.round(performance.now() - preloadStarted), backend: backend.name },
     'embedding index preloaded',

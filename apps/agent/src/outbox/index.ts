@@ -27,39 +27,29 @@ const LAST_ACKED = 'last_mutation_id';
  * hash and position); otherwise a new row is appended.
  */
 export function enqueueStatements(entry: OutboxEntry): InStatement[] {
+  // The same columns in the same order for both statements; the base hash is set only on insert.
+  const content = [
+    entry.op,
+    entry.priority,
+    entry.name,
+    entry.embedding,
+    entry.acousticFeatures,
+    entry.totalSamples,
+    entry.contentHash,
+    entry.updatedAt,
+  ];
   return [
     {
       sql: `UPDATE outbox SET op = ?, priority = MIN(priority, ?), name = ?, embedding = ?, acoustic_features = ?,
               total_samples = ?, content_hash = ?, updated_at = ?
             WHERE speaker_id = ? AND status = 'pending' AND mutation_id IS NULL`,
-      args: [
-        entry.op,
-        entry.priority,
-        entry.name,
-        entry.embedding,
-        entry.acousticFeatures,
-        entry.totalSamples,
-        entry.contentHash,
-        entry.updatedAt,
-        entry.speakerId,
-      ],
+      args: [...content, entry.speakerId],
     },
     {
-      sql: `INSERT INTO outbox (speaker_id, op, priority, name, embedding, acoustic_features, total_samples,
-              content_hash, base_hash, updated_at)
+      sql: `INSERT INTO outbox (op, priority, name, embedding, acoustic_features, total_samples, content_hash,
+              updated_at, speaker_id, base_hash)
             SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 0`,
-      args: [
-        entry.speakerId,
-        entry.op,
-        entry.priority,
-        entry.name,
-        entry.embedding,
-        entry.acousticFeatures,
-        entry.totalSamples,
-        entry.contentHash,
-        entry.baseHash,
-        entry.updatedAt,
-      ],
+      args: [...content, entry.speakerId, entry.baseHash],
     },
   ];
 }

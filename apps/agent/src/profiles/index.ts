@@ -77,6 +77,27 @@ export class ProfileStore {
     return rs.rows.map(toStoredProfile);
   }
 
+  async liveCount(): Promise<number> {
+    const rs = await this.store.client.execute('SELECT COUNT(*) AS n FROM profiles WHERE deleted = 0');
+    return Number(rs.rows[0]?.n ?? 0);
+  }
+
+  /** Every live profile, a page at a time, so preloading a large database never holds it twice. */
+  async *pages(size = 5_000): AsyncGenerator<Profile[]> {
+    let after = '';
+    for (;;) {
+      const rs = await this.store.client.execute({
+        sql: `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE deleted = 0 AND speaker_id > ? ORDER BY speaker_id LIMIT ?`,
+        args: [after, size],
+      });
+      const page = rs.rows.map(toStoredProfile);
+      if (page.length === 0) return;
+      yield page;
+      after = page[page.length - 1]?.speakerId ?? after;
+      if (page.length < size) return;
+    }
+  }
+
   async readRow(speakerId: string): Promise<StoredProfile | undefined> {
     const rs = await this.store.client.execute({
       sql: `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE speaker_id = ?`,

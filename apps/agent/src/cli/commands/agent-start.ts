@@ -1,5 +1,6 @@
 // `voicesync agent start`: run the local agent until SIGINT/SIGTERM.
 import type { Command } from 'commander';
+import { type Progress, startProgress } from './progress/index.ts';
 import { type AgentConfigInput, loadConfig } from '../../config/index.ts';
 
 interface StartFlags {
@@ -32,7 +33,16 @@ export async function startAgent(flags: StartFlags): Promise<void> {
   const { createAgent } = await import('../../agent.ts');
   const { createApp, listen } = await import('../../api/index.ts');
   const config = loadConfig({ file: flags.config, env: process.env, flags: flagLayer(flags) });
-  const agent = await createAgent(config);
+  let bar: Progress | undefined;
+  const agent = await createAgent(config, {
+    // Small databases load in milliseconds; a bar only helps from tens of thousands of profiles.
+    onPreload: (loaded, total) => {
+      if (total < 10_000) return;
+      bar ??= startProgress('preloading the embedding index', total, 'profiles');
+      bar.update(loaded);
+      if (loaded >= total) bar.stop();
+    },
+  });
   const app = createApp(agent);
   const servers = await listen(app, agent);
   agent.log.info({ port: servers.port, db: agent.store.path, edge: config.edgeUrl ?? null }, 'agent ready');
