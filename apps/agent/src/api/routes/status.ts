@@ -28,6 +28,9 @@ export async function statusSnapshot(agent: Agent) {
     metrics: await agent.metrics.snapshot(),
     /** The relay as of the last health check of the edge; null when no edge is configured. */
     relay: agent.metrics.relayView(),
+    /** The live notification socket to the edge; null when there is none (no edge, or polling only). */
+    notify: agent.notifier ? { state: agent.notifier.state, ...agent.notifier.counts } : null,
+    pull: { pulled: stats.pulled, lastPullAt: stats.lastPullAt ?? null },
   };
 }
 
