@@ -23,7 +23,7 @@ import {
 } from './devices/index.ts';
 import { PushCounters, type RelayStatus } from './metrics/index.ts';
 import { PULL_RESET, pullChanges } from './pull/index.ts';
-import { type BreakerStatus, persistentBreaker, type Tx, Upstream } from './upstream/index.ts';
+import { type BreakerStatus, persistentBreaker, Upstream } from './upstream/index.ts';
 
 interface Services {
   config: RelayConfig;
@@ -56,7 +56,7 @@ export class Relay extends DurableObject<Env> {
       try {
         const { plan, cursor } = await upstream.transaction(async (tx) => {
           const plan = await applyBatch(tx, device, batch);
-          return { plan, cursor: plan.changes.length > 0 ? await newestChange(tx, device.tenantId) : null };
+          return { plan, cursor: plan.newestChange };
         });
         this.counters.batch(plan.results);
         if (cursor !== null) this.announce(device, plan, cursor);
@@ -174,11 +174,4 @@ export class Relay extends DurableObject<Env> {
     if (this.services instanceof VoicesyncError) throw this.services;
     return this.services;
   }
-}
-
-/** Read under the tenant lock the push transaction holds, so it is the id of that batch's last change. */
-async function newestChange(tx: Tx, tenantId: string): Promise<number> {
-  const [row] = await tx<{ newest: string }[]>`
-    select max(id) as newest from changes where tenant_id = ${tenantId}`;
-  return Number(row?.newest ?? 0);
 }

@@ -17,14 +17,21 @@ export interface PushingDevice {
  * Applies a checked batch for `device` and advances its last_mutation_id, all in `tx`.
  * Throws `mutation_gap` (rolling everything back) when the first new id is not last + 1.
  */
-export async function applyBatch(tx: Tx, device: PushingDevice, batch: Checked[]): Promise<BatchPlan> {
-  // FOR UPDATE serialises the batches of one device; revoked_at is re-read under the lock.
+export async function applyBatch(
+  tx: Tx,
+  device: PushingDevice,
+  batch: Checked[],
+): Promise<BatchPlan & { newestChange: number | null }> {
+  // One round trip takes both locks. FOR UPDATE of the device serialises its batches (revoked_at is
+  // re-read under it); FOR NO KEY UPDATE of the tenant runs one batch at a time per tenant, so
+  // change-log ids commit in id order and a pull cursor never skips one.
   const [row] = await tx<{ last_mutation_id: string; revoked: boolean }[]>`
-    select last_mutation_id, revoked_at is not null as revoked from devices where id = ${device.deviceId} for update`;
+    select d.last_mutation_id, d.revoked_at is not null as revoked
+    from devices d join tenants t on t.id = d.tenant_id
+    where d.id = ${device.deviceId} and t.id = ${device.tenantId}
+    for update of d for no key update of t`;
   if (!row) throw new VoicesyncError('unauthorized', 'unknown device');
   if (row.revoked) throw new VoicesyncError('device_revoked', 'this device has been revoked');
-  // One batch at a time per tenant, so change-log ids commit in id order and a pull cursor never skips one.
-  await tx`select 1 from tenants where id = ${device.tenantId} for no key update`;
 
   const last = Number(row.last_mutation_id);
   const fresh = batch.filter((checked) => checked.mutation.mutationId > last);
@@ -42,8 +49,8 @@ export async function applyBatch(tx: Tx, device: PushingDevice, batch: Checked[]
     ...new Set(fresh.flatMap((checked) => (checked.content ? [checked.content.speakerId] : []))),
   ];
   const plan = planBatch(last, batch, await lockProfiles(tx, device.tenantId, speakers));
-  if (fresh.length > 0) await writePlan(tx, device, plan);
-  return plan;
+  const newestChange = fresh.length > 0 ? await writePlan(tx, device, plan) : null;
+  return { ...plan, newestChange };
 }
 
 async function lockProfiles(
@@ -62,7 +69,8 @@ async function lockProfiles(
   );
 }
 
-async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promise<void> {
+/** Writes the plan; returns the id of the batch's last change (null when it changed nothing). */
+async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promise<number | null> {
   const { deviceId, tenantId } = device;
   if (plan.writes.size > 0) {
     const rows = [...plan.writes.values()].map(({ content, applied }) => ({
@@ -88,16 +96,6 @@ async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promis
         version = profiles.version + excluded.version, deleted = excluded.deleted,
         updated_at = excluded.updated_at, updated_by = excluded.updated_by`;
   }
-  if (plan.changes.length > 0) {
-    const rows = plan.changes.map((change) => ({
-      tenant_id: tenantId,
-      speaker_id: change.speakerId,
-      content_hash: change.contentHash,
-      device_id: deviceId,
-      mutation_id: change.mutationId,
-    }));
-    await tx`insert into changes ${tx(rows)}`;
-  }
   if (plan.conflicts.length > 0) {
     const rows = plan.conflicts.map((conflict) => ({
       tenant_id: tenantId,
@@ -111,5 +109,22 @@ async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promis
     }));
     await tx`insert into conflicts ${tx(rows)}`;
   }
-  await tx`update devices set last_mutation_id = ${plan.lastMutationId} where id = ${deviceId}`;
+  if (plan.changes.length === 0) {
+    await tx`update devices set last_mutation_id = ${plan.lastMutationId} where id = ${deviceId}`;
+    return null;
+  }
+  const rows = plan.changes.map((change) => ({
+    tenant_id: tenantId,
+    speaker_id: change.speakerId,
+    content_hash: change.contentHash,
+    device_id: deviceId,
+    mutation_id: change.mutationId,
+  }));
+  // The change log and the device's position in one round trip; under the tenant lock the largest
+  // id inserted here is the tenant's newest change, which the notification announces.
+  const [newest] = await tx<{ newest: string }[]>`
+    with inserted as (insert into changes ${tx(rows)} returning id),
+      advanced as (update devices set last_mutation_id = ${plan.lastMutationId} where id = ${deviceId})
+    select max(id) as newest from inserted`;
+  return Number(newest?.newest ?? 0);
 }
