@@ -6,18 +6,10 @@ import { type Agent, createAgent } from '../../apps/agent/src/agent.ts';
 import { createApp } from '../../apps/agent/src/api/index.ts';
 import { type AgentConfigInput, resolveConfig } from '../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
-import {
-  type EdgeHandle,
-  type PostgresHandle,
-  startEdge,
-  startPostgres,
-  type TempDir,
-  tempDir,
-} from '../harness/index.ts';
-import { type Device, pg, provisionDevice, type Sql } from '../support/index.ts';
+import { type EdgeHandle, type PostgresHandle, type TempDir, tempDir } from '../harness/index.ts';
+import type { Device, Sql } from '../support/index.ts';
+import { startStack } from '../support/stack.ts';
 import { Link } from './link.ts';
-
-export const ADMIN_TOKEN = randomBytes(18).toString('base64url');
 
 /** Small intervals so a partition heals and a drain finishes in seconds; nothing may dead-letter. */
 export const FAST_SYNC: AgentConfigInput = {
@@ -36,26 +28,24 @@ export interface Backend {
   pg: PostgresHandle;
   edge: EdgeHandle;
   sql: Sql;
+  adminToken: string;
   dir: TempDir;
   provision(tenantId: string): Promise<Device>;
   destroy(): Promise<void>;
 }
 
 export async function startBackend(): Promise<Backend> {
-  const postgres = await startPostgres();
-  const edge = await startEdge({ vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN, PG_MAX: '3' } });
-  const sql = pg(postgres.url);
+  const stack = await startStack({ vars: { PG_MAX: '3' } });
   const dir = tempDir('multi-device');
   return {
-    pg: postgres,
-    edge,
-    sql,
+    pg: stack.postgres,
+    edge: stack.edge,
+    sql: stack.sql,
+    adminToken: stack.adminToken,
     dir,
-    provision: (tenantId) => provisionDevice(edge.url, ADMIN_TOKEN, tenantId),
+    provision: stack.device,
     async destroy() {
-      await sql.end({ timeout: 1 });
-      await edge.destroy();
-      await postgres.destroy();
+      await stack.destroy();
       await dir.remove();
     },
   };

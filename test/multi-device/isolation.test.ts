@@ -4,7 +4,7 @@ import { bytesToBase64, float32ToBytes, profileContentHash, tombstoneHash } from
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type Device, eventually, randomVector } from '../support/index.ts';
-import { ADMIN_TOKEN, type Backend, type FleetAgent, startBackend, startFleetAgent } from './fleet.ts';
+import { type Backend, type FleetAgent, startBackend, startFleetAgent } from './fleet.ts';
 import { postgresHashes } from './state.ts';
 
 async function upsert(
@@ -73,15 +73,15 @@ describe('tenant isolation and credentials', () => {
       expect(put.status).toBe(200);
     }
     await eventually(async () => (await postgresHashes(backend.sql, 'iso-a')).size === 2);
-    expect((await edge('POST', `/v1/admin/devices/${revoked.deviceId}/revoke`, ADMIN_TOKEN)).status).toBe(
-      200,
-    );
+    expect(
+      (await edge('POST', `/v1/admin/devices/${revoked.deviceId}/revoke`, backend.adminToken)).status,
+    ).toBe(200);
     Object.assign(tokens, {
       missing: undefined,
       malformed: 'not-a-device-token',
       forged: `${deviceA.deviceId}.${randomBytes(32).toString('base64url')}`,
       'unknown device': `dev_${randomBytes(8).toString('hex')}.${randomBytes(32).toString('base64url')}`,
-      'admin token': ADMIN_TOKEN,
+      'admin token': backend.adminToken,
       revoked: revoked.token,
     });
   });

@@ -71,11 +71,11 @@ export class Authenticator {
   }
 
   verify(speakerId: string, embedding: Float32Array): Verification {
-    const query = l2normalize(embedding, this.index.dim);
-    const rawScore = this.index.score(speakerId, query);
+    // The index normalises the query itself; only the cohort needs a normalised copy here.
+    const rawScore = this.index.score(speakerId, embedding);
     if (rawScore === undefined) throw new VoicesyncError('not_found', `unknown speaker ${speakerId}`);
     const score = this.normalising
-      ? this.normalise(speakerId, rawScore, topStats(this.cohort.scores(query), this.topN))
+      ? this.normalise(speakerId, rawScore, this.queryStats(embedding))
       : rawScore;
     const threshold = this.thresholdFor(speakerId);
     return { accepted: score >= threshold, score, threshold, rawScore };
@@ -83,10 +83,9 @@ export class Authenticator {
 
   /** Top-k speakers, best first; open-set: rejected when the best is below its threshold. */
   identify(embedding: Float32Array, k: number): Identification {
-    const query = l2normalize(embedding, this.index.dim);
-    let candidates = this.index.search(query, this.normalising ? Math.min(32, Math.max(k, 10)) : k);
+    let candidates = this.index.search(embedding, this.normalising ? Math.min(32, Math.max(k, 10)) : k);
     if (this.normalising) {
-      const queryStats = topStats(this.cohort.scores(query), this.topN);
+      const queryStats = this.queryStats(embedding);
       candidates = candidates
         .map((c) => ({ speakerId: c.speakerId, score: this.normalise(c.speakerId, c.score, queryStats) }))
         .sort((a, b) => b.score - a.score)
@@ -96,6 +95,10 @@ export class Authenticator {
     const best = matches[0];
     const threshold = this.thresholdFor(best?.speakerId);
     return { accepted: best !== undefined && best.score >= threshold, threshold, matches };
+  }
+
+  private queryStats(embedding: Float32Array): ScoreStats {
+    return topStats(this.cohort.scores(l2normalize(embedding, this.index.dim)), this.topN);
   }
 
   private get topN(): number | undefined {
