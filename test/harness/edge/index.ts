@@ -76,6 +76,10 @@ function miniflareOptions(
     port,
     // No network: use miniflare's placeholder `request.cf` instead of downloading one.
     cf: false,
+    // For profiling: `HARNESS_INSPECTOR_PORT=9229` opens workerd's V8 inspector (DevTools protocol).
+    ...(process.env.HARNESS_INSPECTOR_PORT
+      ? { inspectorPort: Number(process.env.HARNESS_INSPECTOR_PORT) }
+      : {}),
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
       captureLines(stdout, logs, echo);
       captureLines(stderr, logs, echo);

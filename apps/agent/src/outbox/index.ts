@@ -72,7 +72,10 @@ export class Outbox {
     const db = this.store.client;
     const assigned = (
       await db.execute({
-        sql: `SELECT ${OUTBOX_COLUMNS} FROM outbox WHERE status = 'pending' AND mutation_id IS NOT NULL ORDER BY mutation_id LIMIT ?`,
+        // Pinned to the id index: the planner's other choice (status) reads every pending row and its
+        // embedding on each batch, which made draining a backlog quadratic.
+        sql: `SELECT ${OUTBOX_COLUMNS} FROM outbox INDEXED BY outbox_mutation
+              WHERE status = 'pending' AND mutation_id IS NOT NULL ORDER BY mutation_id LIMIT ?`,
         args: [size],
       })
     ).rows.map(toOutboxRow);

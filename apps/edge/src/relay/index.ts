@@ -1,7 +1,7 @@
 // The Relay Durable Object: sole owner of PostgreSQL connections, called by the Worker's routes over RPC.
 import { DurableObject } from 'cloudflare:workers';
 import { systemClock, VoicesyncError } from '@voicesync/core';
-import { MUTATION_GAP, type Mutation, type PullResponse, type PushAck } from '@voicesync/schema';
+import { MUTATION_GAP, type PullResponse, type PushAck } from '@voicesync/schema';
 import {
   DeviceAuthenticator,
   DeviceCache,
@@ -12,7 +12,7 @@ import { type RelayConfig, relayConfig } from '../config/index.ts';
 import type { Env } from '../env.ts';
 import { asVoicesyncError, type RelayResult, settle } from '../errors/index.ts';
 import { announceChange, disconnectDevice } from '../notify/index.ts';
-import { applyBatch, type BatchPlan, checkMutation, type PushingDevice } from './apply/index.ts';
+import { applyBatch, type BatchPlan, type Checked, type PushingDevice } from './apply/index.ts';
 import {
   type DeviceSummary,
   deviceState,
@@ -45,14 +45,11 @@ export class Relay extends DurableObject<Env> {
     });
   }
 
-  push(credentials: DeviceCredentials, mutations: Mutation[]): Promise<RelayResult<PushAck>> {
+  /** `batch` was decoded and hash-checked by the Worker (`checkMutation`), in the order it was sent. */
+  push(credentials: DeviceCredentials, batch: Checked[]): Promise<RelayResult<PushAck>> {
     return settle(async () => {
-      const { config, upstream, auth } = this.ready();
+      const { upstream, auth } = this.ready();
       const device = await auth.authenticate(credentials);
-      // Hashing is CPU work: done before a connection is taken, not while holding one.
-      const batch = await Promise.all(
-        mutations.map((mutation) => checkMutation(mutation, config.embeddingDim)),
-      );
       try {
         const { plan, cursor } = await upstream.transaction(async (tx) => {
           const plan = await applyBatch(tx, device, batch);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, bytesToBase64, bytesToFloat32, float32ToBytes } from './index.ts';
+import { randomBytes } from 'node:crypto';
+import { base64ToBytes, bytesToBase64, bytesToFloat32, bytesToHex, float32ToBytes } from './index.ts';
 
 describe('float32 bytes', () => {
   it('round-trips through little-endian bytes and base64 exactly', () => {
@@ -14,5 +15,38 @@ describe('float32 bytes', () => {
   it('rejects malformed input', () => {
     expect(() => bytesToFloat32(new Uint8Array(5))).toThrow(RangeError);
     expect(() => base64ToBytes('not base64!')).toThrow(RangeError);
+  });
+});
+
+describe('base64 and hex', () => {
+  it('agree with Node Buffer for every length up to 100 bytes and a float32 embedding', () => {
+    const inputs = Array.from({ length: 101 }, (_, n) => new Uint8Array(randomBytes(n)));
+    inputs.push(new Uint8Array(randomBytes(768)));
+    for (const bytes of inputs) {
+      const text = Buffer.from(bytes).toString('base64');
+      expect(bytesToBase64(bytes)).toBe(text);
+      expect(Array.from(base64ToBytes(text))).toEqual(Array.from(bytes));
+      expect(bytesToHex(bytes)).toBe(Buffer.from(bytes).toString('hex'));
+    }
+  });
+
+  it.each([
+    ['a length that is not a multiple of 4', 'QUJD R'],
+    ['a character outside the alphabet', 'QU*D'],
+    ['the URL-safe alphabet', 'ab-_'],
+    ['whitespace', 'QUJD\nQUJD'],
+    ['padding in the middle', 'QQ==QUJD'],
+    ['three padding characters', 'Q==='],
+    ['a non-ASCII character', 'QUJé'],
+    ['non-zero bits after the last byte (one pad)', 'QUJ='],
+    ['non-zero bits after the last byte (two pads)', 'QR=='],
+  ])('rejects %s', (_, text) => {
+    expect(() => base64ToBytes(text)).toThrow(RangeError);
+  });
+
+  it('decodes the empty string and both paddings', () => {
+    expect(base64ToBytes('')).toEqual(new Uint8Array(0));
+    expect(Array.from(base64ToBytes('QQ=='))).toEqual([65]);
+    expect(Array.from(base64ToBytes('QUI='))).toEqual([65, 66]);
   });
 });

@@ -1,6 +1,7 @@
 // The push transaction: lock the device, refuse gaps, fold the batch, write it with one statement per table.
 import { VoicesyncError } from '@voicesync/core';
 import { MUTATION_GAP } from '@voicesync/schema';
+import type postgres from 'postgres';
 import type { Tx } from '../upstream/index.ts';
 import { type BatchPlan, planBatch, type ServerContent } from './plan.ts';
 import type { Checked } from './validate.ts';
@@ -16,26 +17,36 @@ export interface PushingDevice {
 /**
  * Applies a checked batch for `device` and advances its last_mutation_id, all in `tx`.
  * Throws `mutation_gap` (rolling everything back) when the first new id is not last + 1.
+ *
+ * Two round trips inside the transaction: the locks and the current content are asked for
+ * together (pipelined), and everything the batch writes is one statement whose rows travel as
+ * jsonb parameters, so the statement text is constant (prepared once) however many rows it carries.
  */
 export async function applyBatch(
   tx: Tx,
   device: PushingDevice,
   batch: Checked[],
 ): Promise<BatchPlan & { newestChange: number | null }> {
-  // One round trip takes both locks. FOR UPDATE of the device serialises its batches (revoked_at is
-  // re-read under it); FOR NO KEY UPDATE of the tenant runs one batch at a time per tenant, so
-  // change-log ids commit in id order and a pull cursor never skips one.
-  const [row] = await tx<{ last_mutation_id: string; revoked: boolean }[]>`
+  // Sorted, so two batches touching the same speakers lock them in the same order. Speakers of
+  // replayed mutations are locked too: harmless, and known before the device row is read.
+  const speakers = [
+    ...new Set(batch.flatMap((checked) => (checked.content ? [checked.content.speakerId] : []))),
+  ].sort();
+  // FOR UPDATE of the device serialises its batches (revoked_at is re-read under it); FOR NO KEY
+  // UPDATE of the tenant runs one batch at a time per tenant, so change-log ids commit in id order
+  // and a pull cursor never skips one. Both are taken before the profiles, in every transaction.
+  const deviceRow = tx<{ last_mutation_id: string; revoked: boolean }[]>`
     select d.last_mutation_id, d.revoked_at is not null as revoked
     from devices d join tenants t on t.id = d.tenant_id
     where d.id = ${device.deviceId} and t.id = ${device.tenantId}
     for update of d for no key update of t`;
+  const profiles = lockProfiles(tx, device.tenantId, speakers);
+  const [[row], server] = await Promise.all([deviceRow, profiles]);
   if (!row) throw new VoicesyncError('unauthorized', 'unknown device');
   if (row.revoked) throw new VoicesyncError('device_revoked', 'this device has been revoked');
 
   const last = Number(row.last_mutation_id);
-  const fresh = batch.filter((checked) => checked.mutation.mutationId > last);
-  const first = fresh[0];
+  const first = batch.find((checked) => checked.mutation.mutationId > last);
   if (first && first.mutation.mutationId !== last + 1) {
     throw new VoicesyncError(
       MUTATION_GAP,
@@ -45,11 +56,8 @@ export async function applyBatch(
       },
     );
   }
-  const speakers = [
-    ...new Set(fresh.flatMap((checked) => (checked.content ? [checked.content.speakerId] : []))),
-  ];
-  const plan = planBatch(last, batch, await lockProfiles(tx, device.tenantId, speakers));
-  const newestChange = fresh.length > 0 ? await writePlan(tx, device, plan) : null;
+  const plan = planBatch(last, batch, server);
+  const newestChange = first ? await writePlan(tx, device, plan) : null;
   return { ...plan, newestChange };
 }
 
@@ -59,7 +67,6 @@ async function lockProfiles(
   speakers: string[],
 ): Promise<Map<string, ServerContent>> {
   if (speakers.length === 0) return new Map();
-  // Sorted, so two batches touching the same speakers lock them in the same order.
   const rows = await tx<{ speaker_id: string; content_hash: string; updated_at: string }[]>`
     select speaker_id, content_hash, updated_at from profiles
     where tenant_id = ${tenantId} and speaker_id = any(${speakers})
@@ -69,62 +76,75 @@ async function lockProfiles(
   );
 }
 
-/** Writes the plan; returns the id of the batch's last change (null when it changed nothing). */
+/**
+ * Writes the plan in one statement: profiles, conflicts, the change log and the device's position.
+ * Returns the id of the batch's last change (null when it changed nothing): under the tenant lock
+ * the largest id inserted here is the tenant's newest change, which the notification announces.
+ */
 async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promise<number | null> {
   const { deviceId, tenantId } = device;
-  if (plan.writes.size > 0) {
-    const rows = [...plan.writes.values()].map(({ content, applied }) => ({
-      tenant_id: tenantId,
-      speaker_id: content.speakerId,
-      // A tombstone drops the biometric content and keeps only the hash the conflict rule needs.
-      name: content.profile?.name ?? '',
-      embedding: content.profile?.embedding ?? new Uint8Array(0),
-      acoustic_features:
-        content.profile?.acousticFeatures == null ? null : tx.json(content.profile.acousticFeatures as never),
-      total_samples: content.profile?.totalSamples ?? 0,
-      content_hash: content.contentHash,
-      version: applied,
-      deleted: content.profile === null,
-      updated_at: content.updatedAt,
-      updated_by: deviceId,
-    }));
-    await tx`
-      insert into profiles ${tx(rows)}
+  const writes = [...plan.writes.values()].map(({ content, applied }) => ({
+    speaker_id: content.speakerId,
+    // A tombstone drops the biometric content and keeps only the hash the conflict rule needs.
+    name: content.profile?.name ?? '',
+    embedding_b64: content.profile?.embeddingB64 ?? '',
+    // zod's z.json() admitted it at the Worker, so it is JSON.
+    acoustic_features: (content.profile?.acousticFeatures ?? null) as postgres.JSONValue,
+    total_samples: content.profile?.totalSamples ?? 0,
+    content_hash: content.contentHash,
+    version: applied,
+    deleted: content.profile === null,
+    updated_at: content.updatedAt,
+  }));
+  const conflicts = plan.conflicts.map((conflict) => ({
+    speaker_id: conflict.speakerId,
+    mutation_id: conflict.mutationId,
+    base_hash: conflict.baseHash,
+    server_hash: conflict.serverHash,
+    incoming_hash: conflict.incomingHash,
+    winner: conflict.winner,
+  }));
+  const changes = plan.changes.map((change, position) => ({
+    position,
+    speaker_id: change.speakerId,
+    content_hash: change.contentHash,
+    mutation_id: change.mutationId,
+  }));
+  // Change-log ids follow the batch order (position), which is the order pulls replay them in.
+  const [newest] = await tx<{ newest: string | null }[]>`
+    with upserted as (
+      insert into profiles (tenant_id, speaker_id, name, embedding, acoustic_features, total_samples,
+        content_hash, version, deleted, updated_at, updated_by)
+      select ${tenantId}, w.speaker_id, w.name, decode(w.embedding_b64, 'base64'), w.acoustic_features,
+        w.total_samples, w.content_hash, w.version, w.deleted, w.updated_at, ${deviceId}
+      from jsonb_to_recordset(${tx.json(writes)}) as w(speaker_id text, name text,
+        embedding_b64 text, acoustic_features jsonb, total_samples integer, content_hash text,
+        version integer, deleted boolean, updated_at bigint)
       on conflict (tenant_id, speaker_id) do update set
         name = excluded.name, embedding = excluded.embedding, acoustic_features = excluded.acoustic_features,
         total_samples = excluded.total_samples, content_hash = excluded.content_hash,
         version = profiles.version + excluded.version, deleted = excluded.deleted,
-        updated_at = excluded.updated_at, updated_by = excluded.updated_by`;
-  }
-  if (plan.conflicts.length > 0) {
-    const rows = plan.conflicts.map((conflict) => ({
-      tenant_id: tenantId,
-      speaker_id: conflict.speakerId,
-      device_id: deviceId,
-      mutation_id: conflict.mutationId,
-      base_hash: conflict.baseHash,
-      server_hash: conflict.serverHash,
-      incoming_hash: conflict.incomingHash,
-      winner: conflict.winner,
-    }));
-    await tx`insert into conflicts ${tx(rows)}`;
-  }
-  if (plan.changes.length === 0) {
-    await tx`update devices set last_mutation_id = ${plan.lastMutationId} where id = ${deviceId}`;
-    return null;
-  }
-  const rows = plan.changes.map((change) => ({
-    tenant_id: tenantId,
-    speaker_id: change.speakerId,
-    content_hash: change.contentHash,
-    device_id: deviceId,
-    mutation_id: change.mutationId,
-  }));
-  // The change log and the device's position in one round trip; under the tenant lock the largest
-  // id inserted here is the tenant's newest change, which the notification announces.
-  const [newest] = await tx<{ newest: string }[]>`
-    with inserted as (insert into changes ${tx(rows)} returning id),
-      advanced as (update devices set last_mutation_id = ${plan.lastMutationId} where id = ${deviceId})
-    select max(id) as newest from inserted`;
-  return Number(newest?.newest ?? 0);
+        updated_at = excluded.updated_at, updated_by = excluded.updated_by
+    ),
+    recorded as (
+      insert into conflicts (tenant_id, speaker_id, device_id, mutation_id, base_hash, server_hash,
+        incoming_hash, winner)
+      select ${tenantId}, c.speaker_id, ${deviceId}, c.mutation_id, c.base_hash, c.server_hash,
+        c.incoming_hash, c.winner
+      from jsonb_to_recordset(${tx.json(conflicts)}) as c(speaker_id text, mutation_id bigint,
+        base_hash text, server_hash text, incoming_hash text, winner text)
+    ),
+    logged as (
+      insert into changes (tenant_id, speaker_id, content_hash, device_id, mutation_id)
+      select ${tenantId}, l.speaker_id, l.content_hash, ${deviceId}, l.mutation_id
+      from jsonb_to_recordset(${tx.json(changes)})
+        as l(position integer, speaker_id text, content_hash text, mutation_id bigint)
+      order by l.position
+      returning id
+    ),
+    advanced as (
+      update devices set last_mutation_id = ${plan.lastMutationId} where id = ${deviceId}
+    )
+    select max(id) as newest from logged`;
+  return newest?.newest == null ? null : Number(newest.newest);
 }

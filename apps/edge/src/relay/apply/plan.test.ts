@@ -27,7 +27,7 @@ function valid(
       speakerId,
       contentHash,
       updatedAt,
-      profile: { name: speakerId, embedding: new Uint8Array(4), acousticFeatures: null, totalSamples: 1 },
+      profile: { name: speakerId, embeddingB64: 'AAAAAA==', acousticFeatures: null, totalSamples: 1 },
     },
   };
 }

@@ -2,32 +2,42 @@
 import { base64ToBytes, bytesToFloat32, profileContentHash, tombstoneHash } from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
 
-/** What a valid mutation writes: the exact embedding bytes the device sent, or a tombstone. */
+/**
+ * What a valid mutation writes, or a tombstone. The embedding stays the base64 text the device
+ * sent: it is canonical (one text per byte string), so PostgreSQL's `decode(text, 'base64')`
+ * stores exactly the bytes that were hashed, and the Relay never re-encodes them.
+ */
 export interface IncomingContent {
   speakerId: string;
   contentHash: string;
   updatedAt: number;
   profile: {
     name: string;
-    embedding: Uint8Array;
+    embeddingB64: string;
     acousticFeatures: unknown;
     totalSamples: number;
   } | null;
 }
 
-export type Checked =
-  | { mutation: Mutation; content: IncomingContent; reason?: undefined }
-  | { mutation: Mutation; content?: undefined; reason: string };
+/** A mutation without its uploaded profile: what the Relay needs besides the checked content. */
+export type MutationHeader = Omit<Mutation, 'profile'>;
 
-function rejected(mutation: Mutation, reason: string): Checked {
+/** What the Worker hands the Relay: the checked content of a valid mutation, or why it is invalid. */
+export type Checked =
+  | { mutation: MutationHeader; content: IncomingContent; reason?: undefined }
+  | { mutation: MutationHeader; content?: undefined; reason: string };
+
+function rejected(mutation: MutationHeader, reason: string): Checked {
   return { mutation, reason };
 }
 
 /**
- * A mutation that fails here is answered `rejected` with the reason; it still consumes its id,
- * so it never blocks the mutations after it.
+ * Runs in the Worker, before the Relay is called: decoding and hashing are CPU work that the one
+ * Relay instance should not serialise. A mutation that fails here is answered `rejected` with the
+ * reason; it still consumes its id, so it never blocks the mutations after it.
  */
-export async function checkMutation(mutation: Mutation, embeddingDim: number): Promise<Checked> {
+export async function checkMutation(input: Mutation, embeddingDim: number): Promise<Checked> {
+  const { profile, ...mutation } = input;
   const { speakerId, contentHash, updatedAt } = mutation;
   if (mutation.op === 'delete') {
     if (contentHash !== (await tombstoneHash(speakerId))) {
@@ -35,7 +45,6 @@ export async function checkMutation(mutation: Mutation, embeddingDim: number): P
     }
     return { mutation, content: { speakerId, contentHash, updatedAt, profile: null } };
   }
-  const profile = mutation.profile;
   if (!profile) return rejected(mutation, 'an upsert carries its profile');
   let embedding: Uint8Array;
   try {
@@ -67,7 +76,7 @@ export async function checkMutation(mutation: Mutation, embeddingDim: number): P
       updatedAt,
       profile: {
         name: profile.name,
-        embedding,
+        embeddingB64: profile.embeddingB64,
         acousticFeatures: profile.acousticFeatures,
         totalSamples: profile.totalSamples,
       },

@@ -28,14 +28,15 @@ function post(
 }
 
 describe('POST /v1/push', () => {
-  it('passes the credentials and mutations to the Relay and answers its ack', async () => {
+  it('checks the mutations, passes them with the credentials to the Relay and answers its ack', async () => {
     const ack = { lastMutationId: 1, results: [{ mutationId: 1, status: 'applied' }], load: 0.1 };
     const push = vi.fn(async () => ({ ok: true as const, value: ack }));
     const response = await post(JSON.stringify({ mutations: [mutation] }), envWith({ push } as never));
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual(ack);
+    // The Worker decodes and hash-checks; this delete does not carry the tombstone hash.
     expect(push).toHaveBeenCalledWith({ deviceId: 'dev_0123456789abcdef', secret: 's'.repeat(43) }, [
-      mutation,
+      { mutation, reason: expect.stringMatching(/tombstone hash/) },
     ]);
   });
 

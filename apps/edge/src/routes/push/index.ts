@@ -6,7 +6,9 @@ import { bodyLimit } from 'hono/body-limit';
 import { deviceCredentials } from '../../auth/index.ts';
 import type { Env } from '../../env.ts';
 import { unwrap } from '../../errors/index.ts';
+import { checkMutation } from '../../relay/apply/index.ts';
 import { relayStub } from '../../relay/stub.ts';
+import { relayConfig } from '../../config/index.ts';
 import { parseJsonBody } from '../parse.ts';
 
 export const MAX_PUSH_BYTES = 8 * 1024 * 1024;
@@ -25,6 +27,10 @@ push.post(
     // The token's shape is checked before the body is read; the Relay checks the secret.
     const credentials = deviceCredentials(c.req.header('Authorization'));
     const batch = parseJsonBody(await c.req.text(), pushRequestSchema, 'invalid_batch');
-    return c.json(unwrap(await relayStub(c.env).push(credentials, batch.mutations)));
+    const { embeddingDim } = relayConfig(c.env);
+    const checked = await Promise.all(
+      batch.mutations.map((mutation) => checkMutation(mutation, embeddingDim)),
+    );
+    return c.json(unwrap(await relayStub(c.env).push(credentials, checked)));
   },
 );
