@@ -2,7 +2,7 @@ import { Priority } from '@voicesync/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProfileStore } from '../profiles/index.ts';
 import { randomEmbedding, tempStore } from '../testing/index.ts';
-import { Outbox } from './index.ts';
+import { ELIGIBLE_SQL, IN_FLIGHT_SQL, Outbox } from './index.ts';
 
 const ALL = [0, 1, 2, 3, 4] as Priority[];
 const quotas = () => ({ 0: 1000, 1: 500, 2: 200, 3: 100, 4: 50 });
@@ -77,7 +77,7 @@ describe('Outbox', () => {
     const batch = await outbox.nextBatch(Date.now(), ALL, quotas(), 50);
     if (batch.kind !== 'send') throw new Error('expected a batch');
     const [a, b] = batch.rows;
-    const result = await outbox.acknowledge({
+    const result = outbox.acknowledge({
       lastMutationId: 2,
       load: 0,
       results: [
@@ -86,6 +86,7 @@ describe('Outbox', () => {
       ],
     });
     expect(result).toEqual({ settled: 1, rejected: 1 });
+    await outbox.flush();
     const dead = await outbox.list('dead', 10);
     expect(dead).toMatchObject([{ speakerId: 'b', mutationId: null }]);
     expect(await outbox.lastAcknowledged()).toBe(2);
@@ -118,5 +119,62 @@ describe('Outbox', () => {
       ['b', null],
       ['c', null],
     ]);
+  });
+
+  it('holds an acknowledgement until the next write, which commits it in the same transaction', async () => {
+    for (const id of ['a', 'b', 'c'])
+      await profiles.put(id, { name: id, embedding: randomEmbedding(id.length) }, 2);
+    const first = await outbox.nextBatch(Date.now(), ALL, quotas(), 2);
+    if (first.kind !== 'send') throw new Error('expected a batch');
+    outbox.acknowledge({
+      lastMutationId: 2,
+      load: 0,
+      results: first.rows.map((r) => ({ mutationId: r.mutationId!, status: 'applied' as const })),
+    });
+    // Nothing written yet: a crash here only means the edge sees ids 1-2 again, as duplicates.
+    expect((await outbox.counts()).pending).toBe(3);
+    expect(await outbox.lastAcknowledged()).toBe(0);
+    const next = await outbox.nextBatch(Date.now(), ALL, quotas(), 2);
+    expect(next.kind === 'send' && next.rows.map((r) => [r.speakerId, r.mutationId])).toEqual([['c', 3]]);
+    expect((await outbox.counts()).pending).toBe(1);
+    expect(await outbox.lastAcknowledged()).toBe(2);
+  });
+
+  it('numbers the batch after one in flight without resending it, and can take those ids back', async () => {
+    for (let i = 0; i < 5; i++)
+      await profiles.put(`s${i}`, { name: `s${i}`, embedding: randomEmbedding(i) }, 2);
+    const flying = await outbox.nextBatch(Date.now(), ALL, quotas(), 2);
+    expect(flying.kind === 'send' && flying.rows.map((r) => r.mutationId)).toEqual([1, 2]);
+    const ahead = await outbox.nextBatch(Date.now(), ALL, quotas(), 2, 2);
+    expect(ahead).toMatchObject({ kind: 'send', numbered: true });
+    expect(ahead.kind === 'send' && ahead.rows.map((r) => [r.speakerId, r.mutationId])).toEqual([
+      ['s2', 3],
+      ['s3', 4],
+    ]);
+    // Already numbered rows after the one in flight come back as they are, not renumbered.
+    const again = await outbox.nextBatch(Date.now(), ALL, quotas(), 2, 2);
+    expect(again).toMatchObject({ kind: 'send', numbered: false });
+    expect(again.kind === 'send' && again.rows.map((r) => r.mutationId)).toEqual([3, 4]);
+    await outbox.release(2);
+    const rows = await outbox.list('pending', 10);
+    expect(rows.map((r) => r.mutationId)).toEqual([1, 2, null, null, null]);
+  });
+
+  it('finds a batch by index searches alone, however long the backlog (no scan, no sort)', async () => {
+    for (const sql of [IN_FLIGHT_SQL, ELIGIBLE_SQL]) {
+      const plan = await store.client.execute({
+        sql: `EXPLAIN QUERY PLAN ${sql}`,
+        args: [0, 0, 0].slice(0, 3),
+      });
+      const steps = plan.rows.map((row) => String(row.detail));
+      expect(
+        steps.some((step) => /^SCAN /.test(step)),
+        steps.join('; '),
+      ).toBe(false);
+      expect(
+        steps.some((step) => step.includes('TEMP B-TREE')),
+        steps.join('; '),
+      ).toBe(false);
+    }
   });
 });

@@ -1,5 +1,5 @@
 // The durable priority outbox: batches by priority, stable mutation ids, acks, retries, dead letters.
-import type { InStatement } from '@libsql/client';
+import type { InStatement, ResultSet } from '@libsql/client';
 import { type Priority, PRIORITIES, type PriorityName } from '@voicesync/core';
 import type { PushAck } from '@voicesync/schema';
 import { readState, type Store, writeStateStatement } from '../store/index.ts';
@@ -8,9 +8,8 @@ import { OUTBOX_COLUMNS, type OutboxEntry, type OutboxRow, toOutboxRow } from '.
 export { type OutboxEntry, type OutboxRow, toMutation } from './rows.ts';
 
 export type NextBatch =
-  | { kind: 'send'; rows: OutboxRow[] }
-  | { kind: 'wait'; until: number }
-  | { kind: 'idle' };
+  /** `numbered`: the rows got their ids just now (never sent), so they may be released again. */
+  { kind: 'send'; rows: OutboxRow[]; numbered: boolean } | { kind: 'wait'; until: number } | { kind: 'idle' };
 
 export interface OutboxCounts {
   pending: number;
@@ -20,6 +19,16 @@ export interface OutboxCounts {
 }
 
 const LAST_ACKED = 'last_mutation_id';
+
+/** Rows numbered and not yet settled, after an id, in id order. */
+export const IN_FLIGHT_SQL = `SELECT ${OUTBOX_COLUMNS} FROM outbox INDEXED BY outbox_mutation
+  WHERE status = 'pending' AND mutation_id > ? ORDER BY mutation_id LIMIT ?`;
+
+/** Rows of one level that may join a batch: not numbered, due, and with no older row of their speaker. */
+export const ELIGIBLE_SQL = `SELECT ${OUTBOX_COLUMNS} FROM outbox o
+  WHERE status = 'pending' AND mutation_id IS NULL AND priority = ? AND next_attempt_at <= ?
+    AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.speaker_id = o.speaker_id AND p.seq < o.seq)
+  ORDER BY seq LIMIT ?`;
 
 /**
  * Statements that enqueue a write inside the caller's transaction. A pending write of the same
@@ -55,59 +64,66 @@ export function enqueueStatements(entry: OutboxEntry): InStatement[] {
 }
 
 export class Outbox {
+  /**
+   * An acknowledgement not yet written: it rides along with the next write (usually the numbering
+   * of the batch after next), saving a commit per batch. Losing it in a crash only means the rows
+   * are sent again and the edge answers them as duplicates.
+   */
+  private unsettled: { lastMutationId: number; statements: InStatement[] } | undefined;
+
   constructor(private readonly store: Store) {}
 
   /**
-   * The next batch to upload. Rows that already carry mutation ids go first and alone, with the
-   * same ids, until the edge settles them; otherwise eligible rows of the allowed levels are taken
-   * highest priority first and numbered after every id ever handed out. A row waits while an older
-   * row of the same speaker is unsettled, so writes to one profile are never reordered.
+   * The next batch to upload. Rows that already carry mutation ids above `after` go first and
+   * alone, with the same ids, until the edge settles them; otherwise eligible rows of the allowed
+   * levels are taken highest priority first and numbered after every id ever handed out. A row
+   * waits while an older row of the same speaker is in the outbox, so writes to one profile are
+   * never reordered. `after` is the last id of a batch still in flight, when the next one is
+   * prepared while it travels.
    */
   async nextBatch(
     now: number,
     levels: readonly Priority[],
     quotas: Record<number, number>,
     size: number,
+    after = 0,
   ): Promise<NextBatch> {
     const db = this.store.client;
+    // Rows of an acknowledgement held in memory are settled, though still in the table.
+    const settled = this.unsettled?.lastMutationId ?? 0;
     const assigned = (
       await db.execute({
         // Pinned to the id index: the planner's other choice (status) reads every pending row and its
         // embedding on each batch, which made draining a backlog quadratic.
-        sql: `SELECT ${OUTBOX_COLUMNS} FROM outbox INDEXED BY outbox_mutation
-              WHERE status = 'pending' AND mutation_id IS NOT NULL ORDER BY mutation_id LIMIT ?`,
-        args: [size],
+        sql: IN_FLIGHT_SQL,
+        args: [Math.max(after, settled), size],
       })
     ).rows.map(toOutboxRow);
     if (assigned.length > 0) {
       const due = Math.max(...assigned.map((r) => r.nextAttemptAt));
-      return due > now ? { kind: 'wait', until: due } : { kind: 'send', rows: assigned };
+      return due > now ? { kind: 'wait', until: due } : { kind: 'send', rows: assigned, numbered: false };
     }
     const picked: OutboxRow[] = [];
     for (const level of levels) {
       const take = Math.min(quotas[level] ?? 0, size - picked.length);
       if (take <= 0) continue;
-      const rs = await db.execute({
-        sql: `SELECT ${OUTBOX_COLUMNS} FROM outbox o WHERE status = 'pending' AND mutation_id IS NULL AND priority = ?
-                AND next_attempt_at <= ?
-                AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.speaker_id = o.speaker_id AND p.seq < o.seq)
-              ORDER BY seq LIMIT ?`,
-        args: [level, now, take],
-      });
+      const rs = await db.execute({ sql: ELIGIBLE_SQL, args: [level, now, take] });
       picked.push(...rs.rows.map(toOutboxRow));
     }
     if (picked.length === 0) return { kind: 'idle' };
     const maxRs = await db.execute('SELECT MAX(mutation_id) AS m FROM outbox');
-    let next = Math.max(await this.lastAcknowledged(), Number(maxRs.rows[0]?.m ?? 0)) + 1;
-    for (const row of picked) row.mutationId = next++;
-    await db.batch(
-      picked.map((row) => ({
-        sql: 'UPDATE outbox SET mutation_id = ? WHERE seq = ?',
-        args: [row.mutationId, row.seq],
-      })),
-      'write',
-    );
-    return { kind: 'send', rows: picked };
+    const first = Math.max(await this.lastAcknowledged(), settled, after, Number(maxRs.rows[0]?.m ?? 0)) + 1;
+    picked.forEach((row, i) => {
+      row.mutationId = first + i;
+    });
+    // One statement numbers the whole batch (json_each gives each seq its position).
+    await this.write([
+      {
+        sql: 'UPDATE outbox SET mutation_id = ? + j.key FROM json_each(?) AS j WHERE outbox.seq = j.value',
+        args: [first, JSON.stringify(picked.map((row) => row.seq))],
+      },
+    ]);
+    return { kind: 'send', rows: picked, numbered: true };
   }
 
   /** Whether any of these levels has an entry that could join a batch now. */
@@ -121,8 +137,11 @@ export class Outbox {
     return rs.rows.length > 0;
   }
 
-  /** Settles a committed batch: applied, duplicate and conflict rows leave; rejected ones become dead letters. */
-  async acknowledge(ack: PushAck): Promise<{ settled: number; rejected: number }> {
+  /**
+   * Settles a committed batch: applied, duplicate and conflict rows leave; rejected ones become
+   * dead letters. Written with the outbox's next write (or `flush()`), not on its own.
+   */
+  acknowledge(ack: PushAck): { settled: number; rejected: number } {
     const statements: InStatement[] = [];
     let rejected = 0;
     for (const result of ack.results) {
@@ -133,25 +152,35 @@ export class Outbox {
         args: [`rejected by edge: ${result.reason ?? 'invalid'}`, result.mutationId],
       });
     }
-    const settled = await this.settleUpTo(ack.lastMutationId, statements);
-    return { settled, rejected };
+    statements.push(
+      { sql: 'DELETE FROM outbox WHERE mutation_id <= ?', args: [ack.lastMutationId] },
+      writeStateStatement(LAST_ACKED, String(ack.lastMutationId)),
+    );
+    this.hold(ack.lastMutationId, statements);
+    return { settled: ack.results.length - rejected, rejected };
+  }
+
+  /** Writes an acknowledgement still held in memory. */
+  async flush(): Promise<void> {
+    if (this.unsettled) await this.write([]);
   }
 
   /**
    * The edge's last applied id is known: rows at or below it were applied (a lost ack) and leave;
    * rows above it were never applied and lose their ids so the next batch renumbers them.
    */
-  async settleUpTo(lastMutationId: number, before: InStatement[] = []): Promise<number> {
-    const results = await this.store.client.batch(
-      [
-        ...before,
-        { sql: 'DELETE FROM outbox WHERE mutation_id <= ?', args: [lastMutationId] },
-        { sql: 'UPDATE outbox SET mutation_id = NULL WHERE mutation_id > ?', args: [lastMutationId] },
-        writeStateStatement(LAST_ACKED, String(lastMutationId)),
-      ],
-      'write',
-    );
-    return results[before.length]?.rowsAffected ?? 0;
+  async settleUpTo(lastMutationId: number): Promise<number> {
+    const results = await this.write([
+      { sql: 'DELETE FROM outbox WHERE mutation_id <= ?', args: [lastMutationId] },
+      { sql: 'UPDATE outbox SET mutation_id = NULL WHERE mutation_id > ?', args: [lastMutationId] },
+      writeStateStatement(LAST_ACKED, String(lastMutationId)),
+    ]);
+    return results[0]?.rowsAffected ?? 0;
+  }
+
+  /** Takes back ids numbered after `after` that were never sent (backpressure began meanwhile). */
+  async release(after: number): Promise<void> {
+    await this.write([{ sql: 'UPDATE outbox SET mutation_id = NULL WHERE mutation_id > ?', args: [after] }]);
   }
 
   /** A failed upload: count the attempt, back off, and turn rows past the budget into dead letters. */
@@ -171,24 +200,26 @@ export class Outbox {
         args: [attempts, nextAttemptAt, status, error.slice(0, 500), row.seq],
       };
     });
-    await this.store.client.batch(statements, 'write');
+    await this.write(statements);
     return dead;
   }
 
   /** A row the edge refused as invalid on its own: a dead letter at once, its id released. */
   async reject(row: OutboxRow, reason: string): Promise<void> {
-    await this.store.client.execute({
-      sql: `UPDATE outbox SET status = 'dead', mutation_id = NULL, last_error = ? WHERE seq = ?`,
-      args: [reason.slice(0, 500), row.seq],
-    });
+    await this.write([
+      {
+        sql: `UPDATE outbox SET status = 'dead', mutation_id = NULL, last_error = ? WHERE seq = ?`,
+        args: [reason.slice(0, 500), row.seq],
+      },
+    ]);
   }
 
   /** Puts dead letters back in the queue with a fresh retry budget. */
   async retryDead(): Promise<number> {
-    const rs = await this.store.client.execute(
+    const [rs] = await this.write([
       `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = 0 WHERE status = 'dead'`,
-    );
-    return rs.rowsAffected;
+    ]);
+    return rs?.rowsAffected ?? 0;
   }
 
   /**
@@ -200,11 +231,40 @@ export class Outbox {
   }
 
   async setUpstreamPosition(lastMutationId: number): Promise<void> {
-    await this.store.client.execute(writeStateStatement(LAST_ACKED, String(lastMutationId)));
+    await this.write([writeStateStatement(LAST_ACKED, String(lastMutationId))]);
   }
 
   async lastAcknowledged(): Promise<number> {
     return Number((await readState(this.store, LAST_ACKED)) ?? 0);
+  }
+
+  /**
+   * Every outbox write goes through here: an acknowledgement held in memory is written first, in
+   * the same transaction. Returns the result sets of `statements` only.
+   */
+  private async write(statements: InStatement[]): Promise<ResultSet[]> {
+    // Taken before the await: an acknowledgement recorded meanwhile waits for the next write.
+    const held = this.unsettled;
+    this.unsettled = undefined;
+    const before = held?.statements ?? [];
+    try {
+      const results = await this.store.client.batch([...before, ...statements], 'write');
+      return results.slice(before.length);
+    } catch (error) {
+      if (held) this.hold(held.lastMutationId, held.statements, true);
+      throw error;
+    }
+  }
+
+  /** Adds settlement statements to those held in memory (`first`: ahead of them, as they came first). */
+  private hold(lastMutationId: number, statements: InStatement[], first = false): void {
+    const previous = this.unsettled;
+    this.unsettled = {
+      lastMutationId: Math.max(previous?.lastMutationId ?? 0, lastMutationId),
+      statements: first
+        ? [...statements, ...(previous?.statements ?? [])]
+        : [...(previous?.statements ?? []), ...statements],
+    };
   }
 
   async counts(): Promise<OutboxCounts> {

@@ -104,6 +104,23 @@ describe('Pusher', () => {
     expect(edge.applied.map((m) => m.speakerId)).toEqual(['warmup', 'crit', 'low', 'deferred']);
   });
 
+  it('numbers the next batch while one travels, and takes it back unsent when backpressure begins', async () => {
+    for (let i = 0; i < 120; i++) await write(`s${i}`, Priority.NORMAL, i);
+    edge.load = 0.95;
+    // The first ack reports the high load; the second batch was numbered meanwhile but must not go.
+    expect(await pusher.round(ALL)).toEqual({ done: false, retryAt: stats.loadAt + 2_000 });
+    expect(edge.requests.map((r) => r.length)).toEqual([50]);
+    const pending = await outbox.list('pending', 200);
+    expect(pending).toHaveLength(70);
+    expect(pending.every((row) => row.mutationId === null)).toBe(true);
+    edge.load = 0.1;
+    clock.advance(2_000);
+    expect(await pusher.round(ALL)).toEqual({ done: true });
+    // Ids continue after the released ones were taken back: no gap, nothing sent twice.
+    expect(edge.requests.map((r) => r.length)).toEqual([50, 50, 20]);
+    expect(edge.applied.map((m) => m.mutationId)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+  });
+
   it('opens its breaker after 5 failures, then stops calling the edge until it may probe', async () => {
     await write('a', Priority.CRITICAL);
     for (let i = 0; i < 5; i++) {
@@ -149,9 +166,10 @@ describe('Pusher', () => {
     let looping: Pusher | undefined;
     let injected = false;
     // The write lands just after the round found nothing more to send, before the loop sleeps.
-    const racingOutbox = Object.create(outbox) as Outbox;
-    racingOutbox.nextBatch = async (...args: Parameters<Outbox['nextBatch']>) => {
-      const batch = await outbox.nextBatch(...args);
+    // Wrapped on the instance itself: the outbox keeps state (an acknowledgement held in memory).
+    const nextBatch = outbox.nextBatch.bind(outbox);
+    outbox.nextBatch = async (...args: Parameters<Outbox['nextBatch']>) => {
+      const batch = await nextBatch(...args);
       if (batch.kind === 'idle' && !injected && edge.applied.length === 1) {
         injected = true;
         await write('second', Priority.CRITICAL);
@@ -160,7 +178,7 @@ describe('Pusher', () => {
       return batch;
     };
     looping = new Pusher(
-      racingOutbox,
+      outbox,
       edge,
       breaker,
       stats,

@@ -10,9 +10,9 @@ import {
   type Sleep,
 } from '@voicesync/core';
 import type { Logger } from '../logger/index.ts';
-import { type Outbox, type OutboxRow, toMutation } from '../outbox/index.ts';
+import { type NextBatch, type Outbox, type OutboxRow, toMutation } from '../outbox/index.ts';
 import type { SyncStats } from './stats.ts';
-import type { EdgeTransport } from './transport.ts';
+import type { EdgeTransport, PushOutcome } from './transport.ts';
 
 export interface PusherOptions {
   batchSize: number;
@@ -31,6 +31,15 @@ const IMMEDIATE_LEVELS = [Priority.CRITICAL, Priority.HIGH] as const;
 
 /** A round ends when nothing is left to send (`done`) or when it must wait until `retryAt`. */
 type RoundEnd = { done: true } | { done: false; retryAt: number };
+
+/** Counts a formed batch against the round's per-level quotas. */
+function charge(quotas: Record<number, number>, rows: OutboxRow[]): void {
+  for (const row of rows) quotas[row.priority] = (quotas[row.priority] ?? 0) - 1;
+}
+
+function lastId(rows: OutboxRow[]): number {
+  return rows[rows.length - 1]?.mutationId ?? 0;
+}
 
 export class Pusher {
   private stopped = true;
@@ -121,49 +130,83 @@ export class Pusher {
     return [...requested] as Priority[];
   }
 
-  /** Sends batches until nothing eligible is left, the per-level quotas are spent, or it must wait. */
+  /**
+   * Sends batches until nothing eligible is left, the per-level quotas are spent, or it must wait.
+   * While a batch travels, the next one is numbered (one libSQL transaction, which also writes the
+   * previous acknowledgement), so local bookkeeping is off the critical path of the upload.
+   */
   async round(requested: readonly number[]): Promise<RoundEnd> {
     const quotas: Record<number, number> = {};
     PRIORITIES.forEach((name, level) => {
       quotas[level] = this.options.priorityLimits[name];
     });
-    for (;;) {
-      const now = this.clock.now();
-      if (this.notBefore > now) return { done: false, retryAt: this.notBefore };
-      if (!(await this.outbox.knowsUpstreamPosition())) {
-        const end = await this.handshake();
-        if (end) return end;
-      }
-      if (this.breaker.state === 'OPEN') return { done: false, retryAt: now + this.breaker.retryAfterMs() };
-      const levels = this.levelsFor(requested);
-      const size = this.splitRemaining > 0 ? 1 : this.options.batchSize;
-      const batch = await this.outbox.nextBatch(now, levels, quotas, size);
-      if (batch.kind === 'idle') {
-        // A level that spent its quota with entries left goes on in the next round, started at once:
-        // quotas bound what one round holds and sends, not how fast a healthy edge drains a backlog.
-        const spent = levels.filter((level) => (quotas[level] ?? 0) <= 0);
-        if (spent.length > 0 && (await this.outbox.hasEligible(spent, now)))
-          return { done: false, retryAt: now };
-        // Levels held back by backpressure are tried again once the load report has cooled down.
-        const deferred = requested.filter((level) => !levels.includes(level as Priority)) as Priority[];
-        if (deferred.length > 0 && (await this.outbox.hasEligible(deferred, now))) {
-          return { done: false, retryAt: this.stats.loadAt + this.options.backpressureCooldownMs };
+    let ahead: Extract<NextBatch, { kind: 'send' }> | undefined;
+    try {
+      for (;;) {
+        const now = this.clock.now();
+        if (this.notBefore > now) return { done: false, retryAt: this.notBefore };
+        if (!(await this.outbox.knowsUpstreamPosition())) {
+          const end = await this.handshake();
+          if (end) return end;
         }
-        return { done: true };
+        if (this.breaker.state === 'OPEN') return { done: false, retryAt: now + this.breaker.retryAfterMs() };
+        const levels = this.levelsFor(requested);
+        let batch: NextBatch | undefined = ahead;
+        ahead = undefined;
+        if (batch?.numbered && batch.rows.some((row) => !levels.includes(row.priority))) {
+          // Backpressure began while these were being numbered: their ids go back, unsent.
+          await this.outbox.release((batch.rows[0]?.mutationId ?? 1) - 1);
+          batch = undefined;
+        }
+        if (!batch) {
+          const size = this.splitRemaining > 0 ? 1 : this.options.batchSize;
+          batch = await this.outbox.nextBatch(now, levels, quotas, size);
+          if (batch.kind === 'idle') return this.idle(requested, levels, quotas, now);
+          if (batch.kind === 'wait') return { done: false, retryAt: batch.until };
+          charge(quotas, batch.rows);
+        }
+        if (!this.breaker.tryAcquire()) return { done: false, retryAt: now + 1000 };
+        const rows = batch.rows;
+        const started = this.clock.now();
+        const [outcome, next] = await Promise.all([
+          this.transport.push(rows.map(toMutation)),
+          this.splitRemaining > 0
+            ? undefined
+            : this.outbox.nextBatch(now, levels, quotas, this.options.batchSize, lastId(rows)),
+        ]);
+        this.stats.observePush(this.clock.now() - started);
+        if (next?.kind === 'send') charge(quotas, next.rows);
+        const end = await this.settle(rows, outcome);
+        if (end) return end;
+        // After a gap the numbered batch lost its ids; after a refusal, rows go one by one.
+        if (outcome.kind === 'ack' && next?.kind === 'send') ahead = next;
       }
-      if (batch.kind === 'wait') return { done: false, retryAt: batch.until };
-      if (!this.breaker.tryAcquire()) return { done: false, retryAt: now + 1000 };
-      const end = await this.send(batch.rows);
-      if (end) return end;
-      for (const row of batch.rows) quotas[row.priority] = (quotas[row.priority] ?? 0) - 1;
+    } finally {
+      await this.outbox.flush();
     }
   }
 
-  /** One request; returns a RoundEnd when the round must stop. */
-  private async send(rows: OutboxRow[]): Promise<RoundEnd | undefined> {
-    const started = this.clock.now();
-    const outcome = await this.transport.push(rows.map(toMutation));
-    this.stats.observePush(this.clock.now() - started);
+  /** Nothing eligible now: decide whether the round goes on at once, later, or is done. */
+  private async idle(
+    requested: readonly number[],
+    levels: Priority[],
+    quotas: Record<number, number>,
+    now: number,
+  ): Promise<RoundEnd> {
+    // A level that spent its quota with entries left goes on in the next round, started at once:
+    // quotas bound what one round holds and sends, not how fast a healthy edge drains a backlog.
+    const spent = levels.filter((level) => (quotas[level] ?? 0) <= 0);
+    if (spent.length > 0 && (await this.outbox.hasEligible(spent, now))) return { done: false, retryAt: now };
+    // Levels held back by backpressure are tried again once the load report has cooled down.
+    const deferred = requested.filter((level) => !levels.includes(level as Priority)) as Priority[];
+    if (deferred.length > 0 && (await this.outbox.hasEligible(deferred, now))) {
+      return { done: false, retryAt: this.stats.loadAt + this.options.backpressureCooldownMs };
+    }
+    return { done: true };
+  }
+
+  /** Books the edge's answer to one request; returns a RoundEnd when the round must stop. */
+  private async settle(rows: OutboxRow[], outcome: PushOutcome): Promise<RoundEnd | undefined> {
     this.stats.batches += 1;
     if (outcome.kind === 'unavailable') {
       this.breaker.onFailure();
@@ -174,7 +217,7 @@ export class Pusher {
     this.stats.edgeAvailable = true;
     switch (outcome.kind) {
       case 'ack': {
-        const { settled, rejected } = await this.outbox.acknowledge(outcome.ack);
+        const { settled, rejected } = this.outbox.acknowledge(outcome.ack);
         this.stats.synced += settled;
         this.stats.rejected += rejected;
         this.stats.deadLettered += rejected;

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { base64ToBytes, bytesToBase64, bytesToFloat32, bytesToHex, float32ToBytes } from './index.ts';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  bytesToFloat32,
+  bytesToHex,
+  float32BytesView,
+  float32ToBytes,
+  float32View,
+} from './index.ts';
 
 describe('float32 bytes', () => {
   it('round-trips through little-endian bytes and base64 exactly', () => {
@@ -10,6 +18,19 @@ describe('float32 bytes', () => {
     expect(Array.from(bytesToFloat32(base64ToBytes(bytesToBase64(bytes))))).toEqual(
       Array.from(Float32Array.from(vector)),
     );
+  });
+
+  it('views share memory when they can and copy when the bytes are unaligned', () => {
+    const vector = Float32Array.from([1.5, -2, 3]);
+    const bytes = float32BytesView(vector);
+    expect(bytes).toEqual(float32ToBytes(vector));
+    expect(bytes.buffer).toBe(vector.buffer);
+    expect(Array.from(float32View(bytes))).toEqual([1.5, -2, 3]);
+    expect(float32View(bytes).buffer).toBe(vector.buffer);
+    const unaligned = new Uint8Array(13).subarray(1);
+    unaligned.set(bytes);
+    expect(Array.from(float32View(unaligned))).toEqual([1.5, -2, 3]);
+    expect(float32BytesView([1.5, -2, 3])).toEqual(bytes);
   });
 
   it('rejects malformed input', () => {

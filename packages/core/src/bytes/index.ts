@@ -13,6 +13,28 @@ export function float32ToBytes(vector: ArrayLike<number>): Uint8Array {
   return out;
 }
 
+/**
+ * Little-endian float32 bytes of a vector for reading only: a view of a Float32Array's own memory
+ * on little-endian hosts (no copy), else a copy.
+ */
+export function float32BytesView(vector: ArrayLike<number>): Uint8Array {
+  if (littleEndianHost && vector instanceof Float32Array) {
+    return new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength);
+  }
+  return float32ToBytes(vector);
+}
+
+/**
+ * A float32 vector over little-endian bytes for reading only: a view when the host is
+ * little-endian and the bytes are 4-aligned (no copy), else a copy.
+ */
+export function float32View(bytes: Uint8Array): Float32Array {
+  if (littleEndianHost && bytes.byteOffset % 4 === 0 && bytes.byteLength % 4 === 0) {
+    return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  }
+  return bytesToFloat32(bytes);
+}
+
 /** Vector from little-endian float32 bytes; throws when the length is not a multiple of 4. */
 export function bytesToFloat32(bytes: Uint8Array): Float32Array {
   if (bytes.byteLength % 4 !== 0)

@@ -1,5 +1,5 @@
 // Profile content hash: SHA-256 (WebCrypto) over one canonical encoding, identical on agent and edge.
-import { bytesToHex, float32ToBytes } from '../bytes/index.ts';
+import { bytesToHex, float32BytesView } from '../bytes/index.ts';
 
 /** The hashed content of a profile. Identity (tenant) and bookkeeping (versions, times) are not part of it. */
 export interface ProfileContent {
@@ -37,7 +37,7 @@ export function encodeProfileContent(content: ProfileContent): Uint8Array {
   const head = encoder.encode(`voicesync/profile/v1\0${content.speakerId}\0${content.name}\0`);
   const dim = new Uint8Array(4);
   new DataView(dim.buffer).setUint32(0, content.embedding.length, true);
-  const embedding = float32ToBytes(content.embedding);
+  const embedding = float32BytesView(content.embedding);
   const tail = encoder.encode(`${content.totalSamples}\0${canonicalJson(content.acousticFeatures ?? null)}`);
   const out = new Uint8Array(head.length + 4 + embedding.length + tail.length);
   out.set(head, 0);

@@ -1,5 +1,5 @@
 // Per-mutation checks zod cannot make: embedding size and values, and the hash of the content.
-import { base64ToBytes, bytesToFloat32, profileContentHash, tombstoneHash } from '@voicesync/core';
+import { base64ToBytes, float32View, profileContentHash, tombstoneHash } from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
 
 /**
@@ -58,7 +58,7 @@ export async function checkMutation(input: Mutation, embeddingDim: number): Prom
       `embedding must be ${embeddingDim} float32 values (${embeddingDim * 4} bytes), got ${embedding.byteLength} bytes`,
     );
   }
-  const vector = bytesToFloat32(embedding);
+  const vector = float32View(embedding);
   if (!vector.every(Number.isFinite)) return rejected(mutation, 'embedding contains NaN or Infinity');
   const expected = await profileContentHash({
     speakerId,

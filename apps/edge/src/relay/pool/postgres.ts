@@ -12,6 +12,47 @@ export interface PostgresClientOptions {
 /** Shown in pg_stat_activity, so operators (and tests) can count the Relay's connections. */
 export const APPLICATION_NAME = 'voicesync-relay';
 
+function isTemplateCall(args: unknown[]): boolean {
+  const first = args[0] as { raw?: unknown } | undefined;
+  return Array.isArray(first) && Array.isArray(first.raw);
+}
+
+/**
+ * Reports each statement sent through `sql` (a tagged-template query, `unsafe`, and the begin and
+ * commit of `begin`) to `query`. postgres.js's own per-query hook, `debug`, also makes it capture
+ * a stack trace for every query: measurable CPU in the Relay, which sends five per push.
+ */
+function counting<S extends postgres.Sql | postgres.TransactionSql>(sql: S, query: () => void): S {
+  return new Proxy(sql, {
+    apply(target, self, args: unknown[]) {
+      if (isTemplateCall(args)) query();
+      return Reflect.apply(target as (...a: unknown[]) => unknown, self, args);
+    },
+    get(target, key, receiver) {
+      const value: unknown = Reflect.get(target, key, receiver);
+      if (key === 'unsafe' && typeof value === 'function') {
+        return (...args: unknown[]) => {
+          query();
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      if (key === 'begin' && typeof value === 'function') {
+        return (...args: unknown[]) => {
+          const work = args.pop() as (tx: postgres.TransactionSql) => unknown;
+          query(); // begin
+          const wrapped = async (tx: postgres.TransactionSql) => {
+            const result = await work(counting(tx, query));
+            query(); // commit
+            return result;
+          };
+          return (value as (...a: unknown[]) => unknown).apply(target, [...args, wrapped]);
+        };
+      }
+      return value;
+    },
+  });
+}
+
 /**
  * Slot 0 never idles out (the pool's minimum of one warm connection); the others close after
  * `idleTimeoutMs` without work and reconnect lazily. `fetch_types` stays on: without the array
@@ -20,7 +61,7 @@ export const APPLICATION_NAME = 'voicesync-relay';
 export function postgresClients(url: string, options: PostgresClientOptions): ClientFactory<Sql> {
   return {
     create(slot, events) {
-      return postgres(url, {
+      const sql = postgres(url, {
         max: 1,
         idle_timeout: slot === 0 ? 0 : Math.ceil(options.idleTimeoutMs / 1000),
         connect_timeout: Math.ceil(options.connectTimeoutMs / 1000),
@@ -29,9 +70,8 @@ export function postgresClients(url: string, options: PostgresClientOptions): Cl
         connection: { application_name: APPLICATION_NAME },
         onnotice: () => {},
         onclose: () => events.closed(),
-        // Called once per statement sent: the only per-connection query count postgres.js offers.
-        debug: () => events.query(),
       });
+      return counting(sql, () => events.query());
     },
     destroy: (sql) => sql.end({ timeout: 0 }),
   };
