@@ -2,7 +2,7 @@ import { Priority } from '@voicesync/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProfileStore } from '../profiles/index.ts';
 import { randomEmbedding, tempStore } from '../testing/index.ts';
-import { ELIGIBLE_SQL, IN_FLIGHT_SQL, Outbox } from './index.ts';
+import { eligibleSql, IN_FLIGHT_SQL, Outbox } from './index.ts';
 
 const ALL = [0, 1, 2, 3, 4] as Priority[];
 const quotas = () => ({ 0: 1000, 1: 500, 2: 200, 3: 100, 4: 50 });
@@ -161,11 +161,13 @@ describe('Outbox', () => {
   });
 
   it('finds a batch by index searches alone, however long the backlog (no scan, no sort)', async () => {
-    for (const sql of [IN_FLIGHT_SQL, ELIGIBLE_SQL]) {
-      const plan = await store.client.execute({
-        sql: `EXPLAIN QUERY PLAN ${sql}`,
-        args: [0, 0, 0].slice(0, 3),
-      });
+    const queries: Array<[string, number[]]> = [
+      [IN_FLIGHT_SQL, [0, 50]],
+      [eligibleSql(5), [0, 0, 1, 2, 3, 4, 50]],
+      [eligibleSql(2, 3), [0, 2, 3, 7, 8, 9, 47]],
+    ];
+    for (const [sql, args] of queries) {
+      const plan = await store.client.execute({ sql: `EXPLAIN QUERY PLAN ${sql}`, args });
       const steps = plan.rows.map((row) => String(row.detail));
       expect(
         steps.some((step) => /^SCAN /.test(step)),

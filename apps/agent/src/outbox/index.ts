@@ -24,11 +24,22 @@ const LAST_ACKED = 'last_mutation_id';
 export const IN_FLIGHT_SQL = `SELECT ${OUTBOX_COLUMNS} FROM outbox INDEXED BY outbox_mutation
   WHERE status = 'pending' AND mutation_id > ? ORDER BY mutation_id LIMIT ?`;
 
-/** Rows of one level that may join a batch: not numbered, due, and with no older row of their speaker. */
-export const ELIGIBLE_SQL = `SELECT ${OUTBOX_COLUMNS} FROM outbox o
-  WHERE status = 'pending' AND mutation_id IS NULL AND priority = ? AND next_attempt_at <= ?
+/**
+ * Rows of the given levels that may join a batch: not numbered, due, with no older row of their
+ * speaker, and not already picked; highest priority first, then oldest.
+ */
+export function eligibleSql(levels: number, picked = 0): string {
+  const list = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+  return `SELECT ${OUTBOX_COLUMNS} FROM outbox o
+  WHERE status = 'pending' AND mutation_id IS NULL AND next_attempt_at <= ? AND priority IN (${list(levels)})
+    AND seq NOT IN (${list(picked)})
     AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.speaker_id = o.speaker_id AND p.seq < o.seq)
-  ORDER BY seq LIMIT ?`;
+  ORDER BY priority, seq LIMIT ?`;
+}
+
+/** The highest id ever handed out: numbered rows, or the last acknowledged one when none is left. */
+const HIGHEST_ID_SQL = `SELECT MAX(mutation_id) AS numbered,
+  (SELECT value FROM sync_state WHERE key = '${LAST_ACKED}') AS acked FROM outbox`;
 
 /**
  * Statements that enqueue a write inside the caller's transaction. A pending write of the same
@@ -71,6 +82,8 @@ export class Outbox {
    */
   private unsettled: { lastMutationId: number; statements: InStatement[] } | undefined;
 
+  private positionKnown = false;
+
   constructor(private readonly store: Store) {}
 
   /**
@@ -103,16 +116,10 @@ export class Outbox {
       const due = Math.max(...assigned.map((r) => r.nextAttemptAt));
       return due > now ? { kind: 'wait', until: due } : { kind: 'send', rows: assigned, numbered: false };
     }
-    const picked: OutboxRow[] = [];
-    for (const level of levels) {
-      const take = Math.min(quotas[level] ?? 0, size - picked.length);
-      if (take <= 0) continue;
-      const rs = await db.execute({ sql: ELIGIBLE_SQL, args: [level, now, take] });
-      picked.push(...rs.rows.map(toOutboxRow));
-    }
+    const picked = await this.eligible(now, levels, quotas, size);
     if (picked.length === 0) return { kind: 'idle' };
-    const maxRs = await db.execute('SELECT MAX(mutation_id) AS m FROM outbox');
-    const first = Math.max(await this.lastAcknowledged(), settled, after, Number(maxRs.rows[0]?.m ?? 0)) + 1;
+    const highest = (await db.execute(HIGHEST_ID_SQL)).rows[0];
+    const first = Math.max(Number(highest?.acked ?? 0), settled, after, Number(highest?.numbered ?? 0)) + 1;
     picked.forEach((row, i) => {
       row.mutationId = first + i;
     });
@@ -124,6 +131,40 @@ export class Outbox {
       },
     ]);
     return { kind: 'send', rows: picked, numbered: true };
+  }
+
+  /**
+   * Up to `size` eligible rows, highest priority first, no level beyond its quota. One query
+   * covers every level; it runs again only when a level hit its quota with room left in the batch.
+   */
+  private async eligible(
+    now: number,
+    levels: readonly Priority[],
+    quotas: Record<number, number>,
+    size: number,
+  ): Promise<OutboxRow[]> {
+    const picked: OutboxRow[] = [];
+    const taken: Record<number, number> = {};
+    let open = levels.filter((level) => (quotas[level] ?? 0) > 0);
+    while (open.length > 0 && picked.length < size) {
+      const rs = await this.store.client.execute({
+        sql: eligibleSql(open.length, picked.length),
+        args: [now, ...open, ...picked.map((row) => row.seq), size - picked.length],
+      });
+      const full = new Set<number>();
+      for (const row of rs.rows.map(toOutboxRow)) {
+        const count = taken[row.priority] ?? 0;
+        if (count >= (quotas[row.priority] ?? 0)) {
+          full.add(row.priority);
+          continue;
+        }
+        taken[row.priority] = count + 1;
+        picked.push(row);
+      }
+      if (full.size === 0) break;
+      open = open.filter((level) => !full.has(level));
+    }
+    return picked.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
   }
 
   /** Whether any of these levels has an entry that could join a batch now. */
@@ -227,7 +268,9 @@ export class Outbox {
    * reinstalled device reusing its credential would otherwise reuse ids the edge takes for replays.
    */
   async knowsUpstreamPosition(): Promise<boolean> {
-    return (await readState(this.store, LAST_ACKED)) !== undefined;
+    // Once known it stays known: the state row is only ever overwritten, never deleted.
+    this.positionKnown ||= (await readState(this.store, LAST_ACKED)) !== undefined;
+    return this.positionKnown;
   }
 
   async setUpstreamPosition(lastMutationId: number): Promise<void> {
