@@ -110,7 +110,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     });
     pusher = new Pusher(outbox, transport, breaker, stats, clock, sleep, config, log);
     pusher.start();
-    puller = new Puller(store, profiles, transport, stats, clock, log);
+    puller = new Puller(store, profiles, outbox, transport, stats, clock, log);
     puller.start(config.pullIntervalMs, sleep);
     if (deps.notify !== false) {
       notifier = new Notifier({

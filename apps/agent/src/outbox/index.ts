@@ -167,6 +167,28 @@ export class Outbox {
     return picked.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
   }
 
+  /**
+   * What the outbox holds for a speaker, for pull: `clear` (nothing), `unsent` (writes that will go
+   * up with their base hash, so the edge's conflict rule decides, or dead letters), or `unsettled`
+   * (a write already numbered and perhaps applied upstream, its ack not yet in).
+   */
+  async speakerState(speakerId: string): Promise<'clear' | 'unsent' | 'unsettled'> {
+    const rs = await this.store.client.execute({
+      sql: 'SELECT status, mutation_id FROM outbox WHERE speaker_id = ?',
+      args: [speakerId],
+    });
+    // Rows of an acknowledgement held in memory are settled, though still in the table.
+    const settled = this.unsettled?.lastMutationId ?? 0;
+    let state: 'clear' | 'unsent' | 'unsettled' = 'clear';
+    for (const row of rs.rows) {
+      const id = row.mutation_id === null ? null : Number(row.mutation_id);
+      if (id !== null && id <= settled) continue;
+      if (row.status === 'pending' && id !== null) return 'unsettled';
+      state = 'unsent';
+    }
+    return state;
+  }
+
   /** Whether any of these levels has an entry that could join a batch now. */
   async hasEligible(levels: readonly Priority[], now: number): Promise<boolean> {
     if (levels.length === 0) return false;

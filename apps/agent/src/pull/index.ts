@@ -11,6 +11,7 @@ import {
 } from '@voicesync/core';
 import { type PullChange, type PullResponse, pullResponseSchema } from '@voicesync/schema';
 import type { Logger } from '../logger/index.ts';
+import type { Outbox } from '../outbox/index.ts';
 import { type ProfileChange, type ProfileStore, upsertProfileStatement } from '../profiles/index.ts';
 import { readState, type Store, writeStateStatement } from '../store/index.ts';
 import type { SyncStats } from '../sync/stats.ts';
@@ -23,7 +24,17 @@ export interface PullResult {
   skipped: number;
   cursor: number;
   resets: number;
+  /**
+   * The pull stopped before a change of a speaker whose own write is numbered but not yet
+   * acknowledged; the cursor stays before it and the next pull comes soon.
+   */
+  blocked: boolean;
 }
+
+/** How soon a pull stopped by an unacknowledged write tries again (an ack takes one round trip). */
+export const BLOCKED_RETRY_MS = 200;
+
+type Prepared = { statement: InStatement; change: ProfileChange } | 'skip' | 'blocked';
 
 export class Puller {
   private running: Promise<PullResult> | undefined;
@@ -32,6 +43,7 @@ export class Puller {
   constructor(
     private readonly store: Store,
     private readonly profiles: ProfileStore,
+    private readonly outbox: Pick<Outbox, 'speakerState'>,
     private readonly transport: Pick<EdgeTransport, 'request'>,
     private readonly stats: SyncStats,
     private readonly clock: Clock,
@@ -52,12 +64,13 @@ export class Puller {
     this.loop = (async () => {
       while (!this.stopped) {
         this.woken = false;
-        await this.pull().catch((error: unknown) => {
+        const result = await this.pull().catch((error: unknown) => {
           this.log.warn({ err: (error as Error).message }, 'pull failed; will retry');
         });
         if (this.woken) continue;
         this.wakeUp = new AbortController();
-        await sleep(intervalMs, this.wakeUp.signal).catch(() => undefined);
+        const wait = result?.blocked ? Math.min(intervalMs, BLOCKED_RETRY_MS) : intervalMs;
+        await sleep(wait, this.wakeUp.signal).catch(() => undefined);
       }
     })();
   }
@@ -99,7 +112,13 @@ export class Puller {
   }
 
   private async drain(): Promise<PullResult> {
-    const result: PullResult = { applied: 0, skipped: 0, cursor: await this.cursor(), resets: 0 };
+    const result: PullResult = {
+      applied: 0,
+      skipped: 0,
+      cursor: await this.cursor(),
+      resets: 0,
+      blocked: false,
+    };
     for (;;) {
       const page = await this.fetchPage(result.cursor);
       if (page.reset) {
@@ -110,10 +129,14 @@ export class Puller {
         this.log.warn('edge does not know our pull cursor; resyncing from the start');
         continue;
       }
-      const { applied, skipped } = await this.applyPage(page);
+      const { applied, skipped, cursor } = await this.applyPage(page, result.cursor);
       result.applied += applied;
       result.skipped += skipped;
-      result.cursor = page.nextCursor;
+      result.cursor = cursor;
+      if (cursor !== page.nextCursor) {
+        result.blocked = true;
+        break;
+      }
       if (!page.hasMore) break;
     }
     this.stats.pulled += result.applied;
@@ -129,44 +152,51 @@ export class Puller {
   }
 
   /**
-   * One page in one transaction with its cursor. A speaker with a local write still in the outbox
-   * is left alone: that write goes up with its base hash and the edge's conflict rule decides.
+   * One page in one transaction with its cursor. A speaker with a local write not yet sent is left
+   * alone: that write goes up with its base hash and the edge's conflict rule decides. A speaker
+   * whose write is numbered but unacknowledged stops the page: that write may already be applied
+   * upstream, before this change, so skipping the change would lose it. The cursor then stays just
+   * before it (changes compacted into later entries of the page are read again).
    */
-  private applyPage(page: PullResponse): Promise<{ applied: number; skipped: number }> {
+  private applyPage(
+    page: PullResponse,
+    from: number,
+  ): Promise<{ applied: number; skipped: number; cursor: number }> {
     return this.profiles.exclusive(async () => {
       const statements: InStatement[] = [];
       const changes: ProfileChange[] = [];
       let skipped = 0;
+      let cursor = page.nextCursor;
       for (const change of page.changes) {
         const outcome = await this.prepare(change);
-        if (!outcome) {
+        if (outcome === 'blocked') {
+          cursor = Math.max(from, change.cursor - 1);
+          break;
+        }
+        if (outcome === 'skip') {
           skipped += 1;
           continue;
         }
         statements.push(outcome.statement);
         changes.push(outcome.change);
       }
-      statements.push(writeStateStatement(CURSOR, String(page.nextCursor)));
+      statements.push(writeStateStatement(CURSOR, String(cursor)));
       await this.store.client.batch(statements, 'write');
       for (const change of changes) {
         this.profiles.forget(change.kind === 'upsert' ? change.profile.speakerId : change.speakerId);
         this.profiles.emit(change);
       }
-      return { applied: changes.length, skipped };
+      return { applied: changes.length, skipped, cursor };
     });
   }
 
-  private async prepare(
-    change: PullChange,
-  ): Promise<{ statement: InStatement; change: ProfileChange } | undefined> {
+  private async prepare(change: PullChange): Promise<Prepared> {
     const { speakerId } = change;
-    const pending = await this.store.client.execute({
-      sql: 'SELECT 1 FROM outbox WHERE speaker_id = ? LIMIT 1',
-      args: [speakerId],
-    });
-    if (pending.rows.length > 0) return undefined;
+    const local = await this.outbox.speakerState(speakerId);
+    if (local === 'unsettled') return 'blocked';
+    if (local === 'unsent') return 'skip';
     const current = await this.profiles.readRow(speakerId);
-    if (current?.contentHash === change.contentHash) return undefined;
+    if (current?.contentHash === change.contentHash) return 'skip';
     if (change.op === 'delete') {
       if (change.contentHash !== (await tombstoneHash(speakerId))) return this.corrupt(change);
       const statement = upsertProfileStatement({
@@ -212,11 +242,11 @@ export class Puller {
     return { statement, change: { kind: 'upsert', profile } };
   }
 
-  private corrupt(change: PullChange): undefined {
+  private corrupt(change: PullChange): 'skip' {
     this.log.error(
       { speakerId: change.speakerId, cursor: change.cursor },
       'pulled change fails its content hash; skipped',
     );
-    return undefined;
+    return 'skip';
   }
 }

@@ -1,0 +1,102 @@
+import { bytesToBase64, float32ToBytes, ManualClock, Priority, profileContentHash } from '@voicesync/core';
+import type { PullChange, PullResponse } from '@voicesync/schema';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../logger/index.ts';
+import { Outbox } from '../outbox/index.ts';
+import { ProfileStore } from '../profiles/index.ts';
+import { SyncStats } from '../sync/stats.ts';
+import { randomEmbedding, tempStore } from '../testing/index.ts';
+import { Puller } from './index.ts';
+
+/** Another device's write of `speakerId`, as the edge's change log serves it. */
+async function remoteChange(speakerId: string, cursor: number, seed: number): Promise<PullChange> {
+  const embedding = randomEmbedding(seed);
+  const content = {
+    speakerId,
+    name: `${speakerId} (remote)`,
+    embedding,
+    acousticFeatures: null,
+    totalSamples: 1,
+  };
+  return {
+    cursor,
+    speakerId,
+    op: 'upsert',
+    contentHash: await profileContentHash(content),
+    updatedAt: 2_000_000,
+    version: 2,
+    profile: {
+      name: content.name,
+      embeddingB64: bytesToBase64(float32ToBytes(embedding)),
+      acousticFeatures: null,
+      totalSamples: 1,
+    },
+  };
+}
+
+describe('Puller', () => {
+  let store: Awaited<ReturnType<typeof tempStore>>;
+  let profiles: ProfileStore;
+  let outbox: Outbox;
+  let log: PullChange[];
+  let puller: Puller;
+  const cursors: number[] = [];
+
+  beforeEach(async () => {
+    store = await tempStore();
+    const clock = new ManualClock(1_000_000);
+    profiles = new ProfileStore(store, () => clock.now());
+    outbox = new Outbox(store);
+    log = [];
+    cursors.length = 0;
+    // The edge: every change after the cursor, one page.
+    const request = async (path: string) => {
+      const cursor = Number(new URL(path, 'http://edge').searchParams.get('cursor'));
+      cursors.push(cursor);
+      const changes = log.filter((change) => change.cursor > cursor);
+      const page: PullResponse = {
+        changes,
+        nextCursor: changes.at(-1)?.cursor ?? cursor,
+        hasMore: false,
+      };
+      return new Response(JSON.stringify(page), { headers: { 'content-type': 'application/json' } });
+    };
+    puller = new Puller(store, profiles, outbox, { request }, new SyncStats(), clock, createLogger('silent'));
+  });
+  afterEach(() => store.cleanup());
+
+  it('leaves a speaker with an unsent local write alone and moves on', async () => {
+    await profiles.put('ada', { name: 'local', embedding: randomEmbedding(1) }, Priority.NORMAL);
+    log.push(await remoteChange('ada', 5, 2), await remoteChange('bob', 6, 3));
+    const result = await puller.pull();
+    expect(result).toMatchObject({ applied: 1, skipped: 1, cursor: 6, blocked: false });
+    expect((await profiles.readRow('ada'))?.name).toBe('local');
+    expect((await profiles.readRow('bob'))?.name).toBe('bob (remote)');
+  });
+
+  it('stops before a speaker whose numbered write is unacknowledged, then applies it once settled', async () => {
+    await profiles.put('ada', { name: 'local', embedding: randomEmbedding(1) }, Priority.NORMAL);
+    const batch = await outbox.nextBatch(Date.now(), [0, 1, 2, 3, 4], { 2: 50 }, 50);
+    expect(batch.kind).toBe('send');
+    // The edge applied our write (id 1) and then another device's newer write of the same speaker.
+    log.push(
+      await remoteChange('carl', 4, 4),
+      await remoteChange('ada', 5, 2),
+      await remoteChange('bob', 6, 3),
+    );
+    const blocked = await puller.pull();
+    // Skipping ada's change here would lose it for good: nothing would ever announce it again.
+    expect(blocked).toMatchObject({ applied: 1, cursor: 4, blocked: true });
+    expect(await puller.cursor()).toBe(4);
+    expect((await profiles.readRow('ada'))?.name).toBe('local');
+    expect(await profiles.readRow('bob')).toBeUndefined();
+
+    // The ack arrives; held in memory until the next outbox write, it already counts as settled.
+    outbox.acknowledge({ lastMutationId: 1, load: 0, results: [{ mutationId: 1, status: 'applied' }] });
+    const resumed = await puller.pull();
+    expect(resumed).toMatchObject({ applied: 2, cursor: 6, blocked: false });
+    expect(cursors).toEqual([0, 4]);
+    expect((await profiles.readRow('ada'))?.name).toBe('ada (remote)');
+    expect((await profiles.readRow('bob'))?.name).toBe('bob (remote)');
+  });
+});
