@@ -1,8 +1,13 @@
 // The durable priority outbox: batches by priority, stable mutation ids, acks, retries, dead letters.
-import type { InStatement, ResultSet } from '@libsql/client';
 import { type Priority, PRIORITIES, type PriorityName } from '@voicesync/core';
 import type { PushAck } from '@voicesync/schema';
-import { readState, type Store, writeStateStatement } from '../store/index.ts';
+import {
+  type InStatement,
+  type ResultSet,
+  readState,
+  type Store,
+  writeStateStatement,
+} from '../store/index.ts';
 import { OUTBOX_COLUMNS, type OutboxRow, toOutboxRow } from './rows.ts';
 import { eligibleSql, HIGHEST_ID_SQL, IN_FLIGHT_SQL, LAST_ACKED } from './statements.ts';
 

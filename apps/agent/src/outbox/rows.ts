@@ -1,7 +1,7 @@
 // Outbox rows as read from libSQL, and their wire form.
 import { bytesToBase64, type Priority } from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
-import type { Row } from '@libsql/client';
+import type { Row } from '../store/index.ts';
 
 /** What a write puts into the outbox (the content it uploads and the content it was derived from). */
 export interface OutboxEntry {

@@ -1,5 +1,5 @@
 // Profile rows of the local database and the statements that write them.
-import type { InStatement, Row } from '@libsql/client';
+import type { InStatement, Row } from '../store/index.ts';
 import { bytesToFloat32 } from '@voicesync/core';
 
 export interface Profile {

@@ -1,5 +1,4 @@
 // Applies other devices' changes from the edge's change log to libSQL and the index, cursor by cursor.
-import type { InStatement } from '@libsql/client';
 import {
   base64ToBytes,
   bytesToFloat32,
@@ -13,7 +12,7 @@ import { type PullChange, type PullResponse, pullResponseSchema } from '@voicesy
 import type { Logger } from '../logger/index.ts';
 import type { Outbox } from '../outbox/index.ts';
 import { type ProfileChange, type ProfileStore, upsertProfileStatement } from '../profiles/index.ts';
-import { readState, type Store, writeStateStatement } from '../store/index.ts';
+import { type InStatement, readState, type Store, writeStateStatement } from '../store/index.ts';
 import type { SyncStats } from '../sync/stats.ts';
 import type { EdgeTransport } from '../sync/transport.ts';
 

@@ -13,6 +13,9 @@ describe('openStore', () => {
       }
       const mode = await store.client.execute('PRAGMA journal_mode');
       expect(String(mode.rows[0]?.journal_mode)).toBe('wal');
+      // FULL (2): a commit is on disk before a write is acknowledged.
+      const sync = await store.client.execute('PRAGMA synchronous');
+      expect(Number(sync.rows[0]?.synchronous)).toBe(2);
       store.cleanup();
     } finally {
       process.umask(previous);

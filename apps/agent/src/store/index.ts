@@ -1,12 +1,16 @@
 // The agent's local libSQL database: created 0600, WAL, migrated at open, one connection.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { type Client, createClient } from '@libsql/client';
+import { createClient } from '@libsql/client';
 import { migrateSqlite } from '@voicesync/schema/sqlite';
 import { drizzle } from 'drizzle-orm/libsql';
+import { Db } from './db.ts';
+
+export type { InStatement, ResultSet, Row, Value } from './db.ts';
+export { Db } from './db.ts';
 
 export interface Store {
-  client: Client;
+  client: Db;
   path: string;
   close(): void;
 }
@@ -24,12 +28,18 @@ export async function openStore(
 ): Promise<Store> {
   const path = resolve(file);
   ensurePrivateFile(path);
-  // One connection: every libSQL call is synchronous underneath, so more would only add locking.
-  const client = createClient({ url: `file:${path}`, intMode: 'number', concurrency: 1 });
-  await client.execute('PRAGMA journal_mode = WAL');
+  // drizzle's migrator speaks @libsql/client: it migrates on a connection of its own, closed after.
+  const migrator = createClient({ url: `file:${path}`, intMode: 'number', concurrency: 1 });
+  try {
+    await migrator.execute('PRAGMA journal_mode = WAL');
+    await migrateSqlite(drizzle(migrator));
+  } finally {
+    migrator.close();
+  }
+  // Then one connection for everything: every libSQL call is synchronous, so more would only add locking.
+  const client = new Db(path);
   await client.execute(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`);
   await client.execute('PRAGMA busy_timeout = 5000');
-  await migrateSqlite(drizzle(client));
   for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
   return { client, path, close: () => client.close() };
 }
