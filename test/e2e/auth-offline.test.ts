@@ -9,6 +9,7 @@ import { type Agent, createAgent } from '../../apps/agent/src/agent.ts';
 import { createApp } from '../../apps/agent/src/api/index.ts';
 import { resolveConfig } from '../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
+import { edgeFetch } from '../../apps/agent/src/sync/http.ts';
 import { randomVector } from '../support/index.ts';
 
 function near(base: number[], seed: number, noise = 0.15): number[] {
@@ -41,7 +42,7 @@ describe('authentication without the network', () => {
     const instance = await createAgent(config, {
       fetch: async (input, init) => {
         fetchCalls += 1;
-        return fetch(input, init);
+        return edgeFetch(input, init);
       },
       logger: createLogger('silent'),
     });

@@ -1,5 +1,6 @@
 // Issue 4: the edge commits but the acknowledgement never reaches the agent; the resend is a no-op.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { edgeFetch } from '../../apps/agent/src/sync/http.ts';
 import { eventually, randomVector } from '../support/index.ts';
 import { inProcessAgent, removeDatabase } from '../support/in-process-agent.ts';
 import { type Stack, startStack } from '../support/stack.ts';
@@ -21,7 +22,7 @@ describe('lost acknowledgement', () => {
       config: { batchSize: 10 },
       // The request reaches the edge and commits; the answer is thrown away, as a dropped link would.
       fetch: async (input, init) => {
-        const response = await fetch(input, init);
+        const response = await edgeFetch(input, init);
         if (input.endsWith('/v1/push') && dropped < 3) {
           dropped += 1;
           await response.arrayBuffer();

@@ -1,4 +1,5 @@
 // A switchable network link between one in-process agent and the edge: cut it to partition the agent.
+import { edgeFetch } from '../../apps/agent/src/sync/http.ts';
 import type { Fetch } from '../../apps/agent/src/sync/transport.ts';
 import { type ConnectNotify, connectWithWs, type NotifySocket } from '../../apps/agent/src/notify/index.ts';
 
@@ -30,7 +31,7 @@ export class Link {
       this.refused += 1;
       return Promise.reject(new TypeError('fetch failed: network partitioned (test)'));
     }
-    return globalThis.fetch(input, init);
+    return edgeFetch(input, init);
   };
 
   readonly notify: ConnectNotify = (url, token, handlers) => {

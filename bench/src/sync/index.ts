@@ -9,6 +9,7 @@ import postgres from 'postgres';
 import { createAgent } from '../../../apps/agent/src/agent.ts';
 import { resolveConfig } from '../../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../../apps/agent/src/logger/index.ts';
+import { edgeFetch } from '../../../apps/agent/src/sync/http.ts';
 import { sampleConnections, startEdge, startPostgres } from '../../../test/harness/index.ts';
 import { provisionDevice, randomVector } from '../../../test/support/index.ts';
 import { type CpuSeconds, cpuNow, cpuSince } from '../stats/cpu.ts';
@@ -59,7 +60,7 @@ async function timeSync(dir: string, edgeUrl: string, tokens: string[], priority
   });
   const fetch = async (input: string, init?: RequestInit) => {
     await gate;
-    return globalThis.fetch(input, init);
+    return edgeFetch(input, init);
   };
   const agents = await Promise.all(
     dbs.map((db, a) =>

@@ -1,5 +1,6 @@
 // The agent's only door to the network: an edge client over an injected fetch.
 import { MUTATION_GAP, type Mutation, type PushAck, pushAckSchema } from '@voicesync/schema';
+import { edgeFetch } from './http.ts';
 
 export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -37,7 +38,7 @@ export class EdgeTransport {
   requests = 0;
 
   constructor(private readonly options: EdgeTransportOptions) {
-    this.fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.fetch = options.fetch ?? edgeFetch;
   }
 
   get edgeUrl(): string {
