@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { float32ToBytes, Priority, profileContentHash } from '@voicesync/core';
+import { bytesToBase64, float32ToBytes, Priority, profileContentHash } from '@voicesync/core';
+import type { Mutation } from '@voicesync/schema';
 import postgres from 'postgres';
 import { createAgent } from '../../../apps/agent/src/agent.ts';
 import { resolveConfig } from '../../../apps/agent/src/config/index.ts';
@@ -79,6 +80,78 @@ async function timeSync(dir: string, edgeUrl: string, tokens: string[], priority
   return run;
 }
 
+/** Profile `i` as every path uploads it: the agent's put, the pre-built pushes, the direct upsert. */
+async function benchProfile(i: number) {
+  const content = {
+    speakerId: `p${i}`,
+    name: `P${i}`,
+    embedding: randomVector(i + 1),
+    acousticFeatures: null,
+    totalSamples: 1,
+  };
+  return {
+    ...content,
+    bytes: float32ToBytes(content.embedding),
+    contentHash: await profileContentHash(content),
+  };
+}
+
+/**
+ * The agent's tiers taken away: push bodies built before the clock starts (N profiles, 50 per
+ * batch, split over the devices) are sent by `edgeFetch`, each device's batches in order and the
+ * devices in parallel. What the edge Worker, the Relay and PostgreSQL can take on this machine is
+ * an upper bound for the agent rows.
+ */
+async function edgeOnly(edgeUrl: string, tokens: string[]): Promise<Run> {
+  const share = Math.ceil(N / tokens.length);
+  const lanes = await Promise.all(
+    tokens.map(async (_, d) => {
+      const bodies: string[] = [];
+      const from = d * share;
+      const to = Math.min(N, from + share);
+      for (let start = from; start < to; start += 50) {
+        const mutations: Mutation[] = [];
+        for (let i = start; i < Math.min(start + 50, to); i++) {
+          const p = await benchProfile(i);
+          mutations.push({
+            mutationId: i - from + 1,
+            speakerId: p.speakerId,
+            op: 'upsert',
+            baseHash: null,
+            contentHash: p.contentHash,
+            updatedAt: Date.now(),
+            priority: Priority.HIGH,
+            profile: {
+              name: p.name,
+              embeddingB64: bytesToBase64(p.bytes),
+              acousticFeatures: null,
+              totalSamples: 1,
+            },
+          });
+        }
+        bodies.push(JSON.stringify({ mutations }));
+      }
+      return bodies;
+    }),
+  );
+  const cpu = cpuNow();
+  const started = performance.now();
+  await Promise.all(
+    lanes.map(async (bodies, d) => {
+      for (const body of bodies) {
+        const response = await edgeFetch(`${edgeUrl}/v1/push`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${tokens[d]}`, 'content-type': 'application/json' },
+          body,
+        });
+        if (response.status !== 200)
+          throw new Error(`edge-only push: ${response.status} ${await response.text()}`);
+      }
+    }),
+  );
+  return { seconds: (performance.now() - started) / 1000, cpu: cpuSince(cpu) };
+}
+
 /** The same rows upserted by postgres.js straight into PostgreSQL, 50 per statement, on `connections`. */
 async function direct(url: string, connections: number): Promise<Run> {
   const sql = postgres(url, { max: connections, onnotice: () => {} });
@@ -86,21 +159,14 @@ async function direct(url: string, connections: number): Promise<Run> {
   await sql`INSERT INTO tenants (id) VALUES (${tenant}) ON CONFLICT DO NOTHING`;
   const rows = await Promise.all(
     Array.from({ length: N }, async (_, i) => {
-      const embedding = randomVector(i + 1);
-      const contentHash = await profileContentHash({
-        speakerId: `p${i}`,
-        name: `P${i}`,
-        embedding,
-        acousticFeatures: null,
-        totalSamples: 1,
-      });
+      const p = await benchProfile(i);
       return {
         tenant_id: tenant,
-        speaker_id: `p${i}`,
-        name: `P${i}`,
-        embedding: Buffer.from(float32ToBytes(embedding)),
+        speaker_id: p.speakerId,
+        name: p.name,
+        embedding: Buffer.from(p.bytes),
         total_samples: 1,
-        content_hash: contentHash,
+        content_hash: p.contentHash,
         updated_at: Date.now(),
         updated_by: 'bench',
       };
@@ -132,12 +198,13 @@ export async function benchSync(): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'voicesync-bench-sync-'));
   try {
     const devices = [];
-    for (let d = 0; d < 6; d++) devices.push(await provisionDevice(edge.url, admin, `bench-${d}`));
+    for (let d = 0; d < 9; d++) devices.push(await provisionDevice(edge.url, admin, `bench-${d}`));
     const sampler = sampleConnections(pg.url, 10, { applicationName: 'voicesync-relay' });
     const tokens = devices.map((d) => d.token);
     const one = await timeSync(dir, edge.url, tokens.slice(0, 1), Priority.NORMAL);
     const threeHigh = await timeSync(dir, edge.url, tokens.slice(1, 4), Priority.HIGH);
     const twoNormal = await timeSync(dir, edge.url, tokens.slice(4, 6), Priority.NORMAL);
+    const bound = await edgeOnly(edge.url, tokens.slice(6, 9));
     const { max } = await sampler.stop();
     const direct1 = await direct(pg.url, 1);
     const direct3 = await direct(pg.url, 3);
@@ -160,12 +227,13 @@ ${table(
     row('1 agent, NORMAL: outbox -> edge Worker (workerd) -> Relay DO -> PostgreSQL', one),
     row('3 agents at once, HIGH (never deferred): all 3 upstream connections busy', threeHigh),
     row('2 agents at once, NORMAL: pool load > 80 % defers them (backpressure at work)', twoNormal),
+    row('no agent: pre-built pushes from 3 devices at once -> edge -> Relay -> PostgreSQL', bound),
     row('direct postgres.js multi-row upsert, 50 rows per statement, 1 connection', direct1),
     row('direct postgres.js multi-row upsert, 50 rows per statement, 3 connections', direct3),
   ],
 )}
 
-ratios: 1 agent / direct 1 conn = ${ratio(direct1, one)}; 3 agents / direct 3 conns = ${ratio(direct3, threeHigh)} (target >= 0.5); max upstream connections observed = ${max} (cap 3)`;
+ratios: 1 agent / direct 1 conn = ${ratio(direct1, one)}; 3 agents / direct 3 conns = ${ratio(direct3, threeHigh)} (target >= 0.5); no agent / direct 3 conns = ${ratio(direct3, bound)} (the most any agent could reach here); max upstream connections observed = ${max} (cap 3)`;
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await edge.destroy();
