@@ -15,6 +15,7 @@ const STATUS_BY_CODE: Readonly<Record<string, ContentfulStatusCode>> = {
   payload_too_large: 413,
   upgrade_required: 426,
   bad_config: 500,
+  database_error: 500,
   internal: 500,
   admin_disabled: 503,
   no_database: 503,

@@ -1,5 +1,6 @@
 // Faults and load against the bundled Worker: the connection cap under a burst, and the breaker.
 import type { PushAck } from '@voicesync/schema';
+import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countConnections,
@@ -148,6 +149,33 @@ describe('breaker', () => {
     } finally {
       await edge.destroy();
       await cluster.start();
+    }
+  });
+
+  it('stays closed when PostgreSQL refuses a statement (a missing table): 500 on that route only', async () => {
+    const edge = await edgeWith();
+    const sql = postgres(cluster.url, { max: 1, onnotice: () => {} });
+    try {
+      const device = await createDevice(edge, 'tenant-s');
+      // The pull route reads the change log; take it away as a bad migration would.
+      await sql`ALTER TABLE changes RENAME TO changes_away`;
+      for (let i = 0; i < 6; i++) {
+        const pull = await call(edge, 'GET', '/v1/pull?cursor=0', { token: device.token });
+        expect(pull.status).toBe(500);
+        expect(errorCode(pull)).toBe('database_error');
+      }
+      expect(await breakerState(edge)).toBe('CLOSED');
+      // Routes that do not touch the missing table keep working.
+      const position = await call<{ lastMutationId: number }>(edge, 'GET', '/v1/device', {
+        token: device.token,
+      });
+      expect(position.status).toBe(200);
+      await sql`ALTER TABLE changes_away RENAME TO changes`;
+      expect((await call(edge, 'GET', '/v1/pull?cursor=0', { token: device.token })).status).toBe(200);
+    } finally {
+      await sql`ALTER TABLE IF EXISTS changes_away RENAME TO changes`.catch(() => undefined);
+      await sql.end({ timeout: 1 });
+      await edge.destroy();
     }
   });
 

@@ -21,10 +21,37 @@ export function isConnectionError(error: unknown): boolean {
   return true;
 }
 
-/** Connection and server errors count as breaker failures; our own refusals (a mutation gap) do not. */
+/**
+ * SQLSTATE classes that blame the statement or its data, not the server: feature not supported
+ * (0A), cardinality (21), data exception (22), integrity (23), SQL routine and syntax or access
+ * (2F, 3F, 42), check option (44), program limit (54). PostgreSQL answered, so it is up.
+ */
+const STATEMENT_ERROR = /^(0A|21|22|23|2F|3F|42|44|54)/;
+
+/** True for a server error that blames the statement (see STATEMENT_ERROR), not PostgreSQL's health. */
+export function isStatementError(error: unknown): boolean {
+  return isServerError(error) && STATEMENT_ERROR.test(error.code);
+}
+
+/**
+ * Connection errors and server errors about PostgreSQL's state (too many clients, shutdown, a
+ * statement timeout, a read-only failover, I/O) count as breaker failures. Our own refusals (a
+ * mutation gap) and statement errors do not: a bug in one query must not open the circuit for
+ * every device and every route.
+ */
 export function countsAsFailure(error: unknown): boolean {
   if (error instanceof VoicesyncError) return error.code === 'upstream_error';
-  return true;
+  return !isStatementError(error);
+}
+
+/** A statement PostgreSQL refused as written: a server bug (500), logged with its SQLSTATE only. */
+export function statementError(error: unknown): VoicesyncError {
+  const sqlState = isServerError(error) ? error.code : 'unknown';
+  console.error(`database refused a statement ${sqlState}: ${errorMessage(error)}`);
+  return new VoicesyncError('database_error', `PostgreSQL refused a statement (${sqlState})`, {
+    cause: error,
+    details: { sqlState },
+  });
 }
 
 /** A failure as callers see it: retryable, without the driver's message details (they can hold parameters). */

@@ -99,6 +99,29 @@ describe('Upstream', () => {
     expect(breaker.toJSON().failures).toBe(1);
   });
 
+  it('answers a statement PostgreSQL refuses (syntax, integrity, data) with database_error, without opening', async () => {
+    const refused = (code: string) =>
+      Object.assign(new Error('syntax error at or near "selec"'), { name: 'PostgresError', code });
+    let code = '42601';
+    const { upstream, breaker, clients } = setup({ fail: () => refused(code) });
+    for (const each of ['42601', '42P01', '23505', '22P02', '42601', '54000']) {
+      code = each;
+      await expect(upstream.transaction(async () => 1)).rejects.toMatchObject({
+        code: 'database_error',
+        details: { sqlState: each },
+      });
+    }
+    expect(breaker.state).toBe('CLOSED');
+    expect(breaker.toJSON().failures).toBe(0);
+    // PostgreSQL's health still counts: a read-only failover (25006) or too many clients (53300) do.
+    for (const each of ['25006', '53300']) {
+      code = each;
+      await expect(upstream.transaction(async () => 1)).rejects.toMatchObject({ code: 'upstream_error' });
+    }
+    expect(breaker.toJSON().failures).toBe(2);
+    expect(clients.begun()).toBe(8);
+  });
+
   it('does not count our own refusals as failures', async () => {
     const { upstream, breaker } = setup();
     for (let i = 0; i < 6; i++) {

@@ -3,7 +3,13 @@ import { type CircuitBreaker, type Clock, VoicesyncError } from '@voicesync/core
 import type postgres from 'postgres';
 import type { RelayConfig } from '../../config/index.ts';
 import { type ClientFactory, Pool, type PoolSnapshot, postgresClients, type Sql } from '../pool/index.ts';
-import { countsAsFailure, isConnectionError, upstreamError } from './errors.ts';
+import {
+  countsAsFailure,
+  isConnectionError,
+  isStatementError,
+  statementError,
+  upstreamError,
+} from './errors.ts';
 
 export * from './breaker-store.ts';
 
@@ -76,9 +82,9 @@ export class Upstream {
         this.breaker.onFailure();
         throw upstreamError(error);
       }
-      // Our own refusals (a mutation gap, a revoked device) mean PostgreSQL answered.
+      // Our own refusals (a mutation gap, a revoked device) and refused statements mean PostgreSQL answered.
       this.breaker.onSuccess();
-      throw error;
+      throw isStatementError(error) ? statementError(error) : error;
     }
   }
 
