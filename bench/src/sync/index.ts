@@ -1,7 +1,7 @@
 // End-to-end sync throughput: a loaded outbox drained through the Worker in workerd into PostgreSQL,
 // beside a direct postgres.js bulk upsert of the same rows into the same server, in one run.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bytesToBase64, float32ToBytes, Priority, profileContentHash } from '@voicesync/core';
@@ -14,9 +14,11 @@ import { edgeFetch } from '../../../apps/agent/src/sync/http.ts';
 import { sampleConnections, startEdge, startPostgres } from '../../../test/harness/index.ts';
 import { provisionDevice, randomVector } from '../../../test/support/index.ts';
 import { type CpuSeconds, cpuNow, cpuSince } from '../stats/cpu.ts';
-import { table } from '../stats/index.ts';
+import { format, table } from '../stats/index.ts';
 
 const N = Number(process.env.BENCH_SYNC_PROFILES ?? 5000);
+/** Each row is timed this many times (fresh outboxes and devices each time); the table shows the median. */
+const REPEAT = Number(process.env.BENCH_SYNC_REPEAT ?? 3);
 
 async function loadOutbox(db: string, from: number, to: number, priority: Priority): Promise<void> {
   const agent = await createAgent(resolveConfig({ db, logLevel: 'silent' }), {
@@ -41,20 +43,53 @@ async function drained(agent: Awaited<ReturnType<typeof createAgent>>): Promise<
   }
 }
 
-/**
- * Loads `agents` outboxes with N profiles in all, starts one agent per outbox with its network
- * held back (start-up — migrations, the embedding preload — is not sync throughput), then times
- * from releasing the network to every outbox being empty.
- */
 interface Run {
   seconds: number;
   cpu: CpuSeconds;
 }
 
-async function timeSync(dir: string, edgeUrl: string, tokens: string[], priority: Priority): Promise<Run> {
-  const share = Math.ceil(N / tokens.length);
-  const dbs = tokens.map((_, a) => join(dir, `agent-${tokens.length}-${priority}-${a}.db`));
-  await Promise.all(dbs.map((db, a) => loadOutbox(db, a * share, Math.min(N, (a + 1) * share), priority)));
+/** The run of median duration (its CPU columns come with it), and the spread of the durations. */
+function medianRun(runs: Run[]): Run & { min: number; max: number } {
+  const sorted = [...runs].sort((a, b) => a.seconds - b.seconds);
+  const median = sorted[Math.floor((sorted.length - 1) / 2)] as Run;
+  return { ...median, min: sorted[0]?.seconds ?? Number.NaN, max: sorted.at(-1)?.seconds ?? Number.NaN };
+}
+
+/** Copies a closed libSQL database (and any WAL side files) so each repetition starts from the same outbox. */
+function copyDatabase(from: string, to: string): void {
+  for (const suffix of ['', '-wal', '-shm'])
+    if (existsSync(from + suffix)) copyFileSync(from + suffix, to + suffix);
+}
+
+/**
+ * Loads one outbox per agent (N profiles in all) once, then for each set of device tokens starts
+ * one agent per outbox copy with its network held back (start-up — migrations, the embedding
+ * preload — is not sync throughput) and times from releasing the network to every outbox being
+ * empty.
+ */
+async function timeSync(
+  dir: string,
+  edgeUrl: string,
+  repetitions: string[][],
+  priority: Priority,
+): Promise<Run[]> {
+  const agents = repetitions[0]?.length ?? 0;
+  const share = Math.ceil(N / agents);
+  const seeds = Array.from({ length: agents }, (_, a) => join(dir, `seed-${agents}-${priority}-${a}.db`));
+  await Promise.all(seeds.map((db, a) => loadOutbox(db, a * share, Math.min(N, (a + 1) * share), priority)));
+  const runs: Run[] = [];
+  for (const [r, tokens] of repetitions.entries()) {
+    const dbs = seeds.map((seed, a) => {
+      const db = join(dir, `agent-${agents}-${priority}-${a}-run${r}.db`);
+      copyDatabase(seed, db);
+      return db;
+    });
+    runs.push(await drainOnce(dbs, edgeUrl, tokens));
+  }
+  return runs;
+}
+
+async function drainOnce(dbs: string[], edgeUrl: string, tokens: string[]): Promise<Run> {
   let release: () => void = () => {};
   const gate = new Promise<void>((resolve) => {
     release = resolve;
@@ -153,9 +188,9 @@ async function edgeOnly(edgeUrl: string, tokens: string[]): Promise<Run> {
 }
 
 /** The same rows upserted by postgres.js straight into PostgreSQL, 50 per statement, on `connections`. */
-async function direct(url: string, connections: number): Promise<Run> {
+async function direct(url: string, connections: number, run: number): Promise<Run> {
   const sql = postgres(url, { max: connections, onnotice: () => {} });
-  const tenant = `direct-${connections}`;
+  const tenant = `direct-${connections}-${run}`;
   await sql`INSERT INTO tenants (id) VALUES (${tenant}) ON CONFLICT DO NOTHING`;
   const rows = await Promise.all(
     Array.from({ length: N }, async (_, i) => {
@@ -186,9 +221,9 @@ async function direct(url: string, connections: number): Promise<Run> {
       }
     }),
   );
-  const run = { seconds: (performance.now() - started) / 1000, cpu: cpuSince(cpu) };
+  const timed = { seconds: (performance.now() - started) / 1000, cpu: cpuSince(cpu) };
   await sql.end();
-  return run;
+  return timed;
 }
 
 export async function benchSync(): Promise<string> {
@@ -197,21 +232,39 @@ export async function benchSync(): Promise<string> {
   const edge = await startEdge({ vars: { DATABASE_URL: pg.url, ADMIN_TOKEN: admin, PG_MAX: '3' } });
   const dir = mkdtempSync(join(tmpdir(), 'voicesync-bench-sync-'));
   try {
-    const devices = [];
-    for (let d = 0; d < 9; d++) devices.push(await provisionDevice(edge.url, admin, `bench-${d}`));
+    // Every repetition gets devices of its own: their mutation ids start at 1.
+    let provisioned = 0;
+    const fresh = async (count: number): Promise<string[][]> => {
+      const sets: string[][] = [];
+      for (let r = 0; r < REPEAT; r++) {
+        const set: string[] = [];
+        for (let d = 0; d < count; d++) {
+          set.push((await provisionDevice(edge.url, admin, `bench-${provisioned++}`)).token);
+        }
+        sets.push(set);
+      }
+      return sets;
+    };
     const sampler = sampleConnections(pg.url, 10, { applicationName: 'voicesync-relay' });
-    const tokens = devices.map((d) => d.token);
-    const one = await timeSync(dir, edge.url, tokens.slice(0, 1), Priority.NORMAL);
-    const threeHigh = await timeSync(dir, edge.url, tokens.slice(1, 4), Priority.HIGH);
-    const twoNormal = await timeSync(dir, edge.url, tokens.slice(4, 6), Priority.NORMAL);
-    const bound = await edgeOnly(edge.url, tokens.slice(6, 9));
+    const one = medianRun(await timeSync(dir, edge.url, await fresh(1), Priority.NORMAL));
+    const threeHigh = medianRun(await timeSync(dir, edge.url, await fresh(3), Priority.HIGH));
+    const twoNormal = medianRun(await timeSync(dir, edge.url, await fresh(2), Priority.NORMAL));
+    const boundRuns: Run[] = [];
+    for (const tokens of await fresh(3)) boundRuns.push(await edgeOnly(edge.url, tokens));
+    const bound = medianRun(boundRuns);
     const { max } = await sampler.stop();
-    const direct1 = await direct(pg.url, 1);
-    const direct3 = await direct(pg.url, 3);
-    const row = (path: string, run: Run) => {
+    const directRuns = async (connections: number) => {
+      const runs: Run[] = [];
+      for (let r = 0; r < REPEAT; r++) runs.push(await direct(pg.url, connections, r));
+      return medianRun(runs);
+    };
+    const direct1 = await directRuns(1);
+    const direct3 = await directRuns(3);
+    const row = (path: string, run: ReturnType<typeof medianRun>) => {
       const { node, workerd, postgres } = run.cpu;
       const perThousand = ((node + workerd + postgres) / N) * 1e6;
-      return [path, run.seconds, N / run.seconds, node, workerd, postgres, perThousand];
+      const spread = `${format(N / run.max)}–${format(N / run.min)}`;
+      return [path, run.seconds, N / run.seconds, spread, node, workerd, postgres, perThousand];
     };
     const ratio = (a: Run, b: Run) => (a.seconds / b.seconds).toFixed(2);
     return `## Sync throughput (${N} profiles, 192-d, batches of 50, PostgreSQL ${pg.isFallback ? '(PGlite fallback)' : '15'}, PG_MAX 3)
@@ -219,10 +272,21 @@ export async function benchSync(): Promise<string> {
 Agent start-up (migrations, embedding preload) is excluded: the agents start with their network held
 back and the clock runs from releasing it to every outbox being empty. CPU is user + system seconds
 over the same interval: "node" is this process (the agents, or the direct client), then workerd and
-every PostgreSQL process.
+every PostgreSQL process. Each row was timed ${REPEAT} times, each time with fresh outboxes (copies of
+one loaded outbox) and fresh devices; the row shows the run of median duration, with its CPU, and the
+range of profiles/s over all runs.
 
 ${table(
-  ['path', 'seconds', 'profiles/s', 'CPU node s', 'CPU workerd s', 'CPU postgres s', 'CPU ms per 1,000'],
+  [
+    'path',
+    'seconds',
+    'profiles/s',
+    `range of ${REPEAT} runs`,
+    'CPU node s',
+    'CPU workerd s',
+    'CPU postgres s',
+    'CPU ms per 1,000',
+  ],
   [
     row('1 agent, NORMAL: outbox -> edge Worker (workerd) -> Relay DO -> PostgreSQL', one),
     row('3 agents at once, HIGH (never deferred): all 3 upstream connections busy', threeHigh),
