@@ -7,9 +7,12 @@ export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 export type PushOutcome =
   | { kind: 'ack'; ack: PushAck }
   | { kind: 'gap'; lastMutationId: number }
-  /** The edge refused the batch itself (4xx other than a gap); the request will not succeed as is. */
+  /** The edge refused the batch or the credential (400, 401, 403, 413); the request will not succeed as is. */
   | { kind: 'refused'; status: number; code: string; message: string }
-  /** Edge or upstream unavailable (network error, timeout, 5xx, 429); worth retrying later. */
+  /**
+   * Edge or upstream unavailable (network error, timeout, 5xx, 408, 429), or an answer the edge never
+   * gives (a redirect, a 404: `edgeUrl` is wrong); worth retrying later.
+   */
   | { kind: 'unavailable'; status?: number; retryAfterMs?: number; message: string };
 
 export type HandshakeOutcome = { kind: 'ok'; lastMutationId: number } | Failure;
@@ -101,14 +104,37 @@ export class EdgeTransport {
 
 type Failure = Extract<PushOutcome, { kind: 'refused' } | { kind: 'unavailable' }>;
 
+/** The refusals the edge itself gives on these routes: a bad batch or body, a refused credential. */
+const EDGE_REFUSALS = new Set([400, 401, 403, 413]);
+
 /**
- * An answer that is not what was asked for: 5xx, 408, 429 (and a malformed 2xx) are worth retrying
- * later; any other 4xx is a refusal that will not change by itself.
+ * An answer that is not what was asked for. 5xx, 408, 429 (and a malformed 2xx) are worth retrying
+ * later; 400, 401, 403 and 413 are the edge's refusals, which will not change by themselves. Any
+ * other answer (a redirect, a 404 or 405 from something that is not the edge) means `edgeUrl` is
+ * wrong, not the batch: it waits like an outage, with the fix in the message, instead of turning
+ * every write into a dead letter. Redirects are not followed, so the credential is never replayed
+ * to another URL.
  */
 function failure(response: Response, body: unknown): Failure {
+  const { status } = response;
+  if (status >= 300 && status < 400) {
+    const location = response.headers.get('location') ?? 'an unnamed location';
+    return {
+      kind: 'unavailable',
+      status,
+      message: `edge answered ${status}, a redirect to ${location}: set edgeUrl to the edge's final address`,
+    };
+  }
   const error = (body as ErrorShape | undefined)?.error;
-  const message = `${response.status} ${error?.code ?? 'error'}: ${error?.message ?? response.statusText}`;
-  if (response.ok || response.status >= 500 || response.status === 429 || response.status === 408) {
+  const message = `${status} ${error?.code ?? 'error'}: ${error?.message ?? response.statusText}`;
+  if (status >= 400 && status < 500 && ![...EDGE_REFUSALS, 408, 429].includes(status)) {
+    return {
+      kind: 'unavailable',
+      status,
+      message: `${message} (not an answer of the voicesync edge: check edgeUrl)`,
+    };
+  }
+  if (response.ok || status >= 500 || status === 429 || status === 408) {
     const wait = retryAfterMs(response);
     return {
       kind: 'unavailable',
@@ -117,5 +143,5 @@ function failure(response: Response, body: unknown): Failure {
       ...(wait === undefined ? {} : { retryAfterMs: wait }),
     };
   }
-  return { kind: 'refused', status: response.status, code: error?.code ?? 'error', message };
+  return { kind: 'refused', status, code: error?.code ?? 'error', message };
 }
