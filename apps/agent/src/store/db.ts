@@ -82,7 +82,7 @@ export class Db {
   }
 }
 
-/** The driver aborts the process on a boolean and wants integers within 64 bits: convert or refuse here. */
+/** The driver aborts the process on a boolean: convert it; refuse what no SQL value can hold. */
 function toSql(value: Value): Exclude<Value, boolean | ArrayBuffer> {
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (value instanceof ArrayBuffer) return new Uint8Array(value);

@@ -32,8 +32,9 @@ function bodyOf(body: RequestInit['body']): string | Uint8Array | null {
 /**
  * A fetch for the edge's JSON API: string or byte bodies, `signal` honoured (the transport's
  * timeout), redirects not followed (a credential is never replayed to another URL), and the answer
- * read whole before it resolves. Asks for identity encoding unless told otherwise, and decodes
- * gzip, deflate or br should a proxy compress anyway.
+ * read whole before it resolves. Asks for identity encoding unless told otherwise (an ack is a few
+ * kB: compressing it cost both ends more CPU than it saved), and decodes gzip, deflate or br should
+ * a proxy compress anyway.
  */
 export const edgeFetch: Fetch = async (input, init = {}) => {
   const headers: Record<string, string> = { 'accept-encoding': 'identity' };

@@ -85,8 +85,7 @@ export class EdgeTransport {
   async push(mutations: Mutation[]): Promise<PushOutcome> {
     const sent = await this.send('/v1/push', {
       method: 'POST',
-      // An ack is a few kB: compressing it costs both ends more CPU than it saves on the wire.
-      headers: { 'content-type': 'application/json', 'accept-encoding': 'identity' },
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ mutations }),
     });
     if ('kind' in sent) return sent;
@@ -117,6 +116,13 @@ const EDGE_REFUSALS = new Set([400, 401, 403, 413]);
  */
 function failure(response: Response, body: unknown): Failure {
   const { status } = response;
+  const error = (body as ErrorShape | undefined)?.error;
+  const message = `${status} ${error?.code ?? 'error'}: ${error?.message ?? response.statusText}`;
+  if (EDGE_REFUSALS.has(status)) return { kind: 'refused', status, code: error?.code ?? 'error', message };
+  if (response.ok || status >= 500 || status === 429 || status === 408) {
+    const wait = retryAfterMs(response);
+    return { kind: 'unavailable', status, message, ...(wait === undefined ? {} : { retryAfterMs: wait }) };
+  }
   if (status >= 300 && status < 400) {
     const location = response.headers.get('location') ?? 'an unnamed location';
     return {
@@ -125,23 +131,9 @@ function failure(response: Response, body: unknown): Failure {
       message: `edge answered ${status}, a redirect to ${location}: set edgeUrl to the edge's final address`,
     };
   }
-  const error = (body as ErrorShape | undefined)?.error;
-  const message = `${status} ${error?.code ?? 'error'}: ${error?.message ?? response.statusText}`;
-  if (status >= 400 && status < 500 && ![...EDGE_REFUSALS, 408, 429].includes(status)) {
-    return {
-      kind: 'unavailable',
-      status,
-      message: `${message} (not an answer of the voicesync edge: check edgeUrl)`,
-    };
-  }
-  if (response.ok || status >= 500 || status === 429 || status === 408) {
-    const wait = retryAfterMs(response);
-    return {
-      kind: 'unavailable',
-      status: response.status,
-      message,
-      ...(wait === undefined ? {} : { retryAfterMs: wait }),
-    };
-  }
-  return { kind: 'refused', status, code: error?.code ?? 'error', message };
+  return {
+    kind: 'unavailable',
+    status,
+    message: `${message} (not an answer of the voicesync edge: check edgeUrl)`,
+  };
 }
