@@ -96,7 +96,22 @@ describe('log scan', () => {
     await served.close();
     await call('/v1/outbox/retry', 'POST');
     await waitFor(async () => (await status()).relay?.reachable === false, 15_000);
+    // The agent writes the line before its status changes, but the status answer can overtake the
+    // line on its way through the stdout pipe: give the pipe a moment (the test below still fails if
+    // the line never comes).
+    await waitFor(() => messages().includes('relay status unreachable'), 5_000).catch(() => undefined);
   });
+
+  /** The `msg` of every JSON line the agent has written so far. */
+  function messages(): string[] {
+    return agent.lines.flatMap((line) => {
+      try {
+        return [String(JSON.parse(line).msg)];
+      } catch {
+        return [];
+      }
+    });
+  }
 
   afterAll(async () => {
     await agent?.stop();
@@ -105,19 +120,13 @@ describe('log scan', () => {
   });
 
   it('logged the failures it went through, one line per state change', () => {
-    const messages = agent.lines.flatMap((line) => {
-      try {
-        return [String(JSON.parse(line).msg)];
-      } catch {
-        return [];
-      }
-    });
-    expect(messages).toContain('edge breaker CLOSED -> OPEN');
-    expect(messages).toContain('relay breaker CLOSED -> OPEN');
-    expect(messages).toContain('relay status unreachable');
-    expect(messages).toContain('retry budget spent; entries kept as dead letters');
-    expect(messages.filter((m) => m === 'edge unavailable: writes wait in the outbox')).toHaveLength(1);
-    expect(messages).toContain('dead letters re-queued');
+    const logged = messages();
+    expect(logged).toContain('edge breaker CLOSED -> OPEN');
+    expect(logged).toContain('relay breaker CLOSED -> OPEN');
+    expect(logged).toContain('relay status unreachable');
+    expect(logged).toContain('retry budget spent; entries kept as dead letters');
+    expect(logged.filter((m) => m === 'edge unavailable: writes wait in the outbox')).toHaveLength(1);
+    expect(logged).toContain('dead letters re-queued');
   });
 
   it('wrote structured JSON lines only (besides the listening banner)', () => {
