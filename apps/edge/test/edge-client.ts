@@ -66,16 +66,25 @@ export async function upsert(
   mutationId: number,
   speakerId: string,
   seed: number,
-  options: { baseHash?: string | null; updatedAt?: number } = {},
+  options: {
+    baseHash?: string | null;
+    updatedAt?: number;
+    /** Content overrides; the hash is still computed over what is sent. */
+    name?: string;
+    acousticFeatures?: unknown;
+    totalSamples?: number;
+  } = {},
 ): Promise<Mutation> {
   const embedding = vector(seed);
-  const acousticFeatures = { pitchHz: 110 + seed, tags: ['a'] };
+  const acousticFeatures = (
+    'acousticFeatures' in options ? options.acousticFeatures : { pitchHz: 110 + seed, tags: ['a'] }
+  ) as Mutation['profile'] extends infer P ? (P extends { acousticFeatures: infer A } ? A : never) : never;
   const content = {
     speakerId,
-    name: `speaker ${speakerId}`,
+    name: options.name ?? `speaker ${speakerId}`,
     embedding,
     acousticFeatures,
-    totalSamples: seed,
+    totalSamples: options.totalSamples ?? seed,
   };
   return {
     mutationId,

@@ -1,5 +1,5 @@
 // Enrolment: a profile is the L2-normalised running centroid of its utterance embeddings.
-import { l2normalize } from '../scoring/index.ts';
+import { l2normalize, ScoringError } from '../scoring/index.ts';
 
 /**
  * New centroid after adding `samples` to a profile that already averages `totalSamples`
@@ -22,6 +22,12 @@ export function centroidUpdate(
   for (const sample of samples) {
     const unit = l2normalize(sample, dim);
     for (let i = 0; i < dim; i++) sum[i] = (sum[i] ?? 0) + (unit[i] ?? 0);
+  }
+  if (sum.every((value) => value === 0)) {
+    throw new ScoringError(
+      'zero_norm',
+      'the samples cancel out: their centroid with the profile is all zeros',
+    );
   }
   return { embedding: l2normalize(sum, dim), totalSamples: previous + samples.length };
 }

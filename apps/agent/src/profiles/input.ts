@@ -1,6 +1,6 @@
 // Validation of profile writes arriving over the agent API: clear errors, nothing written on failure.
 import { base64ToBytes, bytesToFloat32, PRIORITIES, Priority, VoicesyncError } from '@voicesync/core';
-import { speakerIdSchema } from '@voicesync/schema';
+import { acousticFeaturesSchema, MAX_INT32, speakerIdSchema, storableText } from '@voicesync/schema';
 import { z } from 'zod';
 
 export const priorityInputSchema = z.enum(PRIORITIES);
@@ -10,11 +10,16 @@ export const speakerIdInput = speakerIdSchema;
 
 export const profileInputSchema = z
   .object({
-    name: z.string().trim().min(1, 'name is required').max(200),
+    name: storableText().trim().min(1, 'name is required').max(200),
     embedding: z.array(z.number()).optional(),
     embeddingB64: z.string().optional(),
-    acousticFeatures: z.record(z.string(), z.json()).nullable().optional(),
-    totalSamples: z.number().int().min(1).optional(),
+    acousticFeatures: acousticFeaturesSchema()
+      .refine((value) => typeof value === 'object' && value !== null && !Array.isArray(value), {
+        message: 'acousticFeatures must be an object',
+      })
+      .nullable()
+      .optional(),
+    totalSamples: z.number().int().min(1).max(MAX_INT32).optional(),
     priority: priorityInputSchema.optional(),
   })
   .strict();
@@ -24,7 +29,10 @@ export type ProfileInput = z.infer<typeof profileInputSchema>;
 export function parseSpeakerId(raw: string): string {
   const parsed = speakerIdSchema.safeParse(raw);
   if (!parsed.success)
-    throw new VoicesyncError('invalid_speaker_id', parsed.error.issues[0]?.message ?? 'invalid');
+    throw new VoicesyncError(
+      'invalid_speaker_id',
+      `speakerId: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+    );
   return parsed.data;
 }
 

@@ -192,6 +192,7 @@ describe('push', () => {
         400,
         'invalid_batch',
       ],
+      ...(await unstorable(device.token)),
       ['no token', { body: good }, 401, 'unauthorized'],
       ['unknown device', { token: unknown, body: good }, 401, 'unauthorized'],
       ['wrong secret', { token: wrongSecret, body: good }, 401, 'unauthorized'],
@@ -213,6 +214,34 @@ describe('push', () => {
     expect(await tableState(sql)).toEqual(before);
   });
 });
+
+/**
+ * Correctly hashed upserts carrying values PostgreSQL would refuse (or silently alter), and JSON
+ * deep enough to overflow a recursive validator: the Worker refuses each, never a 500 from below.
+ */
+async function unstorable(token: string): Promise<Array<[string, CallOptions, number, string]>> {
+  const contents: Array<[string, Parameters<typeof upsert>[3]]> = [
+    ['NUL in a name', { name: 'a\u0000b' }],
+    ['a lone surrogate in a name', { name: 'a\ud800b' }],
+    ['NUL in a feature value', { acousticFeatures: { k: 'a\u0000b' } }],
+    ['NUL in a feature key', { acousticFeatures: { 'a\u0000': 1 } }],
+    ['a __proto__ feature key', { acousticFeatures: JSON.parse('{"__proto__":{"x":1}}') }],
+    ['features over 64 KiB', { acousticFeatures: { blob: 'x'.repeat(70_000) } }],
+    ['totalSamples over int32', { totalSamples: 2 ** 31 }],
+  ];
+  const cases = await Promise.all(
+    contents.map(async ([name, content]): Promise<[string, CallOptions, number, string]> => {
+      const mutations = [await upsert(7, 'zed', 7, content)];
+      return [name, { token, raw: JSON.stringify({ mutations }) }, 400, 'invalid_batch'];
+    }),
+  );
+  // Written as text: neither JSON.stringify nor the content hash would survive this depth here.
+  const deep = JSON.stringify({ mutations: [await upsert(7, 'zed', 7, { acousticFeatures: 'DEEP' })] });
+  const depth = 100_000;
+  const raw = deep.replace('"DEEP"', `${'['.repeat(depth)}1${']'.repeat(depth)}`);
+  cases.push(['features nested 100,000 deep', { token, raw }, 400, 'invalid_batch']);
+  return cases;
+}
 
 describe('pull', () => {
   it('returns the changes after a cursor, one per speaker, with current content', async () => {

@@ -2,3 +2,4 @@
 export * from './errors.ts';
 export * from './pull.ts';
 export * from './push.ts';
+export * from './values.ts';

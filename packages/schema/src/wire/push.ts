@@ -1,23 +1,21 @@
 // Wire schemas of a push: a device's batch of mutations and the edge's acknowledgement.
 import { z } from 'zod';
+import { acousticFeaturesSchema, MAX_INT32, storableText } from './values.ts';
 
 export const MAX_PUSH_BATCH = 100;
 
 export const speakerIdSchema = z
   .string()
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/,
-    'speakerId: 1-128 of A-Z a-z 0-9 . _ : @ -, starting alphanumeric',
-  );
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._:@-]{0,127}$/, '1-128 of A-Z a-z 0-9 . _ : @ -, starting alphanumeric');
 
 export const hashSchema = z.string().regex(/^[0-9a-f]{64}$/, 'lowercase hex SHA-256');
 
 /** The uploaded content of a profile. The embedding is base64 of little-endian float32 bytes. */
 export const wireProfileSchema = z.object({
-  name: z.string().min(1).max(200),
+  name: storableText().min(1).max(200),
   embeddingB64: z.string().max(1_000_000),
-  acousticFeatures: z.json().nullable(),
-  totalSamples: z.number().int().min(1),
+  acousticFeatures: acousticFeaturesSchema().nullable(),
+  totalSamples: z.number().int().min(1).max(MAX_INT32),
 });
 
 export const mutationSchema = z.object({

@@ -1,5 +1,6 @@
 // /v1/verify, /v1/identify and enrolment samples: answered from memory, zero network I/O.
 import { Priority, VoicesyncError } from '@voicesync/core';
+import { MAX_INT32, storableText } from '@voicesync/schema';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Agent } from '../../agent.ts';
@@ -20,7 +21,7 @@ const identifySchema = z
   .strict();
 const samplesSchema = z
   .object({
-    name: z.string().trim().min(1).max(200).optional(),
+    name: storableText().trim().min(1).max(200).optional(),
     embeddings: z.array(z.array(z.number())).min(1).max(1000).optional(),
     embeddingsB64: z.array(z.string()).min(1).max(1000).optional(),
     priority: priorityInputSchema.optional(),
@@ -72,6 +73,12 @@ export function authRoutes(agent: Agent): Hono {
       (current) => {
         const name = body.name ?? current?.name;
         if (!name) throw new VoicesyncError('invalid_body', 'name: required when enrolling a new speaker');
+        if ((current?.totalSamples ?? 0) + samples.length > MAX_INT32) {
+          throw new VoicesyncError(
+            'invalid_body',
+            `totalSamples would exceed ${MAX_INT32}: the profile already counts ${current?.totalSamples}`,
+          );
+        }
         const centroid = centroidUpdate(current, samples, dim);
         totalSamples = centroid.totalSamples;
         return { name, ...centroid, acousticFeatures: current?.acousticFeatures ?? null };

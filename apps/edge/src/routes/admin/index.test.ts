@@ -57,6 +57,20 @@ describe('/v1/admin', () => {
     expect(await errorCode(response)).toBe('invalid_request');
   });
 
+  it('refuses a device name PostgreSQL could not store as sent, before the Relay', async () => {
+    const createDevice = vi.fn();
+    for (const name of ['a\u0000b', 'a\ud800b']) {
+      const response = await app.request(
+        '/v1/admin/devices',
+        { method: 'POST', body: JSON.stringify({ tenantId: 'home', name }), headers: ADMIN },
+        envWith({ createDevice } as never),
+      );
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: 'invalid_request', path: 'name' } });
+    }
+    expect(createDevice).not.toHaveBeenCalled();
+  });
+
   it('lists the devices of a tenant', async () => {
     const listDevices = vi.fn(async () => ({ ok: true as const, value: { devices: [] } }));
     const response = await app.request(

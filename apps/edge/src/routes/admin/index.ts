@@ -1,6 +1,6 @@
 // /v1/admin/devices: create, list and revoke device credentials, behind the ADMIN_TOKEN bearer.
 import { VoicesyncError } from '@voicesync/core';
-import { speakerIdSchema } from '@voicesync/schema';
+import { speakerIdSchema, storableText } from '@voicesync/schema';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { isDeviceId, requireAdmin } from '../../auth/index.ts';
@@ -14,7 +14,7 @@ const tenantIdSchema = speakerIdSchema;
 
 const createDeviceSchema = z.object({
   tenantId: tenantIdSchema,
-  name: z.string().max(200).default(''),
+  name: storableText().max(200).default(''),
 });
 
 const listDevicesSchema = z.object({ tenantId: tenantIdSchema });
