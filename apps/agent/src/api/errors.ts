@@ -18,6 +18,7 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   invalid_dimension: 400,
   backend_unavailable: 503,
   invalid_query: 400,
+  forbidden: 403,
   not_found: 404,
   payload_too_large: 413,
   unsupported_media_type: 415,
@@ -73,11 +74,18 @@ async function readBody(c: Context): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Parses a JSON body, turning malformed JSON into a 400 instead of a 500. */
+/** `application/json`, optionally with `charset=utf-8`: the only body the API reads. */
+const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
+
+/**
+ * Parses a JSON body, turning malformed JSON into a 400 instead of a 500. A body without a
+ * content type is read as JSON (scripts often omit it); any other type is refused, so a form or
+ * `text/plain` post from a web page never reaches a route.
+ */
 export async function readJson(c: Context): Promise<unknown> {
-  const type = c.req.header('content-type') ?? '';
-  if (type && !type.includes('json')) {
-    throw new VoicesyncError('unsupported_media_type', 'send application/json');
+  const type = c.req.header('content-type');
+  if (type !== undefined && !JSON_TYPE.test(type.trim())) {
+    throw new VoicesyncError('unsupported_media_type', `send application/json (got ${type})`);
   }
   const text = await readBody(c);
   try {
@@ -85,4 +93,17 @@ export async function readJson(c: Context): Promise<unknown> {
   } catch (cause) {
     throw new VoicesyncError('invalid_json', 'request body is not valid JSON', { cause });
   }
+}
+
+/** A `limit` query parameter: `fallback` when absent, else an integer from 1 to `max`. */
+export function queryLimit(raw: string | undefined, fallback: number, max: number): number {
+  if (raw === undefined) return fallback;
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(limit) || limit < 1 || limit > max) {
+    throw new VoicesyncError(
+      'invalid_query',
+      `limit must be an integer from 1 to ${max}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return limit;
 }

@@ -7,6 +7,7 @@ import type { Agent } from '../agent.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import { metricsRoutes } from '../metrics/routes.ts';
 import { errorResponse } from './errors.ts';
+import { browserGuard } from './guard.ts';
 import { authRoutes } from './routes/auth.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { profileListRoutes } from './routes/profile-list.ts';
@@ -15,6 +16,7 @@ import { statusRoutes } from './routes/status.ts';
 
 export function createApp(agent: Agent): Hono {
   const app = new Hono();
+  app.use('*', browserGuard(agent.config.host));
   app.get('/health', (c) => c.json({ ok: true }));
   app.route('/v1', authRoutes(agent));
   app.route('/v1/profiles', profileListRoutes(agent));
@@ -47,23 +49,34 @@ export interface Servers {
 export async function listen(app: Hono, agent: Agent): Promise<Servers> {
   const { host, port, socketPath } = agent.config;
   const servers: ServerType[] = [];
-  const tcp = await new Promise<ServerType>((resolve) => {
-    const server = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(server));
-  });
-  servers.push(tcp);
-  if (socketPath) {
-    if (existsSync(socketPath)) unlinkSync(socketPath);
-    const unix = createServer(getRequestListener(app.fetch));
-    await new Promise<void>((resolve) => unix.listen(socketPath, resolve));
-    chmodSync(socketPath, 0o600);
-    servers.push(unix);
+  const close = () =>
+    Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(
+      () => undefined,
+    );
+  // Without an 'error' listener a failed bind (EADDRINUSE, a host that does not resolve) is an uncaught exception.
+  const listening = (server: ServerType) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.once('listening', () => {
+        server.off('error', reject);
+        servers.push(server);
+        resolve();
+      });
+    });
+  const tcp = serve({ fetch: app.fetch, hostname: host, port });
+  try {
+    await listening(tcp);
+    if (socketPath) {
+      if (existsSync(socketPath)) unlinkSync(socketPath);
+      const unix = createServer(getRequestListener(app.fetch));
+      unix.listen(socketPath);
+      await listening(unix);
+      chmodSync(socketPath, 0o600);
+    }
+  } catch (error) {
+    await close();
+    throw error;
   }
   const address = tcp.address();
-  return {
-    port: typeof address === 'object' && address ? address.port : port,
-    close: () =>
-      Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))).then(
-        () => undefined,
-      ),
-  };
+  return { port: typeof address === 'object' && address ? address.port : port, close };
 }

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { Context, Next } from 'hono';
 import { Hono } from 'hono';
+import { LOOPBACK_HOST, requestHost } from '../api/guard.ts';
 
 interface Asset {
   path: string;
@@ -45,16 +46,12 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
-/** localhost, 127.x.y.z or [::1], with any port. */
-const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
-
 /**
  * Serves the page only to loopback host names: a page reached through another name (DNS rebinding,
  * a LAN address when the agent binds wider) would let a foreign site read enrolled speakers.
  */
 async function loopbackOnly(c: Context, next: Next): Promise<Response | undefined> {
-  // In-process requests (app.request) carry no Host header; their URL names the host instead.
-  if (!LOOPBACK_HOST.test(c.req.header('host') ?? new URL(c.req.url).host)) {
+  if (!LOOPBACK_HOST.test(requestHost(c))) {
     return c.json(
       { error: { code: 'forbidden', message: 'the dashboard is served on loopback addresses only' } },
       403,

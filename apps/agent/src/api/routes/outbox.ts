@@ -2,6 +2,7 @@
 import { PRIORITIES, VoicesyncError } from '@voicesync/core';
 import { Hono } from 'hono';
 import type { Agent } from '../../agent.ts';
+import { queryLimit } from '../errors.ts';
 
 export function outboxRoutes(agent: Agent): Hono {
   const app = new Hono();
@@ -11,7 +12,7 @@ export function outboxRoutes(agent: Agent): Hono {
     if (status !== 'pending' && status !== 'dead' && status !== 'all') {
       throw new VoicesyncError('invalid_query', 'status must be pending, dead or all');
     }
-    const limit = Math.min(1000, Math.max(1, Number(c.req.query('limit') ?? 100) || 100));
+    const limit = queryLimit(c.req.query('limit'), 100, 1000);
     const rows = await agent.outbox.list(status, limit);
     return c.json({
       entries: rows.map((row) => ({ ...row, priority: PRIORITIES[row.priority] })),

@@ -25,9 +25,26 @@ export function parseBatch(flag: string): number {
   return batch;
 }
 
+/** A later batch failed: the earlier ones stay enrolled, and the message says how many samples that is. */
+function partialEnrolment(
+  error: unknown,
+  speakerId: string,
+  progress: { sent: number; total: number; batch: number },
+): VoicesyncError {
+  const { sent, total, batch } = progress;
+  const which = `batch ${sent / batch + 1} of ${Math.ceil(total / batch)}`;
+  const known = error instanceof VoicesyncError ? error : undefined;
+  const failed = known?.code === 'remote_error' ? `the agent refused ${which}` : `${which} failed`;
+  return new VoicesyncError(
+    known?.code ?? 'enrol_failed',
+    `enrolled ${sent} of ${total} samples of ${speakerId}, which stay enrolled, before ${failed}: ${(error as Error).message}`,
+    { cause: error, ...(known?.details ? { details: known.details } : {}) },
+  );
+}
+
 /**
  * Each batch updates the centroid incrementally, so the batches add up to one enrolment of every
- * sample; a failure part-way leaves the batches already sent enrolled.
+ * sample; a failure part-way leaves the batches already sent enrolled, and its error says so.
  *
  * @example
  * const result = await postSamples(agent, 'alice', embeddings, { name: 'Alice', batch: 100 });
@@ -41,14 +58,23 @@ export async function postSamples(
   const path = `/v1/profiles/${encodeURIComponent(speakerId)}/samples`;
   let result: EnrolmentResult | undefined;
   for (let start = 0; start < embeddings.length; start += options.batch) {
-    result = await requestJson<EnrolmentResult>(agent, path, {
-      method: 'POST',
-      body: {
-        ...(options.name === undefined ? {} : { name: options.name }),
-        ...(options.priority === undefined ? {} : { priority: options.priority }),
-        embeddings: embeddings.slice(start, start + options.batch),
-      },
-    });
+    try {
+      result = await requestJson<EnrolmentResult>(agent, path, {
+        method: 'POST',
+        body: {
+          ...(options.name === undefined ? {} : { name: options.name }),
+          ...(options.priority === undefined ? {} : { priority: options.priority }),
+          embeddings: embeddings.slice(start, start + options.batch),
+        },
+      });
+    } catch (error) {
+      if (start === 0) throw error;
+      throw partialEnrolment(error, speakerId, {
+        sent: start,
+        total: embeddings.length,
+        batch: options.batch,
+      });
+    }
     options.onBatch?.(Math.min(start + options.batch, embeddings.length));
   }
   if (!result) throw new VoicesyncError('invalid_usage', `no samples to enrol for ${speakerId}`);

@@ -1,5 +1,5 @@
 // `voicesync outbox list|retry|drain`: inspect pending entries and dead letters, re-queue dead letters, wait for a drain.
-import { PRIORITIES } from '@voicesync/core';
+import { PRIORITIES, VoicesyncError } from '@voicesync/core';
 import { type Command, Option } from 'commander';
 import { agentOption, agentTarget, requestJson } from '../http-client/index.ts';
 import { type Colors, formatTable, printJson, terminalColors } from '../output/index.ts';
@@ -21,6 +21,18 @@ export interface OutboxEntryView {
 export interface OutboxListing {
   entries: OutboxEntryView[];
   counts: { pending: number; byPriority: Record<string, number>; inFlight: number; deadLetters: number };
+}
+
+/** `--limit`: a whole number of entries within the route's limit of 1000 (not 1.5, 1e2 or "abc"). */
+function parseLimit(flag: string): number {
+  const limit = Number(flag);
+  if (!/^\d+$/.test(flag) || limit < 1 || limit > 1000) {
+    throw new VoicesyncError(
+      'invalid_usage',
+      `--limit must be an integer from 1 to 1000, got ${JSON.stringify(flag)}`,
+    );
+  }
+  return limit;
 }
 
 function entryRow(e: OutboxEntryView, c: Colors, now: number): string[] {
@@ -63,7 +75,7 @@ export function registerOutbox(program: Command): void {
     .option('--limit <n>', 'at most this many entries (1-1000)', '100')
     .option('--json', 'print the raw JSON answer')
     .action(async (flags: { agent: string; status: string; limit: string; json?: boolean }) => {
-      const query = new URLSearchParams({ status: flags.status, limit: flags.limit });
+      const query = new URLSearchParams({ status: flags.status, limit: String(parseLimit(flags.limit)) });
       const listing = await requestJson<OutboxListing>(agentTarget(flags), `/v1/outbox?${query}`);
       if (flags.json) printJson(listing);
       else console.log(formatOutbox(listing, terminalColors()));

@@ -1,0 +1,59 @@
+// Keeps web pages out of the agent: a browser is the one client that can be made to call it unasked.
+import { isIP } from 'node:net';
+import type { Context, Next } from 'hono';
+
+/** localhost, 127.x.y.z or [::1], with any port. */
+export const LOOPBACK_HOST = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])(?::\d+)?$/i;
+
+/** The Host header (in-process requests through app.request carry none; their URL names the host). */
+export function requestHost(c: Context): string {
+  return c.req.header('host') ?? new URL(c.req.url).host;
+}
+
+function hostName(host: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
+  if (bracketed) return bracketed[1] ?? '';
+  return host.replace(/:\d+$/, '');
+}
+
+function forbidden(c: Context, message: string): Response {
+  return c.json({ error: { code: 'forbidden', message } }, 403);
+}
+
+/**
+ * Refuses what only a browser would send:
+ * - a Host that is a DNS name other than localhost and the configured `host` (DNS rebinding: a
+ *   foreign page whose name was re-pointed at this machine would otherwise read and write freely;
+ *   an IP literal cannot be re-pointed);
+ * - an Origin other than the agent's own (a cross-site page posting enrolments or deletions; a
+ *   browser sends Origin with every cross-origin request that can change something, programs
+ *   such as the voice pipeline, the CLI and curl send none).
+ */
+export function browserGuard(configuredHost: string) {
+  const configured = configuredHost.toLowerCase();
+  return async (c: Context, next: Next): Promise<Response | undefined> => {
+    const host = requestHost(c);
+    const name = hostName(host).toLowerCase();
+    if (!LOOPBACK_HOST.test(host) && isIP(name) === 0 && name !== configured) {
+      return forbidden(
+        c,
+        `host ${JSON.stringify(host)} is not this agent's: use an IP address, localhost or the configured host`,
+      );
+    }
+    const origin = c.req.header('origin');
+    if (origin !== undefined && !sameOrigin(origin, host)) {
+      return forbidden(c, `requests from web pages of other origins are refused (origin ${origin})`);
+    }
+    await next();
+    return undefined;
+  };
+}
+
+function sameOrigin(origin: string, host: string): boolean {
+  try {
+    const url = new URL(origin);
+    return url.protocol === 'http:' && url.host.toLowerCase() === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
