@@ -5,7 +5,8 @@ import { DEVICE_HEADER } from '../../notify/protocol.ts';
 import type { RelayApi } from '../../relay/stub.ts';
 
 const token = `dev_0123456789abcdef.${'s'.repeat(43)}`;
-const upgrade = { upgrade: 'websocket', authorization: `Bearer ${token}` };
+const handshake = { 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
+const upgrade = { upgrade: 'websocket', authorization: `Bearer ${token}`, ...handshake };
 
 /** A Relay double and a hub namespace that records which tenant it was asked for and what it got. */
 function envWith(relay: Partial<RelayApi>) {
@@ -60,6 +61,22 @@ describe('GET /v1/notify', () => {
     const response = await app.request('/v1/notify', { headers: { authorization: `Bearer ${token}` } }, env);
     expect(response.status).toBe(426);
     expect(await response.json()).toMatchObject({ error: { code: 'upgrade_required' } });
+  });
+
+  it('refuses an upgrade without a WebSocket key or version with 400 JSON, before the Relay or a hub', async () => {
+    const authorize = vi.fn(authorized);
+    const { env, forwarded } = envWith({ authorize });
+    for (const headers of [
+      { upgrade: 'websocket', authorization: `Bearer ${token}` },
+      { ...upgrade, 'sec-websocket-version': '8' },
+      { upgrade: 'websocket', authorization: `Bearer ${token}`, 'sec-websocket-version': '13' },
+    ]) {
+      const response = await app.request('/v1/notify', { headers }, env);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ error: { code: 'invalid_request' } });
+    }
+    expect(authorize).not.toHaveBeenCalled();
+    expect(forwarded).toEqual([]);
   });
 
   it("passes the Relay's refusal on and never reaches a hub", async () => {

@@ -17,6 +17,14 @@ notify.get('/', async (c) => {
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
     throw new VoicesyncError('upgrade_required', 'GET /v1/notify expects a WebSocket upgrade');
   }
+  // Checked here, before the hub accepts anything: workerd would answer a bad handshake itself,
+  // in plain text, after the hub had already taken the socket.
+  if (c.req.header('Sec-WebSocket-Version') !== '13' || !c.req.header('Sec-WebSocket-Key')) {
+    throw new VoicesyncError(
+      'invalid_request',
+      'a WebSocket handshake needs Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key (RFC 6455)',
+    );
+  }
   const device = unwrap(await relayStub(c.env).authorize(credentials));
   const headers = new Headers(c.req.raw.headers);
   // The hub never sees the secret; it trusts the device id set here.
