@@ -105,6 +105,42 @@ describe('Pool', () => {
     expect(pool.snapshot()).toMatchObject({ recycled: 1, queries: 3 });
   });
 
+  it('opens no new connection in a slot until its retired one has closed (bounded wait)', async () => {
+    const { pool, created, factory } = setup({ max: 1 });
+    const closes: Array<() => void> = [];
+    factory.destroy = (client) =>
+      new Promise<void>((resolve) => {
+        closes.push(() => {
+          client.destroyed = true;
+          resolve();
+        });
+      });
+    const lease = await pool.acquire();
+    for (let i = 0; i < 3; i++) created[0]!.events.query();
+    lease.release();
+    let next: FakeClient | undefined;
+    void pool.acquire(20_000).then((l) => {
+      next = l.client;
+      for (let i = 0; i < 3; i++) l.client.events.query();
+      l.release();
+    });
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(next).toBeUndefined();
+    expect(created).toHaveLength(1);
+    closes[0]!();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(next).toBe(created[1]);
+    // The second close never completes: after the acquire timeout the slot is given back anyway.
+    let third: FakeClient | undefined;
+    void pool.acquire(20_000).then((l) => {
+      third = l.client;
+    });
+    await vi.advanceTimersByTimeAsync(options.acquireTimeoutMs - 1);
+    expect(third).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(third).toBe(created[2]);
+  });
+
   it('discards a client whose work failed with a broken connection', async () => {
     const { pool, created } = setup({ max: 1 });
     await expect(

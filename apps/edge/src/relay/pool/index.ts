@@ -14,6 +14,8 @@ interface Slot<C> {
   queries: number;
   leased: boolean;
   connected: boolean;
+  /** Set while a retired client's connection closes; the slot opens no other until then. */
+  closing: Promise<void> | null;
 }
 
 /**
@@ -41,6 +43,7 @@ export class Pool<C> {
       queries: 0,
       leased: false,
       connected: false,
+      closing: null,
     }));
   }
 
@@ -146,6 +149,13 @@ export class Pool<C> {
       this.retire(slot);
       this.counts.recycled += 1;
     }
+    // The cap counts connections, not slots: a retired client's connection is closed before its
+    // slot may open the next one.
+    if (slot.closing) void slot.closing.then(() => this.handOver(slot));
+    else this.handOver(slot);
+  }
+
+  private handOver(slot: Slot<C>): void {
     const next = this.waiters.shift();
     if (next) next(slot);
     else slot.leased = false;
@@ -158,9 +168,21 @@ export class Pool<C> {
     slot.connected = false;
     slot.queries = 0;
     slot.generation += 1;
-    this.factory.destroy(client).catch(() => {
+    const closed = this.factory.destroy(client).catch(() => {
       this.counts.errors += 1;
     });
+    // Bounded: a close that never completes must not take the slot away for good.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const closing: Promise<void> = Promise.race([
+      closed,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, this.options.acquireTimeoutMs);
+      }),
+    ]).finally(() => {
+      if (timer !== undefined) clearTimeout(timer);
+      if (slot.closing === closing) slot.closing = null;
+    });
+    slot.closing = closing;
   }
 
   private events(slot: Slot<C>): ClientEvents {
