@@ -73,12 +73,14 @@ describe('authentication without the network', () => {
 
   it('10,000 verifications through the API make no network call, with the edge down', async () => {
     // The edge is unreachable: background sync has tried it (so the instrumented fetch does count).
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(agent.stats.edgeAvailable).toBe(false);
+    await vi.waitFor(() => expect(agent.stats.edgeAvailable).toBe(false), { timeout: 10_000 });
     expect(fetchCalls).toBeGreaterThan(0);
-    // Silence the background sync so that any further call could only come from authentication.
+    // Silence every background caller (sync, notifications, the relay health check), so that any
+    // further call could only come from authentication.
     await agent.pusher?.stop();
     await agent.puller?.stop();
+    await agent.notifier?.stop();
+    agent.metrics.stop();
     const before = fetchCalls;
     // Any socket at all (fetch, a database driver, DNS over TCP) would go through Socket#connect.
     const connect = vi.spyOn(Socket.prototype, 'connect');

@@ -36,7 +36,8 @@ describe('npm start', () => {
     const url = `http://127.0.0.1:${port}`;
 
     await eventually(async () => (await fetch(`${url}/health`)).ok, 60_000, 250);
-    expect(output.join('')).toContain(`agent ready at ${url}`);
+    // Printed once the agent listens, but the pipe may deliver it after /health answered.
+    await eventually(async () => output.join('').includes(`agent ready at ${url}`), 10_000, 50);
     expect(output.join('')).toContain('curl -s -X PUT');
 
     const demoPath = join(dir.path, 'demo.json');

@@ -34,7 +34,9 @@ describe('priorities, backpressure and dead letters', () => {
     const local = await inProcessAgent({
       edgeUrl: busyEdge.url,
       token: device.token,
-      config: { syncIntervalMs: 3_000 },
+      // A cooldown well above the test's pace: a stalled machine must not let the load report
+      // go stale between two CRITICAL acks, which would (rightly) release the low levels early.
+      config: { syncIntervalMs: 3_000, backpressureCooldownMs: 8_000 },
     });
     try {
       const put = (id: string, priority: string) =>
@@ -61,7 +63,7 @@ describe('priorities, backpressure and dead letters', () => {
       expect(counts.byPriority.DEFERRED).toBe(1);
       expect(local.agent.stats.deferred).toBeGreaterThan(0);
       // Deferred, not dropped: once the load report is stale they go in the next full round.
-      await eventually(async () => (await upstream('tenant-busy')).has('deferred-1'), 20_000);
+      await eventually(async () => (await upstream('tenant-busy')).has('deferred-1'), 30_000);
       expect((await upstream('tenant-busy')).has('low-1')).toBe(true);
     } finally {
       await local.close();

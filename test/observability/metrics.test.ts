@@ -57,6 +57,8 @@ describe('metrics after writes, reads, verifications and an unreachable edge', (
       (await t.request('/v1/identify', { method: 'POST', body: { embedding: embedding(2) } })).status,
     ).toBe(200);
     await waitFor(() => t.agent.breaker.state === 'OPEN');
+    // The relay health check runs on its own timer: wait for its first answer as well.
+    await waitFor(() => t.agent.metrics.relayView()?.checkedAt != null);
 
     const m = await scrape(t);
     expect(m.types.get('voicesync_verify_seconds')).toBe('histogram');

@@ -49,7 +49,7 @@ describe('cleanup when the test process ends', { timeout: 120_000 }, () => {
     expect(held.workerdPid).toBeDefined();
     child.kill('SIGTERM');
     await exited;
-    await expect.poll(() => gone(held), { timeout: 2_000 }).toBe(true);
+    await expect.poll(() => gone(held), { timeout: 10_000, interval: 200 }).toBe(true);
   });
 
   it('SIGKILL leaves the cleanup to the watchdogs: nothing survives', async () => {
