@@ -65,6 +65,45 @@ describe('Puller', () => {
   });
   afterEach(() => store.cleanup());
 
+  it('stops at once when stop() comes during a pull, without sleeping an interval first', async () => {
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let requested: () => void = () => {};
+    const inFlight = new Promise<void>((resolve) => {
+      requested = resolve;
+    });
+    const request = async () => {
+      requested();
+      await gate;
+      const page: PullResponse = { changes: [], nextCursor: 0, hasMore: false };
+      return new Response(JSON.stringify(page), { headers: { 'content-type': 'application/json' } });
+    };
+    const slow = new Puller(
+      store,
+      profiles,
+      outbox,
+      { request },
+      new SyncStats(),
+      new ManualClock(0),
+      createLogger('silent'),
+    );
+    const sleeps: number[] = [];
+    // A sleep that ends only when aborted, as a long interval would.
+    const sleep = (ms: number, signal?: AbortSignal) =>
+      new Promise<void>((_, reject) => {
+        sleeps.push(ms);
+        signal?.addEventListener('abort', () => reject(new Error('aborted')));
+      });
+    slow.start(60_000, sleep);
+    await inFlight;
+    const stopped = slow.stop();
+    release();
+    await stopped;
+    expect(sleeps).toEqual([]);
+  });
+
   it('leaves a speaker with an unsent local write alone and moves on', async () => {
     await profiles.put('ada', { name: 'local', embedding: randomEmbedding(1) }, Priority.NORMAL);
     log.push(await remoteChange('ada', 5, 2), await remoteChange('bob', 6, 3));

@@ -66,6 +66,9 @@ export class Puller {
         const result = await this.pull().catch((error: unknown) => {
           this.log.warn({ err: (error as Error).message }, 'pull failed; will retry');
         });
+        // A stop() during the pull found no sleep to abort: without this check the loop would
+        // start one and hold stop() (and the agent's close) for a whole interval.
+        if (this.stopped) break;
         if (this.woken) continue;
         this.wakeUp = new AbortController();
         const wait = result?.blocked ? Math.min(intervalMs, BLOCKED_RETRY_MS) : intervalMs;
