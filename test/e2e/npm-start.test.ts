@@ -1,5 +1,6 @@
 // Issue 2: `npm start` (voicesync dev) runs the whole system on embedded defaults and stops cleanly.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
@@ -73,5 +74,39 @@ describe('npm start', () => {
     expect(await exited).toBe(0);
     await expect(fetch(`${url}/health`)).rejects.toThrow();
     await expect(fetch(`http://127.0.0.1:${edgePort}/health`)).rejects.toThrow();
+  });
+
+  it('exits 2 naming the taken agent port, and stops the edge and PostgreSQL it had started', async () => {
+    const [port, edgePort, pgPort] = [await freePort(), await freePort(), await freePort()];
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
+    const failed = tempDir('voicesync-dev-taken-');
+    try {
+      const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        VOICESYNC_PORT: String(port),
+        VOICESYNC_EDGE_PORT: String(edgePort),
+        VOICESYNC_PG_PORT: String(pgPort),
+      };
+      delete env.DATABASE_URL;
+      const dev = spawn(
+        process.execPath,
+        [repoPath('apps', 'agent', 'bin', 'voicesync.js'), 'dev', '--dir', failed.path],
+        { env, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const stderr: string[] = [];
+      dev.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+      dev.stdout?.resume();
+      const code = await new Promise<number | null>((resolve) => dev.once('exit', (c) => resolve(c)));
+      expect(code).toBe(2);
+      expect(stderr.join('')).toContain(`cannot listen on 127.0.0.1:${port}: address already in use`);
+      await expect(fetch(`http://127.0.0.1:${edgePort}/health`)).rejects.toThrow();
+      const probe = postgres({ host: '127.0.0.1', port: pgPort, connect_timeout: 2, onnotice: () => {} });
+      await expect(probe`select 1`).rejects.toThrow();
+      await probe.end({ timeout: 0 });
+    } finally {
+      taken.close();
+      failed.remove();
+    }
   });
 });

@@ -1,9 +1,9 @@
 // `voicesync agent start`: run the local agent until SIGINT/SIGTERM.
-import { VoicesyncError } from '@voicesync/core';
 import type { Command } from 'commander';
 import { type Progress, startProgress } from './progress/index.ts';
 import type { Servers } from '../../api/index.ts';
-import { type AgentConfig, type AgentConfigInput, loadConfig } from '../../config/index.ts';
+import { listenFailure } from './listen-failure.ts';
+import { type AgentConfigInput, loadConfig } from '../../config/index.ts';
 
 interface StartFlags {
   config?: string;
@@ -28,25 +28,6 @@ function flagLayer(flags: StartFlags): Partial<AgentConfigInput> {
     ...(flags.tokenFile === undefined ? {} : { tokenFile: flags.tokenFile }),
     ...(flags.socket === undefined ? {} : { socketPath: flags.socket }),
   };
-}
-
-const LISTEN_REASONS: Record<string, string> = {
-  EADDRINUSE: 'address already in use',
-  EADDRNOTAVAIL: 'no network interface of this machine has that address',
-  EACCES: 'permission denied',
-  ENOTFOUND: 'the host does not resolve',
-  EAI_AGAIN: 'the host could not be resolved (DNS unavailable)',
-};
-
-/** A failed bind is a configuration problem (exit 2): one line naming the address and why. */
-function listenFailure(error: unknown, config: AgentConfig): VoicesyncError {
-  const { code, message, address } = error as NodeJS.ErrnoException & { address?: string };
-  const where =
-    config.socketPath !== undefined && address === config.socketPath
-      ? config.socketPath
-      : `${config.host}:${config.port}`;
-  const reason = code ? `${LISTEN_REASONS[code] ?? message} (${code})` : message;
-  return new VoicesyncError('invalid_config', `cannot listen on ${where}: ${reason}`, { cause: error });
 }
 
 export async function startAgent(flags: StartFlags): Promise<void> {

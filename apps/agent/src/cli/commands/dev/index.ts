@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { configFromEnv, resolveConfig } from '../../../config/index.ts';
 import { ensureDemoDevice, readDemoState, writeDemoState } from './demo-device.ts';
 import { startLocalEdge } from './local-edge.ts';
+import { listenFailure } from '../listen-failure.ts';
 
 const ROOT = fileURLToPath(new URL('../../../../../../', import.meta.url));
 
@@ -23,59 +24,74 @@ async function runDev(flags: DevFlags): Promise<void> {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stops: Array<() => Promise<void>> = [];
   const say = (line: string) => console.log(`[voicesync] ${line}`);
+  async function startAll(): Promise<void> {
+    let databaseUrl = process.env.DATABASE_URL;
+    if (databaseUrl) say('using the PostgreSQL at DATABASE_URL');
+    else {
+      say('starting embedded PostgreSQL (PGlite); set DATABASE_URL to use a real server');
+      const pgPort = Number(process.env.VOICESYNC_PG_PORT ?? 54329);
+      const pg = await startEmbeddedPostgres(`${dir}/pgdata`, pgPort);
+      stops.unshift(pg.stop);
+      databaseUrl = pg.url;
+    }
+    await migratePostgres(databaseUrl);
 
-  let databaseUrl = process.env.DATABASE_URL;
-  if (databaseUrl) say('using the PostgreSQL at DATABASE_URL');
-  else {
-    say('starting embedded PostgreSQL (PGlite); set DATABASE_URL to use a real server');
-    const pgPort = Number(process.env.VOICESYNC_PG_PORT ?? 54329);
-    const pg = await startEmbeddedPostgres(`${dir}/pgdata`, pgPort);
-    stops.unshift(pg.stop);
-    databaseUrl = pg.url;
+    const statePath = `${dir}/demo.json`;
+    const saved = readDemoState(statePath);
+    const edgePort = Number(process.env.VOICESYNC_EDGE_PORT ?? 8787);
+    const adminToken = saved?.adminToken ?? randomBytes(24).toString('base64url');
+    say(`starting the edge Worker in workerd on 127.0.0.1:${edgePort}`);
+    const edge = await startLocalEdge({
+      configPath: `${ROOT}wrangler.toml`,
+      port: edgePort,
+      persistDir: `${dir}/edge-state`,
+      vars: { DATABASE_URL: databaseUrl, ADMIN_TOKEN: adminToken },
+      onLine: (line) => console.log(`[edge] ${line}`),
+    });
+    stops.unshift(edge.stop);
+
+    const demo = await ensureDemoDevice({
+      edgeUrl: edge.url,
+      tenantId: saved?.tenantId ?? 'demo',
+      adminToken,
+      ...(saved?.deviceId ? { deviceId: saved.deviceId } : {}),
+      ...(saved?.token ? { token: saved.token } : {}),
+    });
+    writeDemoState(statePath, demo);
+
+    const config = resolveConfig({ db: `${dir}/agent.db` }, configFromEnv(process.env), {
+      edgeUrl: edge.url,
+      deviceId: demo.deviceId,
+      token: demo.token,
+    });
+    const agent = await createAgent(config);
+    const servers = await listen(createApp(agent), agent).catch(async (error: unknown) => {
+      await agent.close();
+      throw listenFailure(error, config);
+    });
+    stops.unshift(async () => {
+      await servers.close();
+      await agent.close();
+    });
+
+    const url = `http://${config.host}:${servers.port}`;
+    say(`agent ready at ${url}  (edge ${edge.url}, tenant "${demo.tenantId}", device ${demo.deviceId})`);
+    say(`try: curl -s ${url}/v1/status`);
+    say(
+      `     curl -s -X PUT ${url}/v1/profiles/alice -H 'content-type: application/json' -d '{"name":"Alice","embedding":[${'0.1,'.repeat(config.dim - 1)}0.1]}'`,
+    );
   }
-  await migratePostgres(databaseUrl);
+  const stopAll = async () => {
+    for (const stop of stops) await stop().catch((error: unknown) => console.error(error));
+  };
+  try {
+    await startAll();
+  } catch (error) {
+    // What did start (PostgreSQL, workerd) must not outlive a failed start.
+    await stopAll();
+    throw error;
+  }
 
-  const statePath = `${dir}/demo.json`;
-  const saved = readDemoState(statePath);
-  const edgePort = Number(process.env.VOICESYNC_EDGE_PORT ?? 8787);
-  const adminToken = saved?.adminToken ?? randomBytes(24).toString('base64url');
-  say(`starting the edge Worker in workerd on 127.0.0.1:${edgePort}`);
-  const edge = await startLocalEdge({
-    configPath: `${ROOT}wrangler.toml`,
-    port: edgePort,
-    persistDir: `${dir}/edge-state`,
-    vars: { DATABASE_URL: databaseUrl, ADMIN_TOKEN: adminToken },
-    onLine: (line) => console.log(`[edge] ${line}`),
-  });
-  stops.unshift(edge.stop);
-
-  const demo = await ensureDemoDevice({
-    edgeUrl: edge.url,
-    tenantId: saved?.tenantId ?? 'demo',
-    adminToken,
-    ...(saved?.deviceId ? { deviceId: saved.deviceId } : {}),
-    ...(saved?.token ? { token: saved.token } : {}),
-  });
-  writeDemoState(statePath, demo);
-
-  const config = resolveConfig({ db: `${dir}/agent.db` }, configFromEnv(process.env), {
-    edgeUrl: edge.url,
-    deviceId: demo.deviceId,
-    token: demo.token,
-  });
-  const agent = await createAgent(config);
-  const servers = await listen(createApp(agent), agent);
-  stops.unshift(async () => {
-    await servers.close();
-    await agent.close();
-  });
-
-  const url = `http://${config.host}:${servers.port}`;
-  say(`agent ready at ${url}  (edge ${edge.url}, tenant "${demo.tenantId}", device ${demo.deviceId})`);
-  say(`try: curl -s ${url}/v1/status`);
-  say(
-    `     curl -s -X PUT ${url}/v1/profiles/alice -H 'content-type: application/json' -d '{"name":"Alice","embedding":[${'0.1,'.repeat(config.dim - 1)}0.1]}'`,
-  );
   say('Ctrl-C stops everything');
 
   let stopping = false;
@@ -83,7 +99,7 @@ async function runDev(flags: DevFlags): Promise<void> {
     if (stopping) return;
     stopping = true;
     say('stopping');
-    for (const stop of stops) await stop().catch((error: unknown) => console.error(error));
+    await stopAll();
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown());
