@@ -8,6 +8,35 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort, repoPath, tempDir } from '../harness/index.ts';
 import { agentStatus, eventually, putProfile, randomVector } from '../support/index.ts';
 
+/** Free ports for the agent, the edge and PostgreSQL. */
+async function devPorts(): Promise<{ port: number; edgePort: number; pgPort: number }> {
+  return { port: await freePort(), edgePort: await freePort(), pgPort: await freePort() };
+}
+
+/** `voicesync dev` on those ports, embedded PostgreSQL (no DATABASE_URL), stdout and stderr collected. */
+function spawnDev(dir: string, ports: { port: number; edgePort: number; pgPort: number }) {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    VOICESYNC_PORT: String(ports.port),
+    VOICESYNC_EDGE_PORT: String(ports.edgePort),
+    VOICESYNC_PG_PORT: String(ports.pgPort),
+  };
+  delete env.DATABASE_URL;
+  const child = spawn(
+    process.execPath,
+    [repoPath('apps', 'agent', 'bin', 'voicesync.js'), 'dev', '--dir', dir],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const output: string[] = [];
+  for (const stream of [child.stdout, child.stderr])
+    stream?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output, exited };
+}
+
 describe('npm start', () => {
   const dir = tempDir('voicesync-dev-');
   let child: ChildProcess | undefined;
@@ -17,23 +46,11 @@ describe('npm start', () => {
   });
 
   it('serves /health within 60 s, a PUT reaches the embedded Postgres, Ctrl-C stops everything', async () => {
-    const [port, edgePort, pgPort] = [await freePort(), await freePort(), await freePort()];
-    const output: string[] = [];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      VOICESYNC_PORT: String(port),
-      VOICESYNC_EDGE_PORT: String(edgePort),
-      VOICESYNC_PG_PORT: String(pgPort),
-    };
-    delete env.DATABASE_URL;
-    child = spawn(
-      process.execPath,
-      [repoPath('apps', 'agent', 'bin', 'voicesync.js'), 'dev', '--dir', dir.path],
-      { env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    for (const stream of [child.stdout, child.stderr])
-      stream?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child?.once('exit', (code) => resolve(code)));
+    const ports = await devPorts();
+    const { port, edgePort, pgPort } = ports;
+    const dev = spawnDev(dir.path, ports);
+    child = dev.child;
+    const { output, exited } = dev;
     const url = `http://127.0.0.1:${port}`;
 
     await eventually(async () => (await fetch(`${url}/health`)).ok, 60_000, 250);
@@ -77,34 +94,26 @@ describe('npm start', () => {
   });
 
   it('exits 2 naming the taken agent port, and stops the edge and PostgreSQL it had started', async () => {
-    const [port, edgePort, pgPort] = [await freePort(), await freePort(), await freePort()];
+    const ports = await devPorts();
+    const { port, edgePort } = ports;
     const taken = createServer();
     await new Promise<void>((resolve) => taken.listen(port, '127.0.0.1', resolve));
     const failed = tempDir('voicesync-dev-taken-');
+    const dev = spawnDev(failed.path, ports);
     try {
-      const env: NodeJS.ProcessEnv = {
-        ...process.env,
-        VOICESYNC_PORT: String(port),
-        VOICESYNC_EDGE_PORT: String(edgePort),
-        VOICESYNC_PG_PORT: String(pgPort),
-      };
-      delete env.DATABASE_URL;
-      const dev = spawn(
-        process.execPath,
-        [repoPath('apps', 'agent', 'bin', 'voicesync.js'), 'dev', '--dir', failed.path],
-        { env, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      const stderr: string[] = [];
-      dev.stderr?.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
-      dev.stdout?.resume();
-      const code = await new Promise<number | null>((resolve) => dev.once('exit', (c) => resolve(c)));
-      expect(code).toBe(2);
-      expect(stderr.join('')).toContain(`cannot listen on 127.0.0.1:${port}: address already in use`);
+      expect(await dev.exited).toBe(2);
+      expect(dev.output.join('')).toContain(`cannot listen on 127.0.0.1:${port}: address already in use`);
       await expect(fetch(`http://127.0.0.1:${edgePort}/health`)).rejects.toThrow();
-      const probe = postgres({ host: '127.0.0.1', port: pgPort, connect_timeout: 2, onnotice: () => {} });
+      const probe = postgres({
+        host: '127.0.0.1',
+        port: ports.pgPort,
+        connect_timeout: 2,
+        onnotice: () => {},
+      });
       await expect(probe`select 1`).rejects.toThrow();
       await probe.end({ timeout: 0 });
     } finally {
+      dev.child.kill('SIGKILL');
       taken.close();
       failed.remove();
     }

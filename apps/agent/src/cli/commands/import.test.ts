@@ -3,30 +3,23 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../../test/cli/run-cli.ts';
-import {
-  DIM,
-  embedding,
-  startTestAgent,
-  type TestAgent,
-} from '../../../../../test/observability/fixtures.ts';
-import { listen, type Servers } from '../../api/index.ts';
+import { type ServedAgent, servedTestAgent } from '../../../../../test/cli/served-agent.ts';
+import { DIM, embedding } from '../../../../../test/observability/fixtures.ts';
 
 describe('import checks every entry before the first request', () => {
-  let t: TestAgent;
-  let servers: Servers;
+  let served: ServedAgent;
+  let t: ServedAgent['t'];
   let agent: string[];
   beforeAll(async () => {
-    t = await startTestAgent({ port: 0 });
-    servers = await listen(t.app, t.agent);
-    agent = ['--agent', `http://127.0.0.1:${servers.port}`];
+    served = await servedTestAgent();
+    ({ t, flag: agent } = served);
     await t.request('/v1/profiles/known', {
       method: 'PUT',
       body: { name: 'Known', embedding: embedding(1) },
     });
   });
   afterAll(async () => {
-    await servers.close();
-    await t.close();
+    await served.close();
   });
 
   const importFile = (name: string, speakers: unknown[]) => {

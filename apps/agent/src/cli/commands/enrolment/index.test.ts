@@ -3,19 +3,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../../../test/cli/run-cli.ts';
-import { DIM, startTestAgent, type TestAgent } from '../../../../../../test/observability/fixtures.ts';
-import { listen, type Servers } from '../../../api/index.ts';
+import { type ServedAgent, servedTestAgent } from '../../../../../../test/cli/served-agent.ts';
+import { DIM } from '../../../../../../test/observability/fixtures.ts';
 
 describe('enroll --batch when a later batch is refused', () => {
-  let t: TestAgent;
-  let servers: Servers;
+  let served: ServedAgent;
+  let t: ServedAgent['t'];
   beforeAll(async () => {
-    t = await startTestAgent({ port: 0 });
-    servers = await listen(t.app, t.agent);
+    served = await servedTestAgent();
+    t = served.t;
   });
   afterAll(async () => {
-    await servers.close();
-    await t.close();
+    await served.close();
   });
 
   it('says how many samples were enrolled before the refusal, and they stay', async () => {
@@ -23,19 +22,7 @@ describe('enroll --batch when a later batch is refused', () => {
     const axis = Array.from({ length: DIM }, (_, i) => (i === 0 ? 1 : 0));
     const file = join(t.dir, 'cancel.json');
     writeFileSync(file, JSON.stringify([axis, axis.map((v) => -v)]));
-    const agent = `http://127.0.0.1:${servers.port}`;
-    const result = await runCli([
-      'enroll',
-      'gina',
-      '-n',
-      'Gina',
-      '-f',
-      file,
-      '--batch',
-      '1',
-      '--agent',
-      agent,
-    ]);
+    const result = await runCli(['enroll', 'gina', '-n', 'Gina', '-f', file, '--batch', '1', ...served.flag]);
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toMatch(
       /^voicesync: enrolled 1 of 2 samples of gina, which stay enrolled, before the agent refused batch 2 of 2: agent answered 400 zero_norm: /,

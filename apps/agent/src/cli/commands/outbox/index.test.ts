@@ -1,17 +1,16 @@
 // `outbox list --limit` against a real agent: a usage error (exit 2) for anything but a whole number from 1 to 1000.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../../../../test/cli/run-cli.ts';
-import { embedding, startTestAgent, type TestAgent } from '../../../../../../test/observability/fixtures.ts';
-import { listen, type Servers } from '../../../api/index.ts';
+import { type ServedAgent, servedTestAgent } from '../../../../../../test/cli/served-agent.ts';
+import { embedding } from '../../../../../../test/observability/fixtures.ts';
 
 describe('outbox list --limit', () => {
-  let t: TestAgent;
-  let servers: Servers;
+  let served: ServedAgent;
+  let t: ServedAgent['t'];
   let agent: string[];
   beforeAll(async () => {
-    t = await startTestAgent({ port: 0 });
-    servers = await listen(t.app, t.agent);
-    agent = ['--agent', `http://127.0.0.1:${servers.port}`];
+    served = await servedTestAgent();
+    ({ t, flag: agent } = served);
     for (const [i, id] of ['alice', 'bob'].entries()) {
       await t.request(`/v1/profiles/${id}`, {
         method: 'PUT',
@@ -20,8 +19,7 @@ describe('outbox list --limit', () => {
     }
   });
   afterAll(async () => {
-    await servers.close();
-    await t.close();
+    await served.close();
   });
 
   it('exits 2 naming the flag unless it is a whole number from 1 to 1000', async () => {
