@@ -8,12 +8,9 @@ import { DIM, embedding } from '../../../../../test/observability/fixtures.ts';
 
 describe('import checks every entry before the first request', () => {
   let served: ServedAgent;
-  let t: ServedAgent['t'];
-  let agent: string[];
   beforeAll(async () => {
     served = await servedTestAgent();
-    ({ t, flag: agent } = served);
-    await t.request('/v1/profiles/known', {
+    await served.t.request('/v1/profiles/known', {
       method: 'PUT',
       body: { name: 'Known', embedding: embedding(1) },
     });
@@ -23,12 +20,12 @@ describe('import checks every entry before the first request', () => {
   });
 
   const importFile = (name: string, speakers: unknown[]) => {
-    const path = join(t.dir, name);
+    const path = join(served.t.dir, name);
     writeFileSync(path, JSON.stringify(speakers));
-    return runCli(['import', '--file', path, '--batch', '1', ...agent]);
+    return runCli(['import', '--file', path, '--batch', '1', ...served.flag]);
   };
   const speakerIds = async () =>
-    ((await (await t.request('/v1/profiles')).json()) as Array<{ speakerId: string }>).map(
+    ((await (await served.t.request('/v1/profiles')).json()) as Array<{ speakerId: string }>).map(
       (p) => p.speakerId,
     );
 

@@ -6,13 +6,10 @@ import { embedding } from '../../../../../../test/observability/fixtures.ts';
 
 describe('outbox list --limit', () => {
   let served: ServedAgent;
-  let t: ServedAgent['t'];
-  let agent: string[];
   beforeAll(async () => {
     served = await servedTestAgent();
-    ({ t, flag: agent } = served);
     for (const [i, id] of ['alice', 'bob'].entries()) {
-      await t.request(`/v1/profiles/${id}`, {
+      await served.t.request(`/v1/profiles/${id}`, {
         method: 'PUT',
         body: { name: id, embedding: embedding(i + 1) },
       });
@@ -25,7 +22,7 @@ describe('outbox list --limit', () => {
   it('exits 2 naming the flag unless it is a whole number from 1 to 1000', async () => {
     const bad = ['abc', '1.5', '0', '1e2', '1001'];
     const results = await Promise.all(
-      bad.map((limit) => runCli(['outbox', 'list', '--limit', limit, ...agent])),
+      bad.map((limit) => runCli(['outbox', 'list', '--limit', limit, ...served.flag])),
     );
     for (const [i, result] of results.entries()) {
       expect(result.code, `--limit ${bad[i]}: ${result.stderr}`).toBe(2);
@@ -36,7 +33,7 @@ describe('outbox list --limit', () => {
   });
 
   it('passes a valid limit to the agent', async () => {
-    const result = await runCli(['outbox', 'list', '--limit', '1', '--json', ...agent]);
+    const result = await runCli(['outbox', 'list', '--limit', '1', '--json', ...served.flag]);
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).entries).toHaveLength(1);
   });
