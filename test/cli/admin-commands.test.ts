@@ -75,6 +75,13 @@ describe('device commands against the edge admin API', () => {
 });
 
 describe('db migrate', () => {
+  it('exits 3 when PostgreSQL cannot be reached, naming the reason and never the password', async () => {
+    const result = await runCli(['db', 'migrate', '--url', 'postgres://app:s3cret-pw@127.0.0.1:9/voicesync']);
+    expect(result.code, result.stderr).toBe(3);
+    expect(result.stderr.trim()).toBe('voicesync: PostgreSQL at 127.0.0.1:9/voicesync: ECONNREFUSED');
+    expect(result.stderr).not.toContain('s3cret-pw');
+  });
+
   it('migrates a local agent database (mode 0600) and needs a target', async () => {
     const scratch = await startTestAgent();
     try {

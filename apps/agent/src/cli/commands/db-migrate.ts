@@ -21,21 +21,40 @@ function describe(url: string): string {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'CONNECT_TIMEOUT']);
 
+/** The first error code along the cause chain: drizzle wraps postgres.js's error in its own. */
+function errorCode(error: unknown): string {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return '';
+}
+
+/**
+ * Migrates the PostgreSQL at `url` and returns where (without credentials); an unreachable server
+ * is `unreachable` (exit 3), anything else `migration_failed`, each with the driver's reason.
+ */
+export async function migratePostgresAt(url: string): Promise<string> {
+  const target = describe(url);
+  try {
+    await migratePostgres(url);
+  } catch (error) {
+    const code = errorCode(error);
+    const kind = UNREACHABLE.has(code) ? 'unreachable' : 'migration_failed';
+    throw new VoicesyncError(kind, `PostgreSQL at ${target}: ${code || (error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return target;
+}
+
 async function migrate(flags: MigrateFlags): Promise<void> {
   if (!flags.url && !flags.agentDb) {
     throw new VoicesyncError('invalid_usage', 'give --url (or set DATABASE_URL) and/or --agent-db <file>');
   }
   if (flags.url) {
-    const target = describe(flags.url);
-    try {
-      await migratePostgres(flags.url);
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? '';
-      const kind = UNREACHABLE.has(code) ? 'unreachable' : 'migration_failed';
-      throw new VoicesyncError(kind, `PostgreSQL at ${target}: ${code || (error as Error).message}`, {
-        cause: error,
-      });
-    }
+    const target = await migratePostgresAt(flags.url);
     console.log(`PostgreSQL at ${target}: schema up to date`);
   }
   if (flags.agentDb) {

@@ -1,7 +1,9 @@
 // `voicesync dev` (what `npm start` runs): embedded Postgres, the edge in workerd and an agent, together.
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { VoicesyncError } from '@voicesync/core';
 import type { Command } from 'commander';
 import { configFromEnv, resolveConfig } from '../../../config/index.ts';
 import { ensureDemoDevice, readDemoState, writeDemoState } from './demo-device.ts';
@@ -14,9 +16,25 @@ interface DevFlags {
   dir: string;
 }
 
+/** A taken port fails here with the fix in the message, not later as a child's exit code. */
+async function ensurePortFree(port: number, what: string, variable: string): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(
+        new VoicesyncError(
+          'invalid_config',
+          `cannot start ${what} on 127.0.0.1:${port}: ${error.code === 'EADDRINUSE' ? 'address already in use' : error.message} (set ${variable} to another port)`,
+        ),
+      ),
+    );
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
 async function runDev(flags: DevFlags): Promise<void> {
   // Heavy modules load only for this command, so the rest of the CLI starts fast.
-  const { migratePostgres } = await import('@voicesync/schema/pg/migrate');
+  const { migratePostgresAt } = await import('../db-migrate.ts');
   const { createAgent } = await import('../../../agent.ts');
   const { createApp, listen } = await import('../../../api/index.ts');
   const { startEmbeddedPostgres } = await import('./embedded-postgres.ts');
@@ -30,15 +48,17 @@ async function runDev(flags: DevFlags): Promise<void> {
     else {
       say('starting embedded PostgreSQL (PGlite); set DATABASE_URL to use a real server');
       const pgPort = Number(process.env.VOICESYNC_PG_PORT ?? 54329);
+      await ensurePortFree(pgPort, 'the embedded PostgreSQL', 'VOICESYNC_PG_PORT');
       const pg = await startEmbeddedPostgres(`${dir}/pgdata`, pgPort);
       stops.unshift(pg.stop);
       databaseUrl = pg.url;
     }
-    await migratePostgres(databaseUrl);
+    await migratePostgresAt(databaseUrl);
 
     const statePath = `${dir}/demo.json`;
     const saved = readDemoState(statePath);
     const edgePort = Number(process.env.VOICESYNC_EDGE_PORT ?? 8787);
+    await ensurePortFree(edgePort, 'the edge', 'VOICESYNC_EDGE_PORT');
     const adminToken = saved?.adminToken ?? randomBytes(24).toString('base64url');
     say(`starting the edge Worker in workerd on 127.0.0.1:${edgePort}`);
     const edge = await startLocalEdge({
