@@ -125,7 +125,7 @@ describe('agent API input', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('answers a limit that is not an integer in range with invalid_query', async () => {
+  it('answers a limit that is not an integer in range, or an unknown priority, with invalid_query', async () => {
     for (const path of ['/v1/outbox', '/v1/profiles']) {
       for (const limit of ['1.5', '0', '-1', 'abc', '', '1e3', '100000']) {
         const answer = await send('GET', `${path}?limit=${encodeURIComponent(limit)}`, undefined, {});
@@ -138,6 +138,10 @@ describe('agent API input', () => {
       }
       expect((await send('GET', `${path}?limit=2`, undefined, {})).status).toBe(200);
     }
+    expect(await send('DELETE', '/v1/profiles/ada?priority=URGENT', undefined, {})).toMatchObject({
+      status: 400,
+      error: { code: 'invalid_query', message: expect.stringMatching(/^priority: /) },
+    });
   });
 
   it('keeps web pages out: other content types, other origins and re-pointed host names', async () => {

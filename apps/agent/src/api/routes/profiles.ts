@@ -45,7 +45,11 @@ export function profileRoutes(agent: Agent): Hono {
   app.delete('/:speakerId', async (c) => {
     const speakerId = parseSpeakerId(c.req.param('speakerId'));
     const query = priorityInputSchema.optional().safeParse(c.req.query('priority'));
-    if (!query.success) throw zodError(query.error);
+    if (!query.success) {
+      throw new VoicesyncError('invalid_query', `priority: ${query.error.issues[0]?.message ?? 'invalid'}`, {
+        details: { path: 'priority' },
+      });
+    }
     const priority = parsePriority(query.data);
     const result = await agent.profiles.remove(speakerId, priority);
     if (!result) throw new VoicesyncError('not_found', `unknown speaker ${speakerId}`);
