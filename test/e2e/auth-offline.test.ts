@@ -91,6 +91,18 @@ describe('authentication without the network', () => {
       if (((await response.json()) as { accepted: boolean }).accepted) accepted += 1;
     }
     expect(accepted).toBe(10_000);
+    // The other answers too: an unknown speaker, a rejection, an identify with no match.
+    const s0 = speakers[0]!;
+    const opposite = s0.vector.map((value) => -value);
+    expect((await post('/v1/verify', { speakerId: 'never-enrolled', embedding: s0.vector })).status).toBe(
+      404,
+    );
+    const rejected = await post('/v1/verify', { speakerId: s0.id, embedding: opposite });
+    expect(((await rejected.json()) as { accepted: boolean }).accepted).toBe(false);
+    const unmatched = await post('/v1/identify', { embedding: opposite });
+    expect(((await unmatched.json()) as { accepted: boolean }).accepted).toBe(false);
+    // Room for anything fire-and-forget to reach the network before the counts are read.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     expect(fetchCalls).toBe(before);
     expect(connect).not.toHaveBeenCalled();
     connect.mockRestore();

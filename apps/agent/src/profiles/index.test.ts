@@ -22,6 +22,40 @@ describe('ProfileStore', () => {
     store.cleanup();
   });
 
+  it('a write whose outbox entry cannot commit leaves no row, no entry, no memory and no event', async () => {
+    const store = await tempStore();
+    try {
+      const profiles = new ProfileStore(store);
+      await profiles.put('kept', { name: 'Kept', embedding: randomEmbedding(1) }, Priority.NORMAL);
+      const events: string[] = [];
+      profiles.onChange((change) => events.push(change.kind));
+      // A real failure inside the transaction, after the profile row is written (as a full disk would).
+      // (A pending entry of the same speaker is coalesced by an UPDATE, so both are stopped.)
+      for (const event of ['INSERT', 'UPDATE']) {
+        await store.client.execute(
+          `CREATE TRIGGER outbox_full_${event} BEFORE ${event} ON outbox BEGIN SELECT RAISE(ABORT, 'disk full'); END`,
+        );
+      }
+      await expect(
+        profiles.put('lost', { name: 'Lost', embedding: randomEmbedding(2) }, Priority.NORMAL),
+      ).rejects.toThrow(/disk full/);
+      await expect(
+        profiles.put('kept', { name: 'Changed', embedding: randomEmbedding(3) }, Priority.NORMAL),
+      ).rejects.toThrow(/disk full/);
+      await expect(profiles.remove('kept', Priority.NORMAL)).rejects.toThrow(/disk full/);
+      const rows = await store.client.execute('SELECT speaker_id, name, deleted FROM profiles');
+      expect(rows.rows.map((row) => ({ ...row }))).toEqual([
+        { speaker_id: 'kept', name: 'Kept', deleted: 0 },
+      ]);
+      expect(Number((await store.client.execute('SELECT count(*) AS n FROM outbox')).rows[0]?.n)).toBe(1);
+      expect(await profiles.get('lost')).toBeUndefined();
+      expect((await profiles.get('kept'))?.name).toBe('Kept');
+      expect(events).toEqual([]);
+    } finally {
+      store.cleanup();
+    }
+  });
+
   it('reads from memory first and counts hits and misses', async () => {
     const store = await tempStore();
     const writer = new ProfileStore(store);

@@ -58,9 +58,12 @@ describe('checkMutation', () => {
     expect((await checkMutation(mutation, DIM)).reason).toMatch(/tombstone/);
   });
 
-  it('rejects the wrong dimension', async () => {
+  it('rejects the wrong dimension, shorter or longer', async () => {
     expect((await checkMutation(await upsert([1, 0, 0]), DIM)).reason).toMatch(
       /4 float32 values \(16 bytes\), got 12/,
+    );
+    expect((await checkMutation(await upsert([1, 0, 0, 0, 0]), DIM)).reason).toMatch(
+      /4 float32 values \(16 bytes\), got 20/,
     );
   });
 
