@@ -195,4 +195,32 @@ describe('agent API input', () => {
     });
     expect(own.status).toBe(200);
   });
+
+  it('a full local database answers 507 storage_full, writes nothing, and verification keeps answering', async () => {
+    expect((await send('PUT', '/v1/profiles/full-a', JSON.stringify(good))).status).toBe(200);
+    const client = t.agent.store.client;
+    const pages = Number((await client.execute('PRAGMA page_count')).rows[0]?.page_count);
+    // The file may not grow: the same SQLITE_FULL a full disk gives.
+    await client.execute(`PRAGMA max_page_count = ${pages}`);
+    let refused: { id: string; answer: Answer; before: Awaited<ReturnType<typeof snapshot>> } | undefined;
+    for (let i = 0; i < 200 && !refused; i++) {
+      const before = await snapshot();
+      const body = JSON.stringify({ name: `Filler ${i}`, embedding: randomVector(1000 + i) });
+      const answer = await send('PUT', `/v1/profiles/filler-${i}`, body);
+      if (answer.status !== 200) refused = { id: `filler-${i}`, answer, before };
+    }
+    expect(refused?.answer).toMatchObject({ status: 507, error: { code: 'storage_full' } });
+    expect(await snapshot()).toEqual(refused?.before);
+    expect((await send('GET', `/v1/profiles/${refused?.id}`, undefined, {})).status).toBe(404);
+    const verify = await t.app.request('/v1/verify', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ speakerId: 'full-a', embedding: good.embedding }),
+    });
+    expect(((await verify.json()) as { accepted: boolean }).accepted).toBe(true);
+    // Space again: the same write goes through.
+    await client.execute('PRAGMA max_page_count = 1073741823');
+    const retried = JSON.stringify({ name: 'Again', embedding: randomVector(7) });
+    expect((await send('PUT', `/v1/profiles/${refused?.id}`, retried)).status).toBe(200);
+  });
 });

@@ -41,7 +41,49 @@ export function errorResponse(error: unknown, c: Context): Response {
   if (error instanceof HTTPException) {
     return c.json({ error: { code: 'http_error', message: error.message } }, error.status);
   }
+  const storage = storageError(error);
+  if (storage) {
+    if (storage.status === 503) c.header('Retry-After', '1');
+    return c.json({ error: { code: storage.code, message: storage.message } }, storage.status);
+  }
   return c.json({ error: { code: 'internal', message: 'internal error' } }, 500);
+}
+
+/**
+ * A local database failure the operator can act on, instead of an opaque 500. The write's
+ * transaction rolled back: nothing was acknowledged, and authentication keeps answering from memory.
+ */
+function storageError(
+  error: unknown,
+): { status: ContentfulStatusCode; code: string; message: string } | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return undefined;
+  if (code === 'SQLITE_FULL') {
+    return {
+      status: 507,
+      code: 'storage_full',
+      message: 'the local database is full (disk space or its size limit): nothing was written',
+    };
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+    return {
+      status: 503,
+      code: 'storage_busy',
+      message: 'the local database is busy: nothing was written, retry',
+    };
+  }
+  if (
+    code.startsWith('SQLITE_READONLY') ||
+    code.startsWith('SQLITE_IOERR') ||
+    code.startsWith('SQLITE_CANTOPEN')
+  ) {
+    return {
+      status: 503,
+      code: 'storage_unavailable',
+      message: `the local database cannot be written (${code}): nothing was written`,
+    };
+  }
+  return undefined;
 }
 
 /** Largest request body the API reads (a 1,000-sample enrolment of 192-d vectors fits). */
