@@ -188,6 +188,16 @@ describe('agent API input', () => {
       const answer = await send('GET', '/v1/status', undefined, headers);
       expect({ headers, status: answer.status }).toEqual({ headers, status: 200 });
     }
+    // A name the operator allowed (allowedHosts), in any case.
+    const named = await inProcessAgent({ config: { allowedHosts: ['VoiceBox.lan'] } });
+    try {
+      const status = (host: string) => named.app.request('/v1/status', { headers: { host } });
+      expect((await status('voicebox.lan:7420')).status).toBe(200);
+      expect((await status('other.lan:7420')).status).toBe(403);
+    } finally {
+      await named.close();
+      removeDatabase(named.db);
+    }
     const own = await send('POST', '/v1/profiles/own/samples', body, {
       'content-type': 'application/json',
       host: '127.0.0.1:7070',

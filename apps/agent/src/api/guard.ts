@@ -22,22 +22,22 @@ function forbidden(c: Context, message: string): Response {
 
 /**
  * Refuses what only a browser would send:
- * - a Host that is a DNS name other than localhost and the configured `host` (DNS rebinding: a
+ * - a Host that is a DNS name other than localhost, the configured `host` and `allowedHosts` (DNS rebinding: a
  *   foreign page whose name was re-pointed at this machine would otherwise read and write freely;
  *   an IP literal cannot be re-pointed);
  * - an Origin other than the agent's own (a cross-site page posting enrolments or deletions; a
  *   browser sends Origin with every cross-origin request that can change something, programs
  *   such as the voice pipeline, the CLI and curl send none).
  */
-export function browserGuard(configuredHost: string) {
-  const configured = configuredHost.toLowerCase();
+export function browserGuard(configuredHost: string, allowedHosts: readonly string[] = []) {
+  const allowed = new Set([configuredHost.toLowerCase(), ...allowedHosts.map((name) => name.toLowerCase())]);
   return async (c: Context, next: Next): Promise<Response | undefined> => {
     const host = requestHost(c);
     const name = hostName(host).toLowerCase();
-    if (!LOOPBACK_HOST.test(host) && isIP(name) === 0 && name !== configured) {
+    if (!LOOPBACK_HOST.test(host) && isIP(name) === 0 && !allowed.has(name)) {
       return forbidden(
         c,
-        `host ${JSON.stringify(host)} is not this agent's: use an IP address, localhost or the configured host`,
+        `host ${JSON.stringify(host)} is not this agent's: use an IP address or localhost, or add the name to allowedHosts`,
       );
     }
     const origin = c.req.header('origin');

@@ -16,7 +16,7 @@ import { statusRoutes } from './routes/status.ts';
 
 export function createApp(agent: Agent): Hono {
   const app = new Hono();
-  app.use('*', browserGuard(agent.config.host));
+  app.use('*', browserGuard(agent.config.host, agent.config.allowedHosts));
   app.get('/health', (c) => c.json({ ok: true }));
   app.route('/v1', authRoutes(agent));
   app.route('/v1/profiles', profileListRoutes(agent));

@@ -6,8 +6,11 @@ export interface EnvBinding {
   name: string;
   /** Option path, e.g. ['breaker', 'openMs']. */
   path: string[];
-  /** `json` for maps such as speakerThresholds: the variable holds a JSON object. */
-  type: 'string' | 'number' | 'boolean' | 'json';
+  /**
+   * `json` for maps such as speakerThresholds: the variable holds a JSON object. `list` for
+   * arrays of strings: the variable holds them comma-separated.
+   */
+  type: 'string' | 'number' | 'boolean' | 'json' | 'list';
 }
 
 interface JsonSchemaNode {
@@ -26,6 +29,7 @@ function bindingType(type: string | undefined): EnvBinding['type'] {
   if (type === 'integer' || type === 'number') return 'number';
   if (type === 'boolean') return 'boolean';
   if (type === 'object') return 'json';
+  if (type === 'array') return 'list';
   return 'string';
 }
 
@@ -44,6 +48,12 @@ export const ENV_BINDINGS: readonly EnvBinding[] = [
 
 function parseValue(raw: string, type: EnvBinding['type']): unknown {
   if (type === 'number') return Number(raw);
+  if (type === 'list') {
+    return raw
+      .split(',')
+      .map((item) => item.trim())
+      .filter((item) => item !== '');
+  }
   if (type === 'json') {
     try {
       return JSON.parse(raw) as unknown;

@@ -83,10 +83,15 @@ describe('loadConfig', () => {
 describe('environment variables', () => {
   it('exist for every option, nested ones included, and parse their types', () => {
     expect(
-      configFromEnv({ VOICESYNC_PRIORITY_LIMITS_LOW: '7', VOICESYNC_SPEAKER_THRESHOLDS: '{"a":0.5}' }),
+      configFromEnv({
+        VOICESYNC_PRIORITY_LIMITS_LOW: '7',
+        VOICESYNC_SPEAKER_THRESHOLDS: '{"a":0.5}',
+        VOICESYNC_ALLOWED_HOSTS: 'voicebox.lan, Metrics.Example ,',
+      }),
     ).toEqual({
       priorityLimits: { LOW: 7 },
       speakerThresholds: { a: 0.5 },
+      allowedHosts: ['voicebox.lan', 'Metrics.Example'],
     });
     expect(resolveConfig(configFromEnv({ VOICESYNC_SOCKET: '/tmp/agent.sock' })).socketPath).toBe(
       '/tmp/agent.sock',

@@ -32,6 +32,11 @@ export const agentConfigSchema = z
   .object({
     /** Loopback address the HTTP API binds to. */
     host: z.string().default('127.0.0.1'),
+    /**
+     * DNS names the API answers to besides localhost, the configured host and IP addresses (for
+     * example the name Prometheus scrapes this machine by); any other name is refused (DNS rebinding).
+     */
+    allowedHosts: z.array(z.string().min(1).toLowerCase()).default([]),
     port: z.number().int().min(0).max(65535).default(7420),
     /** Also listen on this Unix socket (mode 0600) when set. */
     socketPath: z.string().optional(),
