@@ -36,7 +36,7 @@ export const agentConfigSchema = z
      * DNS names the API answers to besides localhost, the configured host and IP addresses (for
      * example the name Prometheus scrapes this machine by); any other name is refused (DNS rebinding).
      */
-    allowedHosts: z.array(z.string().min(1).toLowerCase()).default([]),
+    allowedHosts: z.array(z.string().min(1)).default([]),
     port: z.number().int().min(0).max(65535).default(7420),
     /** Also listen on this Unix socket (mode 0600) when set. */
     socketPath: z.string().optional(),

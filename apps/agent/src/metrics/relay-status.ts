@@ -1,4 +1,5 @@
 // Polls the edge's /v1/status on its own timer (never on the verify path) so the agent can show the relay's state.
+import { failureReason } from '@voicesync/core';
 import type { BreakerState, Clock } from '@voicesync/core';
 import { z } from 'zod';
 import type { Logger } from '../logger/index.ts';
@@ -48,12 +49,6 @@ const NOT_CHECKED: RelayView = {
   pool: null,
   uptimeMs: null,
 };
-
-/** fetch hides the reason in `cause` (ECONNREFUSED, ENOTFOUND, bad port); a timeout is the error itself. */
-function failureReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
-}
 
 export class RelayStatusPoller {
   private current: RelayView = NOT_CHECKED;

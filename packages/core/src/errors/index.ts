@@ -18,3 +18,23 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/**
+ * The first string `code` along an error's cause chain: fetch and drizzle keep the driver's reason
+ * (ECONNREFUSED, ENOTFOUND, a SQLSTATE) one `cause` down.
+ */
+export function errorCode(error: unknown): string | undefined {
+  let current = error;
+  for (let depth = 0; depth < 5 && typeof current === 'object' && current !== null; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== '') return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Why a request failed, for a message: the code along the cause chain, else the cause's or the error's message. */
+export function failureReason(error: unknown): string {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return errorCode(error) ?? (cause instanceof Error ? cause.message : errorMessage(error));
+}

@@ -27,7 +27,7 @@ export function storableText(): z.ZodString {
   return z.string().superRefine((text, ctx) => {
     const problem = unstorableText(text);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }) as unknown as z.ZodString;
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 // `voicesync db migrate`: brings PostgreSQL (DATABASE_URL or --url) and/or a local agent libSQL file to the latest schema.
-import { VoicesyncError } from '@voicesync/core';
+import { errorCode, VoicesyncError } from '@voicesync/core';
 import { migratePostgres } from '@voicesync/schema/pg/migrate';
 import { type Command, Option } from 'commander';
 import { openStore } from '../../store/index.ts';
@@ -21,16 +21,6 @@ function describe(url: string): string {
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIMEDOUT', 'CONNECT_TIMEOUT']);
 
-/** The first error code along the cause chain: drizzle wraps postgres.js's error in its own. */
-function errorCode(error: unknown): string {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && code) return code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return '';
-}
-
 /**
  * Migrates the PostgreSQL at `url` and returns where (without credentials); an unreachable server
  * is `unreachable` (exit 3), anything else `migration_failed`, each with the driver's reason.
@@ -40,7 +30,7 @@ export async function migratePostgresAt(url: string): Promise<string> {
   try {
     await migratePostgres(url);
   } catch (error) {
-    const code = errorCode(error);
+    const code = errorCode(error) ?? '';
     const kind = UNREACHABLE.has(code) ? 'unreachable' : 'migration_failed';
     throw new VoicesyncError(kind, `PostgreSQL at ${target}: ${code || (error as Error).message}`, {
       cause: error,

@@ -10,13 +10,19 @@ const LISTEN_REASONS: Record<string, string> = {
   EAI_AGAIN: 'the host could not be resolved (DNS unavailable)',
 };
 
+/** Why a bind failed, in words, with the errno code. */
+export function listenReason(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  return code ? `${LISTEN_REASONS[code] ?? message} (${code})` : message;
+}
+
 /** A failed bind is a configuration problem (exit 2): one line naming the address and why. */
 export function listenFailure(error: unknown, config: AgentConfig): VoicesyncError {
-  const { code, message, address } = error as NodeJS.ErrnoException & { address?: string };
+  const { address } = error as { address?: string };
   const where =
     config.socketPath !== undefined && address === config.socketPath
       ? config.socketPath
       : `${config.host}:${config.port}`;
-  const reason = code ? `${LISTEN_REASONS[code] ?? message} (${code})` : message;
+  const reason = listenReason(error);
   return new VoicesyncError('invalid_config', `cannot listen on ${where}: ${reason}`, { cause: error });
 }

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { configFromEnv, resolveConfig } from '../../../config/index.ts';
 import { ensureDemoDevice, readDemoState, writeDemoState } from './demo-device.ts';
 import { startLocalEdge } from './local-edge.ts';
-import { listenFailure } from '../listen-failure.ts';
+import { listenFailure, listenReason } from '../listen-failure.ts';
 
 const ROOT = fileURLToPath(new URL('../../../../../../', import.meta.url));
 
@@ -20,11 +20,11 @@ interface DevFlags {
 async function ensurePortFree(port: number, what: string, variable: string): Promise<void> {
   const probe = createServer();
   await new Promise<void>((resolve, reject) => {
-    probe.once('error', (error: NodeJS.ErrnoException) =>
+    probe.once('error', (error) =>
       reject(
         new VoicesyncError(
           'invalid_config',
-          `cannot start ${what} on 127.0.0.1:${port}: ${error.code === 'EADDRINUSE' ? 'address already in use' : error.message} (set ${variable} to another port)`,
+          `cannot start ${what} on 127.0.0.1:${port}: ${listenReason(error)} (set ${variable} to another port)`,
         ),
       ),
     );

@@ -1,5 +1,5 @@
 // JSON over HTTP to the agent or the edge, with failures turned into errors that carry their exit code.
-import { VoicesyncError } from '@voicesync/core';
+import { VoicesyncError, failureReason } from '@voicesync/core';
 import { Option } from 'commander';
 
 export interface ApiTarget {
@@ -24,12 +24,6 @@ export function agentTarget(flags: { agent: string }): ApiTarget {
 
 interface ErrorBody {
   error?: { code?: string; message?: string };
-}
-
-/** fetch hides the reason in `cause` (ECONNREFUSED, ENOTFOUND); a timeout is the error itself. */
-function networkReason(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
 /**
@@ -65,7 +59,7 @@ export async function requestJson<T>(
   } catch (cause) {
     throw new VoicesyncError(
       'unreachable',
-      `${target.name} unreachable at ${url.origin}: ${networkReason(cause)}`,
+      `${target.name} unreachable at ${url.origin}: ${failureReason(cause)}`,
       {
         cause,
       },
