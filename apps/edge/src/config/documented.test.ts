@@ -1,9 +1,9 @@
 // The edge's vars are documented once (docs/configuration.md); this keeps that table and the code's defaults in step.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { relayConfig } from '../../apps/edge/src/config/index.ts';
+import { relayConfig } from './index.ts';
 
-const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+const read = (path: string) => readFileSync(new URL(`../../../../${path}`, import.meta.url), 'utf8');
 const doc = read('docs/configuration.md');
 const edgeSection = doc.slice(doc.indexOf('## Edge'));
 const rows = [...edgeSection.matchAll(/^\| `([A-Z_]+)` +\| ([^|]+?) +\|/gm)].map(([, name, value]) => ({
