@@ -1,6 +1,9 @@
-import { statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { tempStore } from '../testing/index.ts';
+import { openStore } from './index.ts';
 
 describe('openStore', () => {
   it('creates the database and its WAL files readable by the owner only, in WAL mode', async () => {
@@ -19,6 +22,27 @@ describe('openStore', () => {
       store.cleanup();
     } finally {
       process.umask(previous);
+    }
+  });
+
+  it("keeps SQLite's page cache and mmap defaults unless asked (the writes benchmark compares both)", async () => {
+    const plain = await tempStore();
+    try {
+      expect(Number((await plain.client.execute('PRAGMA cache_size')).rows[0]?.cache_size)).toBe(-2000);
+      expect(Number((await plain.client.execute('PRAGMA mmap_size')).rows[0]?.mmap_size)).toBe(0);
+    } finally {
+      plain.cleanup();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'voicesync-unit-'));
+    const tuned = await openStore(join(dir, 'agent.db'), { cacheMiB: 64, mmapMiB: 256 });
+    try {
+      expect(Number((await tuned.client.execute('PRAGMA cache_size')).rows[0]?.cache_size)).toBe(-65536);
+      expect(Number((await tuned.client.execute('PRAGMA mmap_size')).rows[0]?.mmap_size)).toBe(
+        256 * 1024 * 1024,
+      );
+    } finally {
+      tuned.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
