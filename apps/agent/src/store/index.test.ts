@@ -25,23 +25,23 @@ describe('openStore', () => {
     }
   });
 
-  it("keeps SQLite's page cache and mmap defaults unless asked (the writes benchmark compares both)", async () => {
-    const plain = await tempStore();
+  it("opens with a 64 MiB page cache and 256 MiB of mmap, or SQLite's defaults when given 0", async () => {
+    const store = await tempStore();
+    try {
+      expect(Number((await store.client.execute('PRAGMA cache_size')).rows[0]?.cache_size)).toBe(-65536);
+      expect(Number((await store.client.execute('PRAGMA mmap_size')).rows[0]?.mmap_size)).toBe(
+        256 * 1024 * 1024,
+      );
+    } finally {
+      store.cleanup();
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'voicesync-unit-'));
+    const plain = await openStore(join(dir, 'agent.db'), { cacheMiB: 0, mmapMiB: 0 });
     try {
       expect(Number((await plain.client.execute('PRAGMA cache_size')).rows[0]?.cache_size)).toBe(-2000);
       expect(Number((await plain.client.execute('PRAGMA mmap_size')).rows[0]?.mmap_size)).toBe(0);
     } finally {
-      plain.cleanup();
-    }
-    const dir = mkdtempSync(join(tmpdir(), 'voicesync-unit-'));
-    const tuned = await openStore(join(dir, 'agent.db'), { cacheMiB: 64, mmapMiB: 256 });
-    try {
-      expect(Number((await tuned.client.execute('PRAGMA cache_size')).rows[0]?.cache_size)).toBe(-65536);
-      expect(Number((await tuned.client.execute('PRAGMA mmap_size')).rows[0]?.mmap_size)).toBe(
-        256 * 1024 * 1024,
-      );
-    } finally {
-      tuned.close();
+      plain.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });
