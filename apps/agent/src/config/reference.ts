@@ -89,13 +89,16 @@ export function configReference(source: z.ZodType = agentConfigSchema): string {
       constraints(node),
       node.description,
     ];
-    return `| ${cells.map(cell).join(' | ')} |`;
+    return cells.map(cell);
   });
-  const head = [
-    '| option | environment variable | default | values | meaning |',
-    '| --- | --- | --- | --- | --- |',
-  ];
-  return [...head, ...rows].join('\n');
+  return alignedTable(['option', 'environment variable', 'default', 'values', 'meaning'], rows);
+}
+
+/** Columns padded to their widest cell, the way the repository's formatter (Biome) lays out Markdown tables. */
+function alignedTable(head: string[], rows: string[][]): string {
+  const widths = head.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((text, i) => text.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(head), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 }
 
 /** `doc` with the text between the markers replaced by the current reference; throws without the markers. */

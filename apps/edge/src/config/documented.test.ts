@@ -11,7 +11,9 @@ const rows = [...edgeSection.matchAll(/^\| `([A-Z_]+)` +\| ([^|]+?) +\|/gm)].map
   value: (value ?? '').replaceAll('`', ''),
 }));
 /** Every var the Worker declares in its Env (bindings in capitals that hold a string). */
-const declared = [...read('apps/edge/src/env.ts').matchAll(/^\s+([A-Z_]+)\?: string;/gm)].map(([, name]) => name ?? '');
+const declared = [...read('apps/edge/src/env.ts').matchAll(/^\s+([A-Z_]+)\?: string;/gm)].map(
+  ([, name]) => name ?? '',
+);
 
 describe('edge settings in docs/configuration.md', () => {
   it('list every var the Worker reads, once', () => {
