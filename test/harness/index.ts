@@ -31,3 +31,13 @@ export {
 } from './postgres/index.ts';
 export { onProcessExit } from './process/index.ts';
 export { type TempDir, type TempDirOptions, tempDir } from './temp-dir/index.ts';
+export {
+  type InstantSample,
+  type PrometheusHandle,
+  PROMTOOL_BIN,
+  prometheusInstalled,
+  promtool,
+  type ScrapeTarget,
+  type StartPrometheusOptions,
+  startPrometheus,
+} from './prometheus/index.ts';

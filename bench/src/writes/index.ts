@@ -1,5 +1,6 @@
 // Local durable write latency: a voicesync PUT (profile + outbox in one libSQL transaction) beside
-// a bare single-row libSQL insert on the same disk, with synchronous FULL and NORMAL.
+// a bare single-row libSQL insert on the same disk, with synchronous FULL and NORMAL, and the PUT
+// again on SQLite's own 2 MiB cache without mmap beside the agent's 64 MiB cache + 256 MiB mmap.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,10 +17,13 @@ function vector(seed: number): Float32Array {
   return v;
 }
 
-async function measure(synchronous: 'FULL' | 'NORMAL') {
+type Tuning = 'agent' | 'sqlite';
+
+async function measure(synchronous: 'FULL' | 'NORMAL', tuning: Tuning = 'agent') {
   const dir = mkdtempSync(join(tmpdir(), 'voicesync-bench-'));
   try {
-    const store = await openStore(join(dir, 'agent.db'), { synchronous });
+    const sqliteDefaults = tuning === 'sqlite' ? { cacheMiB: 0, mmapMiB: 0 } : {};
+    const store = await openStore(join(dir, 'agent.db'), { synchronous, ...sqliteDefaults });
     const profiles = new ProfileStore(store);
     const put: number[] = [];
     const started = performance.now();
@@ -54,6 +58,8 @@ export async function benchWrites(): Promise<string> {
   const rows: Array<Array<string | number>> = [];
   for (const mode of ['FULL', 'NORMAL'] as const) {
     const r = await measure(mode);
+    // Right after, on the same disk and load: the same PUTs on SQLite's defaults.
+    const sqlite = await measure(mode, 'sqlite');
     rows.push([
       `voicesync PUT (profile + outbox, one tx), synchronous=${mode}`,
       r.put.p50,
@@ -65,6 +71,12 @@ export async function benchWrites(): Promise<string> {
       r.bare.p50,
       r.bare.p99,
       1e6 / r.bare.mean,
+    ]);
+    rows.push([
+      `voicesync PUT, synchronous=${mode}, SQLite's 2 MiB cache and no mmap`,
+      sqlite.put.p50,
+      sqlite.put.p99,
+      sqlite.rate,
     ]);
   }
   return `## Local durable writes (${COUNT} each, 192-d, this machine's disk)\n\n${table(

@@ -1,8 +1,8 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { configFromEnv, ENV_BINDINGS, loadConfig, resolveConfig } from './index.ts';
+import { configFromEnv, loadConfig, resolveConfig } from './index.ts';
 
 let dir: string;
 beforeEach(() => {
@@ -96,13 +96,5 @@ describe('environment variables', () => {
     expect(resolveConfig(configFromEnv({ VOICESYNC_SOCKET: '/tmp/agent.sock' })).socketPath).toBe(
       '/tmp/agent.sock',
     );
-  });
-
-  it('are all documented, with every option, in the README', () => {
-    const readme = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
-    for (const binding of ENV_BINDINGS) {
-      expect(readme, binding.name).toContain(`\`${binding.name}\``);
-      expect(readme, binding.path.join('.')).toContain(`\`${binding.path.join('.')}\``);
-    }
   });
 });

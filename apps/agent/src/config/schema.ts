@@ -4,10 +4,30 @@ import { z } from 'zod';
 
 const breakerSchema = z
   .object({
-    failureThreshold: z.number().int().positive().default(DEFAULT_BREAKER_OPTIONS.failureThreshold),
-    successThreshold: z.number().int().positive().default(DEFAULT_BREAKER_OPTIONS.successThreshold),
-    openMs: z.number().int().positive().default(DEFAULT_BREAKER_OPTIONS.openMs),
-    halfOpenTimeoutMs: z.number().int().positive().default(DEFAULT_BREAKER_OPTIONS.halfOpenTimeoutMs),
+    failureThreshold: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_BREAKER_OPTIONS.failureThreshold)
+      .describe('consecutive failed pushes that open the breaker toward the edge'),
+    successThreshold: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_BREAKER_OPTIONS.successThreshold)
+      .describe('half-open successes that close it'),
+    openMs: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_BREAKER_OPTIONS.openMs)
+      .describe('how long it stays open before a probe'),
+    halfOpenTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(DEFAULT_BREAKER_OPTIONS.halfOpenTimeoutMs)
+      .describe('a half-open phase not closed by then re-opens'),
   })
   .strict()
   .default({
@@ -17,79 +37,160 @@ const breakerSchema = z
     halfOpenTimeoutMs: DEFAULT_BREAKER_OPTIONS.halfOpenTimeoutMs,
   });
 
+const PER_ROUND = 'entries of this priority sent per round; the rest wait on disk';
+
 const limitsSchema = z
   .object({
-    CRITICAL: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.CRITICAL),
-    HIGH: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.HIGH),
-    NORMAL: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.NORMAL),
-    LOW: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.LOW),
-    DEFERRED: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.DEFERRED),
+    CRITICAL: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.CRITICAL).describe(PER_ROUND),
+    HIGH: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.HIGH).describe(PER_ROUND),
+    NORMAL: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.NORMAL).describe(PER_ROUND),
+    LOW: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.LOW).describe(PER_ROUND),
+    DEFERRED: z.number().int().positive().default(DEFAULT_PRIORITY_LIMITS.DEFERRED).describe(PER_ROUND),
   })
   .strict()
   .default({ ...DEFAULT_PRIORITY_LIMITS });
 
+// `.describe()` texts are the "meaning" column of docs/configuration.md (`npm run docs:config`).
 export const agentConfigSchema = z
   .object({
-    /** Loopback address the HTTP API binds to. */
-    host: z.string().default('127.0.0.1'),
-    /**
-     * DNS names the API answers to besides localhost, the configured host and IP addresses (for
-     * example the name Prometheus scrapes this machine by); any other name is refused (DNS rebinding).
-     */
-    allowedHosts: z.array(z.string().min(1)).default([]),
-    port: z.number().int().min(0).max(65535).default(7420),
-    /** Also listen on this Unix socket (mode 0600) when set. */
-    socketPath: z.string().optional(),
-    /** The local libSQL file (created with mode 0600). */
-    db: z.string().default('.voicesync/agent.db'),
-    /** libSQL `synchronous` pragma: FULL survives power loss, NORMAL survives process crashes. */
-    synchronous: z.enum(['FULL', 'NORMAL']).default('FULL'),
-    dim: z.number().int().min(4).max(4096).multipleOf(4).default(192),
-    /** Base URL of the edge Worker; without it the agent works offline and keeps its outbox. */
-    edgeUrl: z.url().optional(),
-    deviceId: z.string().optional(),
-    /** Device token; read from the environment or a 0600 file, never from the config file. */
-    token: z.string().min(1).optional(),
-    /** File holding the device token; refused unless only its owner can read it (mode 0600). */
-    tokenFile: z.string().optional(),
-    batchSize: z.number().int().min(1).max(100).default(50),
-    syncIntervalMs: z.number().int().positive().default(30_000),
-    maxAttempts: z.number().int().positive().default(5),
-    backoffInitialMs: z.number().int().positive().default(1_000),
-    backoffMaxMs: z.number().int().positive().default(60_000),
-    requestTimeoutMs: z.number().int().positive().default(60_000),
-    /** Above this edge pool load only CRITICAL and HIGH are sent. */
-    backpressureThreshold: z.number().min(0).max(1).default(0.8),
-    /** How long one high-load report defers the lower priorities before a round tries them again. */
-    backpressureCooldownMs: z.number().int().positive().default(2_000),
+    host: z.string().default('127.0.0.1').describe('address the HTTP API binds to; keep it loopback'),
+    allowedHosts: z
+      .array(z.string().min(1))
+      .default([])
+      .describe(
+        'DNS names the API also answers to besides localhost, the configured host and IP addresses (e.g. the name Prometheus scrapes by); any other name is refused (DNS rebinding, see docs/security.md)',
+      ),
+    port: z
+      .number()
+      .int()
+      .min(0)
+      .max(65535)
+      .default(7420)
+      .describe('HTTP port; `0` picks a free one (printed at start)'),
+    socketPath: z.string().optional().describe('also serve the API on this Unix socket, mode 0600'),
+    db: z.string().default('.voicesync/agent.db').describe('local libSQL file (created 0600, WAL)'),
+    synchronous: z
+      .enum(['FULL', 'NORMAL'])
+      .default('FULL')
+      .describe(
+        'libSQL `synchronous` pragma: `FULL` survives power loss, `NORMAL` survives process crashes and writes faster',
+      ),
+    dim: z.number().int().min(4).max(4096).multipleOf(4).default(192).describe('embedding dimension'),
+    edgeUrl: z
+      .url()
+      .optional()
+      .describe(
+        'edge Worker base URL; without it (or without a token) the agent works offline and keeps its outbox',
+      ),
+    deviceId: z.string().optional().describe("this device's id at the edge"),
+    token: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('device token; from the environment or a flag, never from the config file (see Secrets)'),
+    tokenFile: z
+      .string()
+      .optional()
+      .describe('file holding the device token; refused unless only its owner can read it (mode 0600)'),
+    batchSize: z.number().int().min(1).max(100).default(50).describe('outbox entries per push'),
+    syncIntervalMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30_000)
+      .describe('full sync round every this often; CRITICAL and HIGH go at once'),
+    maxAttempts: z
+      .number()
+      .int()
+      .positive()
+      .default(5)
+      .describe('attempts before an entry becomes a dead letter'),
+    backoffInitialMs: z
+      .number()
+      .int()
+      .positive()
+      .default(1_000)
+      .describe('first retry delay, doubling, with jitter'),
+    backoffMaxMs: z.number().int().positive().default(60_000).describe('longest retry delay'),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(60_000)
+      .describe('timeout of one request to the edge'),
+    backpressureThreshold: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.8)
+      .describe('above this upstream pool load only CRITICAL and HIGH are sent'),
+    backpressureCooldownMs: z
+      .number()
+      .int()
+      .positive()
+      .default(2_000)
+      .describe('how long one high-load report defers the lower priorities before a round tries them again'),
     priorityLimits: limitsSchema,
     breaker: breakerSchema,
-    pullIntervalMs: z.number().int().positive().default(30_000),
-    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    /** Scoring kernel: the WASM SIMD scan (default), tfjs (tfjs-node if installed, else its wasm backend), or plain JS. */
-    scoringBackend: z.enum(['wasm-simd', 'tfjs', 'js']).default('wasm-simd'),
-    /** Cosine score at or above which verify accepts and identify reports a match (tenant-wide). */
-    threshold: z.number().min(-1).max(1).default(0.25),
-    /** Per-speaker overrides of `threshold`. */
-    speakerThresholds: z.record(z.string(), z.number().min(-1).max(1)).default({}),
-    /** Cohort score normalisation; `threshold` of this block applies to normalised scores. */
+    pullIntervalMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30_000)
+      .describe("how often other devices' changes are pulled"),
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default('info')
+      .describe('level of the JSON log lines on stdout'),
+    scoringBackend: z
+      .enum(['wasm-simd', 'tfjs', 'js'])
+      .default('wasm-simd')
+      .describe(
+        'scoring kernel: the WASM SIMD scan, tfjs (tfjs-node if installed, else its wasm backend), or plain JS',
+      ),
+    threshold: z
+      .number()
+      .min(-1)
+      .max(1)
+      .default(0.25)
+      .describe('cosine score at or above which verify accepts and identify reports a match (tenant-wide)'),
+    speakerThresholds: z
+      .record(z.string(), z.number().min(-1).max(1))
+      .default({})
+      .describe('per-speaker overrides of `threshold`'),
     normalization: z
       .object({
-        mode: z.enum(['none', 's-norm', 'as-norm']).default('none'),
-        /** AS-norm: how many of the highest cohort scores form the statistics. */
-        topN: z.number().int().min(2).default(200),
-        threshold: z.number().default(2.5),
+        mode: z.enum(['none', 's-norm', 'as-norm']).default('none').describe('cohort score normalisation'),
+        topN: z
+          .number()
+          .int()
+          .min(2)
+          .default(200)
+          .describe('AS-norm: how many of the highest cohort scores form the statistics'),
+        threshold: z.number().default(2.5).describe('threshold on normalised scores (z-scale)'),
       })
       .strict()
       .default({ mode: 'none', topN: 200, threshold: 2.5 }),
-    /** Matches returned by identify when the request gives no k. */
-    identifyK: z.number().int().min(1).max(32).default(3),
-    /** How often the metrics snapshot of /v1/status and the dashboard history is taken. */
-    metricsIntervalMs: z.number().int().min(100).default(10_000),
-    /** How often the relay's status is fetched from the edge (only when an edge is configured). */
-    relayStatusIntervalMs: z.number().int().min(1_000).default(10_000),
-    /** Serve the live dashboard at `/`. */
-    dashboard: z.boolean().default(true),
+    identifyK: z
+      .number()
+      .int()
+      .min(1)
+      .max(32)
+      .default(3)
+      .describe('matches identify returns when the request gives no `k`'),
+    metricsIntervalMs: z
+      .number()
+      .int()
+      .min(100)
+      .default(10_000)
+      .describe('period of the metrics snapshot (`/v1/status` `metrics`, dashboard history)'),
+    relayStatusIntervalMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .default(10_000)
+      .describe("how often the edge's `/v1/status` is fetched (only with an edge; never on the verify path)"),
+    dashboard: z.boolean().default(true).describe('serve the live dashboard at `/`'),
   })
   .strict();
 

@@ -15,6 +15,19 @@ export interface Store {
   close(): void;
 }
 
+export interface StoreOptions {
+  synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Page cache and memory map in MiB; default 64 and 256, the original design's. 0 keeps SQLite's own
+   * defaults (2 MiB cache, no mmap): the writes benchmark opens both to compare them.
+   */
+  cacheMiB?: number;
+  mmapMiB?: number;
+}
+
+export const DEFAULT_CACHE_MIB = 64;
+export const DEFAULT_MMAP_MIB = 256;
+
 /** Create the file (and its WAL side files) readable by the owner only: it holds biometric data. */
 function ensurePrivateFile(path: string): void {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
@@ -22,10 +35,7 @@ function ensurePrivateFile(path: string): void {
   chmodSync(path, 0o600);
 }
 
-export async function openStore(
-  file: string,
-  options: { synchronous?: 'FULL' | 'NORMAL' } = {},
-): Promise<Store> {
+export async function openStore(file: string, options: StoreOptions = {}): Promise<Store> {
   const path = resolve(file);
   ensurePrivateFile(path);
   // drizzle's migrator speaks @libsql/client: it migrates on a connection of its own, closed after.
@@ -40,6 +50,12 @@ export async function openStore(
   const client = new Db(path);
   await client.execute(`PRAGMA synchronous = ${options.synchronous ?? 'FULL'}`);
   await client.execute('PRAGMA busy_timeout = 5000');
+  // Reads that miss the in-memory index (profile GETs, outbox scans, pulls) are then served from
+  // process memory or the mapped OS page cache. Writes measured the same either way (docs/decisions.md).
+  const cacheMiB = options.cacheMiB ?? DEFAULT_CACHE_MIB;
+  if (cacheMiB > 0) await client.execute(`PRAGMA cache_size = ${-Math.round(cacheMiB * 1024)}`);
+  const mmapBytes = Math.round((options.mmapMiB ?? DEFAULT_MMAP_MIB) * 1024 * 1024);
+  await client.execute(`PRAGMA mmap_size = ${mmapBytes}`);
   for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
   return { client, path, close: () => client.close() };
 }
