@@ -1,6 +1,6 @@
 // The outbox's SQL: how a write enters it, and the queries that find the next batch.
-import type { InStatement } from '../store/index.ts';
-import { OUTBOX_COLUMNS, type OutboxEntry } from './rows.ts';
+import type { InStatement, Store } from '../store/index.ts';
+import { OUTBOX_COLUMNS, type OutboxEntry, toUnsentEnrolment, type UnsentEnrolment } from './rows.ts';
 
 /** The sync_state key of the last mutation id the edge acknowledged. */
 export const LAST_ACKED = 'last_mutation_id';
@@ -26,10 +26,14 @@ export function eligibleSql(levels: number, picked = 0): string {
 export const HIGHEST_ID_SQL = `SELECT MAX(mutation_id) AS numbered,
   (SELECT value FROM sync_state WHERE key = '${LAST_ACKED}') AS acked FROM outbox`;
 
+/** Unsent rows of a speaker (pending, no mutation id yet): the ones a new write may coalesce into. */
+const UNSENT = `speaker_id = ? AND status = 'pending' AND mutation_id IS NULL`;
+
 /**
- * Statements that enqueue a write inside the caller's transaction. A pending write of the same
- * speaker that has no mutation id yet is coalesced (newest content, highest priority, oldest base
- * hash and position); otherwise a new row is appended.
+ * Statements that enqueue a replace or delete inside the caller's transaction. It coalesces every
+ * unsent write of the speaker, enrolments included (a replace says what the whole profile is): the
+ * oldest such row takes the newest content and highest priority and keeps its base hash and
+ * position, the others leave; otherwise a new row is appended.
  */
 export function enqueueStatements(entry: OutboxEntry): InStatement[] {
   // The same columns in the same order for both statements; the base hash is set only on insert.
@@ -43,18 +47,87 @@ export function enqueueStatements(entry: OutboxEntry): InStatement[] {
     entry.contentHash,
     entry.updatedAt,
   ];
+  const oldest = `(SELECT MIN(seq) FROM outbox WHERE ${UNSENT})`;
   return [
     {
-      sql: `UPDATE outbox SET op = ?, priority = MIN(priority, ?), name = ?, embedding = ?, acoustic_features = ?,
-              total_samples = ?, content_hash = ?, updated_at = ?
-            WHERE speaker_id = ? AND status = 'pending' AND mutation_id IS NULL`,
-      args: [...content, entry.speakerId],
+      sql: `DELETE FROM outbox WHERE ${UNSENT} AND seq > ${oldest}`,
+      args: [entry.speakerId, entry.speakerId],
     },
     {
-      sql: `INSERT INTO outbox (op, priority, name, embedding, acoustic_features, total_samples, content_hash,
-              updated_at, speaker_id, base_hash)
-            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 0`,
-      args: [...content, entry.speakerId, entry.baseHash],
+      sql: `UPDATE outbox SET op = ?, priority = MIN(priority, ?), name = ?, embedding = ?, acoustic_features = ?,
+              total_samples = ?, content_hash = ?, updated_at = ?, sample_sum = NULL, samples = NULL
+            WHERE ${UNSENT}`,
+      args: [...content, entry.speakerId],
     },
+    insertStatement(entry),
+  ];
+}
+
+/** Appends `entry`; `unlessChanged`: only when the statement before it changed no row. */
+function insertStatement(entry: OutboxEntry, unlessChanged = true): InStatement {
+  return {
+    sql: `INSERT INTO outbox (op, priority, name, embedding, acoustic_features, total_samples, content_hash,
+            updated_at, speaker_id, base_hash, sample_sum, samples)
+          SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${unlessChanged ? ' WHERE changes() = 0' : ''}`,
+    args: [
+      entry.op,
+      entry.priority,
+      entry.name,
+      entry.embedding,
+      entry.acousticFeatures,
+      entry.totalSamples,
+      entry.contentHash,
+      entry.updatedAt,
+      entry.speakerId,
+      entry.baseHash,
+      entry.sampleSum ?? null,
+      entry.samples ?? null,
+    ],
+  };
+}
+
+/**
+ * The speaker's newest unsent row when it is an enrolment, which the next enrolment adds to. A
+ * replace or delete after it is never folded into a later enrolment: order against it matters.
+ */
+export async function unsentEnrolment(store: Store, speakerId: string): Promise<UnsentEnrolment | undefined> {
+  const rs = await store.client.execute({
+    sql: `SELECT seq, op, sample_sum, samples FROM outbox WHERE ${UNSENT} ORDER BY seq DESC LIMIT 1`,
+    args: [speakerId],
+  });
+  const row = rs.rows[0];
+  return row && row.op === 'enrol' && row.sample_sum != null ? toUnsentEnrolment(row) : undefined;
+}
+
+/**
+ * Statements that enqueue an enrolment delta. `merged` (the delta added to the unsent row `seq`
+ * read before) replaces that row while it is still unnumbered; if the pusher numbered it
+ * meanwhile, the UPDATE changes nothing and `alone` (this delta only) is appended, so a sample is
+ * never sent twice nor dropped.
+ */
+export function enqueueEnrolmentStatements(
+  alone: OutboxEntry,
+  merged: { seq: number; entry: OutboxEntry } | undefined,
+): InStatement[] {
+  if (!merged) return [insertStatement(alone, false)];
+  const { entry } = merged;
+  return [
+    {
+      sql: `UPDATE outbox SET priority = MIN(priority, ?), name = ?, acoustic_features = ?, total_samples = ?,
+              content_hash = ?, updated_at = ?, sample_sum = ?, samples = ?
+            WHERE seq = ? AND op = 'enrol' AND status = 'pending' AND mutation_id IS NULL`,
+      args: [
+        entry.priority,
+        entry.name,
+        entry.acousticFeatures,
+        entry.totalSamples,
+        entry.contentHash,
+        entry.updatedAt,
+        entry.sampleSum ?? null,
+        entry.samples ?? null,
+        merged.seq,
+      ],
+    },
+    insertStatement(alone),
   ];
 }
