@@ -26,38 +26,40 @@ export function eligibleSql(levels: number, picked = 0): string {
 export const HIGHEST_ID_SQL = `SELECT MAX(mutation_id) AS numbered,
   (SELECT value FROM sync_state WHERE key = '${LAST_ACKED}') AS acked FROM outbox`;
 
-/** Unsent rows of a speaker (pending, no mutation id yet): the ones a new write may coalesce into. */
-const UNSENT = `speaker_id = ? AND status = 'pending' AND mutation_id IS NULL`;
+/**
+ * The speaker's newest row (any status), when it is unsent (pending, no mutation id yet) and of
+ * `ops`: the only row a new write may coalesce into. Coalescing into anything older, or across
+ * kinds, would reorder writes; folding a replace into a delta (or back) would change what survives
+ * a conflict. Binds the speaker id once.
+ */
+function newestUnsent(ops: string): string {
+  return `seq = (SELECT MAX(seq) FROM outbox WHERE speaker_id = ?) AND status = 'pending'
+    AND mutation_id IS NULL AND op IN (${ops})`;
+}
 
 /**
- * Statements that enqueue a replace or delete inside the caller's transaction. It coalesces every
- * unsent write of the speaker, enrolments included (a replace says what the whole profile is): the
- * oldest such row takes the newest content and highest priority and keeps its base hash and
- * position, the others leave; otherwise a new row is appended.
+ * Statements that enqueue a replace or delete inside the caller's transaction. When the speaker's
+ * newest row is an unsent replace or delete, it takes the newest content and highest priority and
+ * keeps its base hash and position; otherwise (nothing, an enrolment, or a row already numbered) a
+ * new row is appended.
  */
 export function enqueueStatements(entry: OutboxEntry): InStatement[] {
-  // The same columns in the same order for both statements; the base hash is set only on insert.
-  const content = [
-    entry.op,
-    entry.priority,
-    entry.name,
-    entry.embedding,
-    entry.acousticFeatures,
-    entry.totalSamples,
-    entry.contentHash,
-    entry.updatedAt,
-  ];
-  const oldest = `(SELECT MIN(seq) FROM outbox WHERE ${UNSENT})`;
   return [
     {
-      sql: `DELETE FROM outbox WHERE ${UNSENT} AND seq > ${oldest}`,
-      args: [entry.speakerId, entry.speakerId],
-    },
-    {
       sql: `UPDATE outbox SET op = ?, priority = MIN(priority, ?), name = ?, embedding = ?, acoustic_features = ?,
-              total_samples = ?, content_hash = ?, updated_at = ?, sample_sum = NULL, samples = NULL
-            WHERE ${UNSENT}`,
-      args: [...content, entry.speakerId],
+              total_samples = ?, content_hash = ?, updated_at = ?
+            WHERE ${newestUnsent(`'upsert', 'delete'`)}`,
+      args: [
+        entry.op,
+        entry.priority,
+        entry.name,
+        entry.embedding,
+        entry.acousticFeatures,
+        entry.totalSamples,
+        entry.contentHash,
+        entry.updatedAt,
+        entry.speakerId,
+      ],
     },
     insertStatement(entry),
   ];
@@ -86,17 +88,14 @@ function insertStatement(entry: OutboxEntry, unlessChanged = true): InStatement 
   };
 }
 
-/**
- * The speaker's newest unsent row when it is an enrolment, which the next enrolment adds to. A
- * replace or delete after it is never folded into a later enrolment: order against it matters.
- */
+/** The speaker's newest row when it is an unsent enrolment, which the next enrolment adds to. */
 export async function unsentEnrolment(store: Store, speakerId: string): Promise<UnsentEnrolment | undefined> {
   const rs = await store.client.execute({
-    sql: `SELECT seq, op, sample_sum, samples FROM outbox WHERE ${UNSENT} ORDER BY seq DESC LIMIT 1`,
+    sql: `SELECT seq, sample_sum, samples FROM outbox WHERE ${newestUnsent(`'enrol'`)}`,
     args: [speakerId],
   });
   const row = rs.rows[0];
-  return row && row.op === 'enrol' && row.sample_sum != null ? toUnsentEnrolment(row) : undefined;
+  return row && row.sample_sum != null ? toUnsentEnrolment(row) : undefined;
 }
 
 /**

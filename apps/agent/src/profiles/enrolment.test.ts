@@ -44,7 +44,7 @@ describe('ProfileStore enrolment deltas', () => {
       [1, 2, 3].map((seed) => randomEmbedding(seed)),
       DIM,
     );
-    delta.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 12));
+    for (const [i, value] of delta.entries()) expect(value).toBeCloseTo(expected[i]!, 12);
     expect(row!.content_hash).toBe(
       await enrolmentHash({
         speakerId: 'ada',
@@ -56,7 +56,7 @@ describe('ProfileStore enrolment deltas', () => {
     );
     const local = await profiles.readRow('ada');
     expect(local).toMatchObject({ totalSamples: 3 });
-    local!.sampleSum!.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 12));
+    for (const [i, value] of local!.sampleSum!.entries()) expect(value).toBeCloseTo(expected[i]!, 12);
   });
 
   it('appends a new delta once the pending one is numbered, so no sample is sent twice', async () => {
@@ -75,21 +75,19 @@ describe('ProfileStore enrolment deltas', () => {
     expect(mutation.profile).toBeUndefined();
   });
 
-  it('lets a replace take over every unsent write of its speaker, enrolments included', async () => {
+  it('coalesces only into the newest unsent row of the same kind, so no write changes place', async () => {
     await enrol('ada', [1]);
     await profiles.put('ada', { name: 'Ada L.', embedding: randomEmbedding(9) }, Priority.NORMAL);
-    await enrol('ada', [2]);
     await profiles.put('ada', { name: 'Ada Lovelace', embedding: randomEmbedding(10) }, Priority.NORMAL);
+    await enrol('ada', [2]);
+    await enrol('ada', [3]);
     const all = await rows();
-    expect(all).toHaveLength(1);
-    expect(all[0]).toMatchObject({
-      op: 'upsert',
-      name: 'Ada Lovelace',
-      sample_sum: null,
-      samples: null,
-      base_hash: null,
-    });
-    expect((await profiles.readRow('ada'))?.sampleSum).toBeNull();
+    expect(all.map((r) => [r.op, r.name, r.samples])).toEqual([
+      ['enrol', 'Ada', 1],
+      ['upsert', 'Ada Lovelace', null],
+      ['enrol', 'Ada Lovelace', 2],
+    ]);
+    expect(all[1]?.base_hash).not.toBeNull();
   });
 
   it('queues an enrolment after a pending delete as its own row, so it is ordered after it', async () => {
@@ -98,6 +96,7 @@ describe('ProfileStore enrolment deltas', () => {
     await enrol('ada', [2]);
     const all = await rows();
     expect(all.map((r) => [r.op, r.samples])).toEqual([
+      ['enrol', 1],
       ['delete', null],
       ['enrol', 1],
     ]);

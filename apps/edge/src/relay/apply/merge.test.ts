@@ -90,25 +90,26 @@ describe('planBatch with enrolments', () => {
     expect(plan.writes.get('ada')).toMatchObject({ applied: 2, content: { profile: { totalSamples: 3 } } });
   });
 
-  it('drops a delta made before the delete and records the conflict', async () => {
+  it('drops a delta enrolled without knowing of the delete, however late, and records it', async () => {
     const tomb: ServerContent = { contentHash: h('t'), updatedAt: 200, deleted: true };
-    const plan = await planBatch(0, [enrol(1, [A], 100)], new Map([['ada', tomb]]));
+    const plan = await planBatch(0, [enrol(1, [A], 300, h('0'))], new Map([['ada', tomb]]));
     expect(plan.results).toEqual([
       { mutationId: 1, status: 'conflict', winner: 'server', contentHash: h('t') },
     ]);
     expect(plan.writes.size).toBe(0);
-    expect(plan.conflicts).toHaveLength(1);
+    expect(plan.conflicts).toMatchObject([{ winner: 'server', serverHash: h('t'), baseHash: h('0') }]);
     expect(plan.changes).toEqual([{ speakerId: 'ada', contentHash: h('t'), mutationId: 1 }]);
   });
 
-  it('creates the speaker afresh from a delta made after the delete', async () => {
+  it('creates the speaker afresh from a delta whose device had seen the delete', async () => {
     const tomb: ServerContent = { contentHash: h('t'), updatedAt: 200, deleted: true };
-    const plan = await planBatch(0, [enrol(1, [B], 300)], new Map([['ada', tomb]]));
-    expect(plan.results[0]).toMatchObject({ status: 'conflict', winner: 'incoming' });
-    expect(plan.writes.get('ada')?.content.profile).toMatchObject({ name: 'Ada', totalSamples: 1 });
-    const seen = await planBatch(0, [enrol(1, [B], 300, h('t'))], new Map([['ada', tomb]]));
-    expect(seen.results[0]).toMatchObject({ status: 'applied' });
-    expect(seen.conflicts).toEqual([]);
+    const plan = await planBatch(0, [enrol(1, [B], 100, h('t'))], new Map([['ada', tomb]]));
+    expect(plan.results[0]).toMatchObject({ status: 'applied' });
+    expect(plan.conflicts).toEqual([]);
+    expect(plan.writes.get('ada')?.content).toMatchObject({
+      updatedAt: 100,
+      profile: { name: 'Ada', totalSamples: 1 },
+    });
   });
 
   it('refuses a delta that would cancel the profile out', async () => {

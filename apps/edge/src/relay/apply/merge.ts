@@ -10,7 +10,6 @@ import {
 } from '@voicesync/core';
 import { MAX_INT32 } from '@voicesync/schema';
 import type { BatchPlan, ServerContent } from './plan.ts';
-import { incomingWins } from './rule.ts';
 import type { IncomingContent, IncomingEnrolment, MutationHeader } from './validate.ts';
 
 /**
@@ -18,10 +17,11 @@ import type { IncomingContent, IncomingEnrolment, MutationHeader } from './valid
  * - live profile: the delta's sum and count are added, whatever the base hash; name and acoustic
  *   features stay the server's (a rename is a replace). Not a conflict.
  * - no row: the delta creates the profile with its name and features.
- * - tombstone: the conflict rule orders the delta against the delete. A delta made later (greater
- *   updatedAt, then greater hash) creates the speaker afresh from its own samples only; an earlier
- *   one is dropped and recorded as a conflict the server won. A delta whose base is the tombstone
- *   (its device saw the delete) is no conflict.
+ * - tombstone: by causality, not clocks. A delta whose base is the tombstone (its device had seen
+ *   the speaker deleted) creates it afresh from its own samples only; any other delta was enrolled
+ *   into a profile its device believed alive, concurrently with the delete, and the delete wins:
+ *   the delta is dropped and recorded as a conflict the server won. (Clocks would split one
+ *   device's coalesced deltas across the delete; the base hash of the oldest never does.)
  * The result's updatedAt is the later of the two, so a replace made before this enrolment loses
  * to it under the conflict rule, and one made after wins.
  */
@@ -37,7 +37,7 @@ export async function planEnrolment(
   const { mutationId } = mutation;
   const reject = (reason: string) => plan.results.push({ mutationId, status: 'rejected', reason });
   const overDelete = current?.deleted === true;
-  if (current && overDelete && !incomingWins(incoming, current)) {
+  if (current && overDelete && mutation.baseHash !== current.contentHash) {
     // The losing device skipped the delete while its enrolment was pending: announce it again.
     plan.changes.push({ speakerId, contentHash: current.contentHash, mutationId });
     recordConflict(plan, mutation, incoming, current.contentHash, 'server');
@@ -62,7 +62,7 @@ export async function planEnrolment(
     acousticFeatures: base.acousticFeatures,
     totalSamples,
   });
-  const updatedAt = Math.max(incoming.updatedAt, live ? (current?.updatedAt ?? 0) : 0);
+  const updatedAt = Math.max(incoming.updatedAt, current?.updatedAt ?? 0);
   const content: IncomingContent = {
     speakerId,
     contentHash,
@@ -84,11 +84,6 @@ export async function planEnrolment(
   const applied = (plan.writes.get(speakerId)?.applied ?? 0) + 1;
   plan.writes.set(speakerId, { content, applied });
   plan.changes.push({ speakerId, contentHash, mutationId });
-  if (current && overDelete && mutation.baseHash !== current.contentHash) {
-    recordConflict(plan, mutation, incoming, current.contentHash, 'incoming');
-    plan.results.push({ mutationId, status: 'conflict', winner: 'incoming', contentHash });
-    return;
-  }
   plan.results.push({ mutationId, status: 'applied', contentHash });
 }
 
