@@ -107,7 +107,7 @@ describe('planBatch with enrolments', () => {
     expect(plan.results[0]).toMatchObject({ status: 'applied' });
     expect(plan.conflicts).toEqual([]);
     expect(plan.writes.get('ada')?.content).toMatchObject({
-      updatedAt: 100,
+      updatedAt: 200,
       profile: { name: 'Ada', totalSamples: 1 },
     });
   });
