@@ -1,0 +1,93 @@
+// The reference centroid, computed independently of the agent and the edge: float64 mean of unit samples.
+import { createClient } from '@libsql/client';
+import type { Sql } from '../support/index.ts';
+
+/** Normalised mean of unit vectors: each `weighted` entry counts `weight` times (a replaced profile's count). */
+export function expectedCentroid(samples: Array<{ vector: number[]; weight: number }>): number[] {
+  const dim = samples[0]?.vector.length ?? 0;
+  const sum = new Array<number>(dim).fill(0);
+  for (const { vector, weight } of samples) {
+    const norm = Math.hypot(...vector);
+    for (let i = 0; i < dim; i++) sum[i] = (sum[i] ?? 0) + ((vector[i] ?? 0) / norm) * weight;
+  }
+  const norm = Math.hypot(...sum);
+  return sum.map((value) => value / norm);
+}
+
+/** Largest absolute difference between two vectors (Infinity when their lengths differ). */
+export function maxDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] ?? 0) - (b[i] ?? 0)));
+  return worst;
+}
+
+/**
+ * Within float32 rounding of a unit vector: each stored component is the float64 value rounded
+ * once (half an ulp, at most 2^-25 for values below 1), plus float64 summation noise far below it.
+ */
+export const FLOAT32_ROUNDING = 2 ** -24;
+
+export interface HeldProfile {
+  deleted: boolean;
+  name: string;
+  totalSamples: number;
+  contentHash: string;
+  embedding: Float32Array;
+  /** Hex of the float64 sum bytes, or null when written whole. */
+  sampleSum: string | null;
+}
+
+function toFloat32(bytes: Uint8Array): Float32Array {
+  return new Float32Array(new Uint8Array(bytes).buffer);
+}
+
+export async function postgresProfile(
+  sql: Sql,
+  tenantId: string,
+  speakerId: string,
+): Promise<HeldProfile | undefined> {
+  const [row] = await sql<
+    {
+      deleted: boolean;
+      name: string;
+      total_samples: number;
+      content_hash: string;
+      embedding: Uint8Array;
+      sample_sum: Uint8Array | null;
+    }[]
+  >`select deleted, name, total_samples, content_hash, embedding, sample_sum from profiles
+    where tenant_id = ${tenantId} and speaker_id = ${speakerId}`;
+  if (!row) return undefined;
+  return {
+    deleted: row.deleted,
+    name: row.name,
+    totalSamples: row.total_samples,
+    contentHash: row.content_hash,
+    embedding: toFloat32(row.embedding),
+    sampleSum: row.sample_sum ? Buffer.from(row.sample_sum).toString('hex') : null,
+  };
+}
+
+/** Reads a libSQL file with its own client: what is on disk, not what the agent believes. */
+export async function libsqlProfile(dbPath: string, speakerId: string): Promise<HeldProfile | undefined> {
+  const client = createClient({ url: `file:${dbPath}`, intMode: 'number' });
+  try {
+    const rs = await client.execute({
+      sql: 'SELECT deleted, name, total_samples, content_hash, embedding, sample_sum FROM profiles WHERE speaker_id = ?',
+      args: [speakerId],
+    });
+    const row = rs.rows[0];
+    if (!row) return undefined;
+    return {
+      deleted: Number(row.deleted) === 1,
+      name: String(row.name),
+      totalSamples: Number(row.total_samples),
+      contentHash: String(row.content_hash),
+      embedding: toFloat32(new Uint8Array(row.embedding as ArrayBuffer)),
+      sampleSum: row.sample_sum == null ? null : Buffer.from(row.sample_sum as ArrayBuffer).toString('hex'),
+    };
+  } finally {
+    client.close();
+  }
+}
