@@ -1,9 +1,22 @@
 // The reference centroid, computed independently of the agent and the edge: float64 mean of unit samples.
 import { createClient } from '@libsql/client';
-import type { Sql } from '../support/index.ts';
+import { randomVector, type Sql } from '../support/index.ts';
 
-/** Normalised mean of unit vectors: each `weighted` entry counts `weight` times (a replaced profile's count). */
-export function expectedCentroid(samples: Array<{ vector: number[]; weight: number }>): number[] {
+/** One speaker's utterance: a voice plus per-utterance noise, float32 values as an encoder gives them. */
+export function utterance(seed: number, voice = 1): number[] {
+  const base = randomVector(voice);
+  const noise = randomVector(seed);
+  return base.map((v, i) => Math.fround(v + 0.4 * (noise[i] ?? 0)));
+}
+
+/** Samples behind a profile: an enrolled utterance (weight 1) or a replaced centroid counting `weight` samples. */
+export interface Part {
+  vector: number[];
+  weight: number;
+}
+
+/** Normalised mean of the parts' unit vectors, each counted `weight` times, in float64. */
+export function expectedCentroid(samples: Part[]): number[] {
   const dim = samples[0]?.vector.length ?? 0;
   const sum = new Array<number>(dim).fill(0);
   for (const { vector, weight } of samples) {
@@ -12,6 +25,13 @@ export function expectedCentroid(samples: Array<{ vector: number[]; weight: numb
   }
   const norm = Math.hypot(...sum);
   return sum.map((value) => value / norm);
+}
+
+/** `vector` scaled to unit length (a replaced profile stores its embedding as given). */
+export function unit(vector: ArrayLike<number>): number[] {
+  const values = Array.from(vector);
+  const norm = Math.hypot(...values);
+  return values.map((value) => value / norm);
 }
 
 /** Largest absolute difference between two vectors (Infinity when their lengths differ). */

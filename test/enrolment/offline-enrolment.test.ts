@@ -1,24 +1,18 @@
 // Issue 16, done when: two devices enrol one speaker 50 times each while the edge is down; no sample is lost.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, type FleetAgent, startBackend, startFleetAgent } from '../multi-device/fleet.ts';
-import { eventually, randomVector } from '../support/index.ts';
+import { eventually } from '../support/index.ts';
 import {
   expectedCentroid,
   FLOAT32_ROUNDING,
   libsqlProfile,
   maxDifference,
   postgresProfile,
+  utterance,
 } from './expected.ts';
 
 const TENANT = 'household';
 const SPEAKER = 'owner';
-
-/** One speaker's utterances: a voice plus per-utterance noise, as an encoder gives them. */
-function utterance(seed: number): number[] {
-  const voice = randomVector(1);
-  const noise = randomVector(seed);
-  return voice.map((v, i) => v + 0.4 * (noise[i] ?? 0));
-}
 
 describe('concurrent enrolment of one speaker on two offline devices', () => {
   let backend: Backend;

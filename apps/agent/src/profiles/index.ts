@@ -79,8 +79,10 @@ export class ProfileStore {
     this.cacheMisses += 1;
     const row = await this.readRow(speakerId);
     if (!row || row.deleted) return undefined;
-    this.cache.set(speakerId, row);
-    return row;
+    // The sum is write state: the cache and the API hold the profile scoring uses.
+    const { sampleSum: _sampleSum, ...profile } = row;
+    this.cache.set(speakerId, profile);
+    return profile;
   }
 
   /** Every live profile, for preloading the index. */
