@@ -89,6 +89,8 @@ describe('enrolment, replace and delete from three devices converge (property)',
         deviceId: credentials.deviceId,
         token: credentials.token,
         args: ['--config', config],
+        // Three agents start (and restart after each kill) on a shared 2-core machine.
+        readyTimeoutMs: 120_000,
       });
       devices.push({ agent, proxy });
     }
