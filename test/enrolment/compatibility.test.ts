@@ -4,10 +4,10 @@ import { type PushAck, pullChangeSchema, pullResponseSchema } from '@voicesync/s
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { edgeFetch } from '../../apps/agent/src/sync/http.ts';
-import { eventually } from '../support/index.ts';
+import { eventually, randomVector } from '../support/index.ts';
 import { inProcessAgent, removeDatabase } from '../support/in-process-agent.ts';
 import { push, type Stack, startStack, upsertMutation } from '../support/stack.ts';
-import { postgresProfile, utterance } from './expected.ts';
+import { expectedCentroid, FLOAT32_ROUNDING, maxDifference, postgresProfile, utterance } from './expected.ts';
 
 /** What an agent from before enrolment deltas parses a pull with: the same fields, minus the sum (zod strips unknown keys). */
 const olderPullResponse = pullResponseSchema.extend({
@@ -41,6 +41,13 @@ describe('compatibility across the enrolment-delta change', () => {
         return row?.totalSamples === 3 ? row : undefined;
       });
       expect(merged.sampleSum).not.toBeNull();
+      // The row from before counts as its centroid times its count, the new samples add to it.
+      const centroid = expectedCentroid([
+        { vector: randomVector(77), weight: 1 },
+        { vector: utterance(1), weight: 1 },
+        { vector: utterance(2), weight: 1 },
+      ]);
+      expect(maxDifference(merged.embedding, centroid)).toBeLessThanOrEqual(FLOAT32_ROUNDING);
 
       const response = await fetch(`${stack.edge.url}/v1/pull?cursor=0`, {
         headers: { authorization: `Bearer ${older.token}` },
