@@ -2,6 +2,7 @@
 export * from './backoff/index.ts';
 export * from './breaker/index.ts';
 export * from './bytes/index.ts';
+export * from './centroid/index.ts';
 export * from './clock/index.ts';
 export * from './errors/index.ts';
 export * from './hashing/index.ts';

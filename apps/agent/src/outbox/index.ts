@@ -11,8 +11,8 @@ import {
 import { OUTBOX_COLUMNS, type OutboxRow, toOutboxRow } from './rows.ts';
 import { eligibleSql, HIGHEST_ID_SQL, IN_FLIGHT_SQL, LAST_ACKED } from './statements.ts';
 
-export { type OutboxEntry, type OutboxRow, toMutation } from './rows.ts';
-export { enqueueStatements } from './statements.ts';
+export { type OutboxEntry, type OutboxRow, toMutation, type UnsentEnrolment } from './rows.ts';
+export { enqueueEnrolmentStatements, enqueueStatements, unsentEnrolment } from './statements.ts';
 
 export type NextBatch =
   /** `numbered`: the rows got their ids just now (never sent), so they may be released again. */
@@ -307,14 +307,14 @@ export class Outbox {
   async list(
     status: 'pending' | 'dead' | 'all',
     limit: number,
-  ): Promise<Array<Omit<OutboxRow, 'embedding'>>> {
+  ): Promise<Array<Omit<OutboxRow, 'embedding' | 'sampleSum'>>> {
     const where = status === 'all' ? '' : `WHERE status = '${status}'`;
     const rs = await this.store.client.execute({
       sql: `SELECT ${OUTBOX_COLUMNS} FROM outbox ${where} ORDER BY priority, seq LIMIT ?`,
       args: [limit],
     });
     return rs.rows.map((r) => {
-      const { embedding: _embedding, ...rest } = toOutboxRow(r);
+      const { embedding: _embedding, sampleSum: _sampleSum, ...rest } = toOutboxRow(r);
       return rest;
     });
   }

@@ -1,12 +1,16 @@
 // Outbox rows as read from libSQL, and their wire form.
-import { bytesToBase64, type Priority } from '@voicesync/core';
+import { bytesToBase64, bytesToFloat64, type Priority, type SampleSum } from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
 import type { Row } from '../store/index.ts';
 
-/** What a write puts into the outbox (the content it uploads and the content it was derived from). */
+/**
+ * What a write puts into the outbox (the content it uploads and the content it was derived from).
+ * An `enrol` row uploads only its delta (`sampleSum`, `samples`) with the name and features a new
+ * profile gets; its `contentHash` is the delta's `enrolmentHash`, its embedding is empty.
+ */
 export interface OutboxEntry {
   speakerId: string;
-  op: 'upsert' | 'delete';
+  op: 'upsert' | 'delete' | 'enrol';
   priority: Priority;
   name: string;
   embedding: Uint8Array;
@@ -15,6 +19,9 @@ export interface OutboxEntry {
   contentHash: string;
   baseHash: string | null;
   updatedAt: number;
+  /** For `enrol`: little-endian float64 sum of the new unit samples, and their count. */
+  sampleSum?: Uint8Array | null;
+  samples?: number | null;
 }
 
 export interface OutboxRow extends OutboxEntry {
@@ -28,13 +35,13 @@ export interface OutboxRow extends OutboxEntry {
 }
 
 export const OUTBOX_COLUMNS =
-  'seq, speaker_id, op, priority, name, embedding, acoustic_features, total_samples, content_hash, base_hash, updated_at, mutation_id, status, attempts, next_attempt_at, last_error, created_at';
+  'seq, speaker_id, op, priority, name, embedding, acoustic_features, total_samples, content_hash, base_hash, updated_at, mutation_id, status, attempts, next_attempt_at, last_error, created_at, sample_sum, samples';
 
 export function toOutboxRow(row: Row): OutboxRow {
   return {
     seq: Number(row.seq),
     speakerId: String(row.speaker_id),
-    op: row.op === 'delete' ? 'delete' : 'upsert',
+    op: row.op === 'delete' ? 'delete' : row.op === 'enrol' ? 'enrol' : 'upsert',
     priority: Number(row.priority) as Priority,
     name: String(row.name),
     embedding: new Uint8Array(row.embedding as ArrayBuffer),
@@ -49,6 +56,8 @@ export function toOutboxRow(row: Row): OutboxRow {
     nextAttemptAt: Number(row.next_attempt_at),
     lastError: row.last_error === null ? null : String(row.last_error),
     createdAt: Number(row.created_at),
+    sampleSum: row.sample_sum == null ? null : new Uint8Array(row.sample_sum as ArrayBuffer),
+    samples: row.samples == null ? null : Number(row.samples),
   };
 }
 
@@ -72,5 +81,30 @@ export function toMutation(row: OutboxRow): Mutation {
       totalSamples: row.totalSamples,
     };
   }
+  if (row.op === 'enrol') {
+    if (!row.sampleSum || !row.samples)
+      throw new Error(`outbox row ${row.seq} is an enrol without its delta`);
+    mutation.enrolment = {
+      name: row.name,
+      acousticFeatures: row.acousticFeatures === null ? null : JSON.parse(row.acousticFeatures),
+      sampleSumB64: bytesToBase64(row.sampleSum),
+      samples: row.samples,
+    };
+  }
   return mutation;
+}
+
+/** The delta of an `enrol` row not yet numbered, which a new enrolment of its speaker adds to. */
+export interface UnsentEnrolment {
+  seq: number;
+  sampleSum: SampleSum;
+  samples: number;
+}
+
+export function toUnsentEnrolment(row: Row): UnsentEnrolment {
+  return {
+    seq: Number(row.seq),
+    sampleSum: bytesToFloat64(new Uint8Array(row.sample_sum as ArrayBuffer)),
+    samples: Number(row.samples),
+  };
 }

@@ -1,6 +1,6 @@
 // The outbox's SQL: how a write enters it, and the queries that find the next batch.
-import type { InStatement } from '../store/index.ts';
-import { OUTBOX_COLUMNS, type OutboxEntry } from './rows.ts';
+import type { InStatement, Store } from '../store/index.ts';
+import { OUTBOX_COLUMNS, type OutboxEntry, toUnsentEnrolment, type UnsentEnrolment } from './rows.ts';
 
 /** The sync_state key of the last mutation id the edge acknowledged. */
 export const LAST_ACKED = 'last_mutation_id';
@@ -27,34 +27,106 @@ export const HIGHEST_ID_SQL = `SELECT MAX(mutation_id) AS numbered,
   (SELECT value FROM sync_state WHERE key = '${LAST_ACKED}') AS acked FROM outbox`;
 
 /**
- * Statements that enqueue a write inside the caller's transaction. A pending write of the same
- * speaker that has no mutation id yet is coalesced (newest content, highest priority, oldest base
- * hash and position); otherwise a new row is appended.
+ * The speaker's newest row (any status), when it is unsent (pending, no mutation id yet) and of
+ * `ops`: the only row a new write may coalesce into. Coalescing into anything older, or across
+ * kinds, would reorder writes; folding a replace into a delta (or back) would change what survives
+ * a conflict. Binds the speaker id once.
+ */
+function newestUnsent(ops: string): string {
+  return `seq = (SELECT MAX(seq) FROM outbox WHERE speaker_id = ?) AND status = 'pending'
+    AND mutation_id IS NULL AND op IN (${ops})`;
+}
+
+/**
+ * Statements that enqueue a replace or delete inside the caller's transaction. When the speaker's
+ * newest row is an unsent replace or delete, it takes the newest content and highest priority and
+ * keeps its base hash and position; otherwise (nothing, an enrolment, or a row already numbered) a
+ * new row is appended.
  */
 export function enqueueStatements(entry: OutboxEntry): InStatement[] {
-  // The same columns in the same order for both statements; the base hash is set only on insert.
-  const content = [
-    entry.op,
-    entry.priority,
-    entry.name,
-    entry.embedding,
-    entry.acousticFeatures,
-    entry.totalSamples,
-    entry.contentHash,
-    entry.updatedAt,
-  ];
   return [
     {
       sql: `UPDATE outbox SET op = ?, priority = MIN(priority, ?), name = ?, embedding = ?, acoustic_features = ?,
               total_samples = ?, content_hash = ?, updated_at = ?
-            WHERE speaker_id = ? AND status = 'pending' AND mutation_id IS NULL`,
-      args: [...content, entry.speakerId],
+            WHERE ${newestUnsent(`'upsert', 'delete'`)}`,
+      args: [
+        entry.op,
+        entry.priority,
+        entry.name,
+        entry.embedding,
+        entry.acousticFeatures,
+        entry.totalSamples,
+        entry.contentHash,
+        entry.updatedAt,
+        entry.speakerId,
+      ],
     },
+    insertStatement(entry),
+  ];
+}
+
+/** Appends `entry`; `unlessChanged`: only when the statement before it changed no row. */
+function insertStatement(entry: OutboxEntry, unlessChanged = true): InStatement {
+  return {
+    sql: `INSERT INTO outbox (op, priority, name, embedding, acoustic_features, total_samples, content_hash,
+            updated_at, speaker_id, base_hash, sample_sum, samples)
+          SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${unlessChanged ? ' WHERE changes() = 0' : ''}`,
+    args: [
+      entry.op,
+      entry.priority,
+      entry.name,
+      entry.embedding,
+      entry.acousticFeatures,
+      entry.totalSamples,
+      entry.contentHash,
+      entry.updatedAt,
+      entry.speakerId,
+      entry.baseHash,
+      entry.sampleSum ?? null,
+      entry.samples ?? null,
+    ],
+  };
+}
+
+/** The speaker's newest row when it is an unsent enrolment, which the next enrolment adds to. */
+export async function unsentEnrolment(store: Store, speakerId: string): Promise<UnsentEnrolment | undefined> {
+  const rs = await store.client.execute({
+    sql: `SELECT seq, sample_sum, samples FROM outbox WHERE ${newestUnsent(`'enrol'`)}`,
+    args: [speakerId],
+  });
+  const row = rs.rows[0];
+  return row && row.sample_sum != null ? toUnsentEnrolment(row) : undefined;
+}
+
+/**
+ * Statements that enqueue an enrolment delta. `merged` (the delta added to the unsent row `seq`
+ * read before) replaces that row while it is still unnumbered; if the pusher numbered it
+ * meanwhile, the UPDATE changes nothing and `alone` (this delta only) is appended, so a sample is
+ * never sent twice nor dropped.
+ */
+export function enqueueEnrolmentStatements(
+  alone: OutboxEntry,
+  merged: { seq: number; entry: OutboxEntry } | undefined,
+): InStatement[] {
+  if (!merged) return [insertStatement(alone, false)];
+  const { entry } = merged;
+  return [
     {
-      sql: `INSERT INTO outbox (op, priority, name, embedding, acoustic_features, total_samples, content_hash,
-              updated_at, speaker_id, base_hash)
-            SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE changes() = 0`,
-      args: [...content, entry.speakerId, entry.baseHash],
+      sql: `UPDATE outbox SET priority = MIN(priority, ?), name = ?, acoustic_features = ?, total_samples = ?,
+              content_hash = ?, updated_at = ?, sample_sum = ?, samples = ?
+            WHERE seq = ? AND op = 'enrol' AND status = 'pending' AND mutation_id IS NULL`,
+      args: [
+        entry.priority,
+        entry.name,
+        entry.acousticFeatures,
+        entry.totalSamples,
+        entry.contentHash,
+        entry.updatedAt,
+        entry.sampleSum ?? null,
+        entry.samples ?? null,
+        merged.seq,
+      ],
     },
+    insertStatement(alone),
   ];
 }

@@ -1,15 +1,20 @@
 // Profile writes commit the row and its outbox entry in one libSQL transaction; reads are cache-first.
 import type { Store } from '../store/index.ts';
 import {
+  addSums,
   canonicalJson,
+  enrolmentHash,
   float32ToBytes,
+  float64ToBytes,
   type Priority,
   profileContentHash,
+  type SampleSum,
   tombstoneHash,
 } from '@voicesync/core';
-import { enqueueStatements } from '../outbox/index.ts';
+import { enqueueEnrolmentStatements, enqueueStatements, unsentEnrolment } from '../outbox/index.ts';
 import {
   PROFILE_COLUMNS,
+  ROW_COLUMNS,
   type Profile,
   type StoredProfile,
   toStoredProfile,
@@ -32,6 +37,13 @@ export interface ProfileContentInput {
   embedding: Float32Array;
   acousticFeatures?: unknown;
   totalSamples?: number;
+  /** The profile's float64 sum of unit samples, when it was enrolled rather than written whole. */
+  sampleSum?: SampleSum;
+  /**
+   * Set by an enrolment: only what it adds. The write then travels as a delta the edge adds to
+   * whatever it holds, instead of as a replace that a concurrent enrolment elsewhere would overwrite.
+   */
+  enrolment?: { sampleSum: SampleSum; samples: number };
 }
 
 export class ProfileStore {
@@ -67,8 +79,10 @@ export class ProfileStore {
     this.cacheMisses += 1;
     const row = await this.readRow(speakerId);
     if (!row || row.deleted) return undefined;
-    this.cache.set(speakerId, row);
-    return row;
+    // The sum is write state: the cache and the API hold the profile scoring uses.
+    const { sampleSum: _sampleSum, ...profile } = row;
+    this.cache.set(speakerId, profile);
+    return profile;
   }
 
   /** Every live profile, for preloading the index. */
@@ -100,7 +114,7 @@ export class ProfileStore {
 
   async readRow(speakerId: string): Promise<StoredProfile | undefined> {
     const rs = await this.store.client.execute({
-      sql: `SELECT ${PROFILE_COLUMNS} FROM profiles WHERE speaker_id = ?`,
+      sql: `SELECT ${ROW_COLUMNS} FROM profiles WHERE speaker_id = ?`,
       args: [speakerId],
     });
     const row = rs.rows[0];
@@ -118,7 +132,7 @@ export class ProfileStore {
    */
   putDerived(
     speakerId: string,
-    derive: (current: Profile | undefined) => ProfileContentInput,
+    derive: (current: StoredProfile | undefined) => ProfileContentInput,
     priority: Priority,
   ): Promise<WriteResult> {
     return this.exclusive(async () => {
@@ -141,11 +155,14 @@ export class ProfileStore {
         embedding: float32ToBytes(content.embedding),
         acousticFeatures: content.acousticFeatures === null ? null : canonicalJson(content.acousticFeatures),
         totalSamples: content.totalSamples,
+        sampleSum: input.sampleSum ? float64ToBytes(input.sampleSum) : null,
         contentHash,
         updatedAt: this.nextTimestamp(current),
         deleted: false,
       };
-      const version = await this.commit(write, current, priority);
+      const version = input.enrolment
+        ? await this.commitEnrolment(write, current, input.enrolment, priority)
+        : await this.commit(write, current, priority);
       const profile: Profile = { ...content, contentHash, version, updatedAt: write.updatedAt };
       this.cache.set(speakerId, profile);
       this.emit({ kind: 'upsert', profile });
@@ -202,6 +219,52 @@ export class ProfileStore {
           updatedAt: write.updatedAt,
         }),
       ],
+      'write',
+    );
+    return Number(results[0]?.rows[0]?.version ?? 1);
+  }
+
+  /**
+   * Like `commit`, for an enrolment: the outbox gets the delta, added to a pending delta of the
+   * speaker not yet numbered (sums add exactly as the edge would add them one after the other).
+   */
+  private async commitEnrolment(
+    write: Parameters<typeof upsertProfileStatement>[0],
+    current: StoredProfile | undefined,
+    delta: { sampleSum: SampleSum; samples: number },
+    priority: Priority,
+  ): Promise<number> {
+    const pending = await unsentEnrolment(this.store, write.speakerId);
+    const acousticFeatures = write.acousticFeatures === null ? null : JSON.parse(write.acousticFeatures);
+    const entry = async (sum: SampleSum, samples: number) => ({
+      speakerId: write.speakerId,
+      op: 'enrol' as const,
+      priority,
+      name: write.name,
+      embedding: new Uint8Array(0),
+      acousticFeatures: write.acousticFeatures,
+      totalSamples: write.totalSamples,
+      contentHash: await enrolmentHash({
+        speakerId: write.speakerId,
+        name: write.name,
+        acousticFeatures,
+        sampleSum: sum,
+        samples,
+      }),
+      baseHash: current?.contentHash ?? null,
+      updatedAt: write.updatedAt,
+      sampleSum: float64ToBytes(sum),
+      samples,
+    });
+    const alone = await entry(delta.sampleSum, delta.samples);
+    const merged = pending
+      ? {
+          seq: pending.seq,
+          entry: await entry(addSums(pending.sampleSum, delta.sampleSum), pending.samples + delta.samples),
+        }
+      : undefined;
+    const results = await this.store.client.batch(
+      [upsertProfileStatement(write), ...enqueueEnrolmentStatements(alone, merged)],
       'write',
     );
     return Number(results[0]?.rows[0]?.version ?? 1);

@@ -1,6 +1,6 @@
 // Profile rows of the local database and the statements that write them.
 import type { InStatement, Row } from '../store/index.ts';
-import { bytesToFloat32 } from '@voicesync/core';
+import { bytesToFloat32, bytesToFloat64, type SampleSum } from '@voicesync/core';
 
 export interface Profile {
   speakerId: string;
@@ -17,10 +17,15 @@ export interface Profile {
 /** A row as stored, including tombstones. */
 export interface StoredProfile extends Profile {
   deleted: boolean;
+  /** Float64 sum of unit samples; null when written whole (then unit embedding x totalSamples). */
+  sampleSum: SampleSum | null;
 }
 
 export const PROFILE_COLUMNS =
   'speaker_id, name, embedding, acoustic_features, total_samples, content_hash, version, deleted, updated_at';
+
+/** With the sample sum, which only a write needs (preloading the index leaves it on disk). */
+export const ROW_COLUMNS = `${PROFILE_COLUMNS}, sample_sum`;
 
 export function toStoredProfile(row: Row): StoredProfile {
   return {
@@ -29,6 +34,7 @@ export function toStoredProfile(row: Row): StoredProfile {
     embedding: bytesToFloat32(new Uint8Array(row.embedding as ArrayBuffer)),
     acousticFeatures: row.acoustic_features === null ? null : JSON.parse(String(row.acoustic_features)),
     totalSamples: Number(row.total_samples),
+    sampleSum: row.sample_sum == null ? null : bytesToFloat64(new Uint8Array(row.sample_sum as ArrayBuffer)),
     contentHash: String(row.content_hash),
     version: Number(row.version),
     updatedAt: Number(row.updated_at),
@@ -42,6 +48,8 @@ export interface ProfileWrite {
   embedding: Uint8Array;
   acousticFeatures: string | null;
   totalSamples: number;
+  /** Little-endian float64 bytes of the sample sum; null or absent for content written whole. */
+  sampleSum?: Uint8Array | null;
   contentHash: string;
   updatedAt: number;
   deleted: boolean;
@@ -53,10 +61,11 @@ export interface ProfileWrite {
 export function upsertProfileStatement(write: ProfileWrite): InStatement {
   const version = write.version === undefined ? 'profiles.version + 1' : 'excluded.version';
   return {
-    sql: `INSERT INTO profiles (speaker_id, name, embedding, acoustic_features, total_samples, content_hash, version, deleted, updated_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    sql: `INSERT INTO profiles (speaker_id, name, embedding, acoustic_features, total_samples, sample_sum, content_hash, version, deleted, updated_at)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           ON CONFLICT (speaker_id) DO UPDATE SET name = excluded.name, embedding = excluded.embedding,
             acoustic_features = excluded.acoustic_features, total_samples = excluded.total_samples,
+            sample_sum = excluded.sample_sum,
             content_hash = excluded.content_hash, version = ${version}, deleted = excluded.deleted,
             updated_at = excluded.updated_at
           RETURNING version`,
@@ -66,6 +75,7 @@ export function upsertProfileStatement(write: ProfileWrite): InStatement {
       write.embedding,
       write.acousticFeatures,
       write.totalSamples,
+      write.sampleSum ?? null,
       write.contentHash,
       write.version ?? 1,
       write.deleted ? 1 : 0,

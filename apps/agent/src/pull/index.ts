@@ -1,6 +1,7 @@
 // Applies other devices' changes from the edge's change log to libSQL and the index, cursor by cursor.
 import {
   base64ToBytes,
+  bytesToFloat64,
   bytesToFloat32,
   canonicalJson,
   type Clock,
@@ -198,7 +199,9 @@ export class Puller {
     if (local === 'unsettled') return 'blocked';
     if (local === 'unsent') return 'skip';
     const current = await this.profiles.readRow(speakerId);
-    if (current?.contentHash === change.contentHash) return 'skip';
+    const sampleSum = sumBytes(change);
+    if (sampleSum === 'corrupt') return this.corrupt(change);
+    if (current?.contentHash === change.contentHash && sameSum(current.sampleSum, sampleSum)) return 'skip';
     if (change.op === 'delete') {
       if (change.contentHash !== (await tombstoneHash(speakerId))) return this.corrupt(change);
       const statement = upsertProfileStatement({
@@ -216,6 +219,7 @@ export class Puller {
     }
     if (!change.profile) return this.corrupt(change);
     const bytes = base64ToBytes(change.profile.embeddingB64);
+    if (sampleSum && sampleSum.byteLength !== bytes.byteLength * 2) return this.corrupt(change);
     const content = {
       speakerId,
       name: change.profile.name,
@@ -230,6 +234,7 @@ export class Puller {
       embedding: bytes,
       acousticFeatures: content.acousticFeatures === null ? null : canonicalJson(content.acousticFeatures),
       totalSamples: content.totalSamples,
+      sampleSum,
       contentHash: change.contentHash,
       updatedAt: change.updatedAt,
       deleted: false,
@@ -250,5 +255,25 @@ export class Puller {
       'pulled change fails its content hash; skipped',
     );
     return 'skip';
+  }
+}
+
+/**
+ * Whether the local sum is the edge's, byte for byte. Equal hashes with different sums (the same
+ * centroid after float32 rounding) still take the edge's sum, so later merges start from it.
+ */
+function sameSum(local: Float64Array | null, pulled: Uint8Array | null): boolean {
+  if (local === null || pulled === null) return local === pulled;
+  const theirs = bytesToFloat64(pulled);
+  return theirs.length === local.length && theirs.every((value, i) => Object.is(value, local[i]));
+}
+
+/** The pulled float64 sum, null when the profile was written whole, or 'corrupt' when it is not base64. */
+function sumBytes(change: PullChange): Uint8Array | null | 'corrupt' {
+  if (!change.sampleSumB64) return null;
+  try {
+    return base64ToBytes(change.sampleSumB64);
+  } catch {
+    return 'corrupt';
   }
 }

@@ -52,6 +52,12 @@ export const profiles = pgTable(
     embedding: bytea('embedding').notNull(),
     acousticFeatures: jsonb('acoustic_features'),
     totalSamples: integer('total_samples').notNull(),
+    /**
+     * Little-endian float64 sum of the profile's unit samples, which enrolments from several
+     * devices add to; NULL when the profile was written whole (then the sum is the unit embedding
+     * times total_samples). The embedding is always this sum's direction, rounded to float32.
+     */
+    sampleSum: bytea('sample_sum'),
     /** Lowercase hex SHA-256 of the canonical encoding (same string the agent computes). */
     contentHash: text('content_hash').notNull(),
     version: integer('version').notNull().default(1),

@@ -1,3 +1,3 @@
 // SQLite (libSQL) dialect of the schema.
 export * from './tables.ts';
-export { migrateSqlite } from './migrate.ts';
+export { migrateSqlite, sqliteMigrationsFolder } from './migrate.ts';

@@ -14,6 +14,11 @@ export const profiles = sqliteTable('profiles', {
   /** Canonical JSON text (sorted keys) or NULL. */
   acousticFeatures: text('acoustic_features'),
   totalSamples: integer('total_samples').notNull().default(1),
+  /**
+   * Little-endian float64 sum of the unit samples (the mergeable enrolment state, as upstream);
+   * NULL for a profile written whole, whose sum is the unit embedding times total_samples.
+   */
+  sampleSum: blob('sample_sum', { mode: 'buffer' }),
   contentHash: text('content_hash').notNull(),
   version: integer('version').notNull().default(1),
   deleted: integer('deleted', { mode: 'boolean' }).notNull().default(false),
@@ -31,7 +36,8 @@ export const outbox = sqliteTable(
   {
     seq: integer('seq').primaryKey({ autoIncrement: true }),
     speakerId: text('speaker_id').notNull(),
-    op: text('op', { enum: ['upsert', 'delete'] }).notNull(),
+    /** `enrol` adds samples (sample_sum, samples); `upsert` replaces the profile; `delete` removes it. */
+    op: text('op', { enum: ['upsert', 'delete', 'enrol'] }).notNull(),
     priority: integer('priority').notNull(),
     name: text('name').notNull(),
     embedding: blob('embedding', { mode: 'buffer' }).notNull(),
@@ -39,6 +45,9 @@ export const outbox = sqliteTable(
     totalSamples: integer('total_samples').notNull(),
     contentHash: text('content_hash').notNull(),
     baseHash: text('base_hash'),
+    /** For `enrol`: little-endian float64 sum of the new unit samples, and how many they are. */
+    sampleSum: blob('sample_sum', { mode: 'buffer' }),
+    samples: integer('samples'),
     updatedAt: integer('updated_at').notNull(),
     mutationId: integer('mutation_id'),
     status: text('status', { enum: ['pending', 'dead'] })

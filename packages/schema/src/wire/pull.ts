@@ -23,6 +23,11 @@ export const pullChangeSchema = z.object({
   version: z.number().int().positive(),
   /** Present for an upsert; a delete is a tombstone without content. */
   profile: wireProfileSchema.optional(),
+  /**
+   * Base64 of the little-endian float64 sum of unit samples, when enrolments were merged into the
+   * profile; absent when it was written whole (the sum is then the unit embedding x totalSamples).
+   */
+  sampleSumB64: z.string().optional(),
 });
 
 export const pullResponseSchema = z.object({

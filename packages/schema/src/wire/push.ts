@@ -18,18 +18,34 @@ export const wireProfileSchema = z.object({
   totalSamples: z.number().int().min(1).max(MAX_INT32),
 });
 
+/**
+ * What an enrolment adds: the sum of its new unit samples (base64 of little-endian float64) and
+ * their count. The edge adds it to the profile it holds; name and features only create a profile.
+ */
+export const wireEnrolmentSchema = z.object({
+  name: storableText().min(1).max(200),
+  sampleSumB64: z.string().max(2_000_000),
+  samples: z.number().int().min(1).max(MAX_INT32),
+  acousticFeatures: acousticFeaturesSchema().nullable(),
+});
+
 export const mutationSchema = z.object({
   mutationId: z.number().int().positive(),
   speakerId: speakerIdSchema,
-  op: z.enum(['upsert', 'delete']),
+  /** `upsert` replaces the profile, `delete` removes it, `enrol` adds samples to it (merges). */
+  op: z.enum(['upsert', 'delete', 'enrol']),
   /** Content hash this write was derived from; null when the device knew no prior content. */
   baseHash: hashSchema.nullable(),
-  /** Hash of the content after this write (tombstone hash for a delete). */
+  /**
+   * Hash of the content after this write (tombstone hash for a delete). For an enrolment, whose
+   * result depends on what the edge holds, the hash of the delta (`enrolmentHash`).
+   */
   contentHash: hashSchema,
   /** Device wall-clock ms of the write: the first key of the conflict rule. */
   updatedAt: z.number().int().nonnegative(),
   priority: z.number().int().min(0).max(4),
   profile: wireProfileSchema.optional(),
+  enrolment: wireEnrolmentSchema.optional(),
 });
 
 export const pushRequestSchema = z
@@ -49,6 +65,13 @@ export const pushRequestSchema = z
           code: 'custom',
           path: ['mutations', i, 'profile'],
           message: 'an upsert carries its profile',
+        });
+      }
+      if (m.op === 'enrol' && !m.enrolment) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['mutations', i, 'enrolment'],
+          message: 'an enrol carries its enrolment',
         });
       }
     });
@@ -75,6 +98,7 @@ export const pushAckSchema = z.object({
 
 export type Mutation = z.infer<typeof mutationSchema>;
 export type WireProfile = z.infer<typeof wireProfileSchema>;
+export type WireEnrolment = z.infer<typeof wireEnrolmentSchema>;
 export type PushRequest = z.infer<typeof pushRequestSchema>;
 export type MutationResult = z.infer<typeof mutationResultSchema>;
 export type PushAck = z.infer<typeof pushAckSchema>;

@@ -1,5 +1,5 @@
 // The push transaction: lock the device, refuse gaps, fold the batch, write it with one statement per table.
-import { VoicesyncError } from '@voicesync/core';
+import { bytesToFloat32, bytesToFloat64, VoicesyncError } from '@voicesync/core';
 import { MUTATION_GAP } from '@voicesync/schema';
 import type postgres from 'postgres';
 import type { Tx } from '../upstream/index.ts';
@@ -40,7 +40,11 @@ export async function applyBatch(
     from devices d join tenants t on t.id = d.tenant_id
     where d.id = ${device.deviceId} and t.id = ${device.tenantId}
     for update of d for no key update of t`;
-  const profiles = lockProfiles(tx, device.tenantId, speakers);
+  // Enrolments merge into the content held, so theirs is read too (only theirs: it is the bulk).
+  const enrolling = [
+    ...new Set(batch.flatMap((checked) => (checked.content?.enrolment ? [checked.content.speakerId] : []))),
+  ];
+  const profiles = lockProfiles(tx, device.tenantId, speakers, enrolling);
   const [[row], server] = await Promise.all([deviceRow, profiles]);
   if (!row) throw new VoicesyncError('unauthorized', 'unknown device');
   if (row.revoked) throw new VoicesyncError('device_revoked', 'this device has been revoked');
@@ -56,7 +60,7 @@ export async function applyBatch(
       },
     );
   }
-  const plan = planBatch(last, batch, server);
+  const plan = await planBatch(last, batch, server);
   const newestChange = first ? await writePlan(tx, device, plan) : null;
   return { ...plan, newestChange };
 }
@@ -65,15 +69,48 @@ async function lockProfiles(
   tx: Tx,
   tenantId: string,
   speakers: string[],
+  enrolling: string[],
 ): Promise<Map<string, ServerContent>> {
   if (speakers.length === 0) return new Map();
-  const rows = await tx<{ speaker_id: string; content_hash: string; updated_at: string }[]>`
-    select speaker_id, content_hash, updated_at from profiles
-    where tenant_id = ${tenantId} and speaker_id = any(${speakers})
+  const rows = await tx<ProfileRow[]>`
+    select speaker_id, content_hash, updated_at, deleted,
+      case when loaded then name end as name, case when loaded then acoustic_features end as acoustic_features,
+      total_samples, case when loaded then embedding end as embedding,
+      case when loaded then sample_sum end as sample_sum
+    from (select *, speaker_id = any(${enrolling}) and not deleted as loaded from profiles
+          where tenant_id = ${tenantId} and speaker_id = any(${speakers})) p
     order by speaker_id for update`;
-  return new Map(
-    rows.map((r) => [r.speaker_id, { contentHash: r.content_hash, updatedAt: Number(r.updated_at) }]),
-  );
+  return new Map(rows.map((r) => [r.speaker_id, serverContent(r)]));
+}
+
+interface ProfileRow {
+  speaker_id: string;
+  content_hash: string;
+  updated_at: string;
+  deleted: boolean;
+  name: string | null;
+  acoustic_features: unknown;
+  total_samples: number;
+  embedding: Uint8Array | null;
+  sample_sum: Uint8Array | null;
+}
+
+function serverContent(row: ProfileRow): ServerContent {
+  const content: ServerContent = {
+    contentHash: row.content_hash,
+    updatedAt: Number(row.updated_at),
+    deleted: row.deleted,
+  };
+  if (row.embedding && row.name !== null) {
+    content.profile = {
+      name: row.name,
+      acousticFeatures: row.acoustic_features,
+      totalSamples: row.total_samples,
+      embedding: bytesToFloat32(row.embedding),
+      sampleSum: row.sample_sum ? bytesToFloat64(row.sample_sum) : null,
+    };
+  }
+  return content;
 }
 
 /**
@@ -88,6 +125,7 @@ async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promis
     // A tombstone drops the biometric content and keeps only the hash the conflict rule needs.
     name: content.profile?.name ?? '',
     embedding_b64: content.profile?.embeddingB64 ?? '',
+    sample_sum_b64: content.sampleSumB64 ?? null,
     // zod's z.json() admitted it at the Worker, so it is JSON.
     acoustic_features: (content.profile?.acousticFeatures ?? null) as postgres.JSONValue,
     total_samples: content.profile?.totalSamples ?? 0,
@@ -114,15 +152,17 @@ async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promis
   const [newest] = await tx<{ newest: string | null }[]>`
     with upserted as (
       insert into profiles (tenant_id, speaker_id, name, embedding, acoustic_features, total_samples,
-        content_hash, version, deleted, updated_at, updated_by)
+        sample_sum, content_hash, version, deleted, updated_at, updated_by)
       select ${tenantId}, w.speaker_id, w.name, decode(w.embedding_b64, 'base64'), w.acoustic_features,
-        w.total_samples, w.content_hash, w.version, w.deleted, w.updated_at, ${deviceId}
+        w.total_samples, decode(w.sample_sum_b64, 'base64'), w.content_hash, w.version, w.deleted,
+        w.updated_at, ${deviceId}
       from jsonb_to_recordset(${tx.json(writes)}) as w(speaker_id text, name text,
-        embedding_b64 text, acoustic_features jsonb, total_samples integer, content_hash text,
-        version integer, deleted boolean, updated_at bigint)
+        embedding_b64 text, sample_sum_b64 text, acoustic_features jsonb, total_samples integer,
+        content_hash text, version integer, deleted boolean, updated_at bigint)
       on conflict (tenant_id, speaker_id) do update set
         name = excluded.name, embedding = excluded.embedding, acoustic_features = excluded.acoustic_features,
-        total_samples = excluded.total_samples, content_hash = excluded.content_hash,
+        total_samples = excluded.total_samples, sample_sum = excluded.sample_sum,
+        content_hash = excluded.content_hash,
         version = profiles.version + excluded.version, deleted = excluded.deleted,
         updated_at = excluded.updated_at, updated_by = excluded.updated_by
     ),

@@ -64,9 +64,9 @@ describe('incomingWins', () => {
 });
 
 describe('planBatch', () => {
-  it('applies writes whose base is the server content and advances the last id', () => {
+  it('applies writes whose base is the server content and advances the last id', async () => {
     const server = new Map<string, ServerContent>([['bob', { contentHash: h('b'), updatedAt: 1 }]]);
-    const plan = planBatch(0, [valid(1, 'ada', null, h('a')), valid(2, 'bob', h('b'), h('c'))], server);
+    const plan = await planBatch(0, [valid(1, 'ada', null, h('a')), valid(2, 'bob', h('b'), h('c'))], server);
     expect(plan.results).toEqual([
       { mutationId: 1, status: 'applied', contentHash: h('a') },
       { mutationId: 2, status: 'applied', contentHash: h('c') },
@@ -77,8 +77,8 @@ describe('planBatch', () => {
     expect(plan.conflicts).toHaveLength(0);
   });
 
-  it('answers duplicates for ids at or below the last one and writes nothing for them', () => {
-    const plan = planBatch(
+  it('answers duplicates for ids at or below the last one and writes nothing for them', async () => {
+    const plan = await planBatch(
       2,
       [valid(1, 'ada', null, h('a')), valid(2, 'ada', h('a'), h('b')), valid(3, 'ada', null, h('c'))],
       new Map(),
@@ -87,8 +87,8 @@ describe('planBatch', () => {
     expect(plan.changes.map((c) => c.mutationId)).toEqual([3]);
   });
 
-  it('lets a rejected mutation consume its id without blocking the next', () => {
-    const plan = planBatch(0, [invalid(1, 'bad embedding'), valid(2, 'ada', null, h('a'))], new Map());
+  it('lets a rejected mutation consume its id without blocking the next', async () => {
+    const plan = await planBatch(0, [invalid(1, 'bad embedding'), valid(2, 'ada', null, h('a'))], new Map());
     expect(plan.results).toEqual([
       { mutationId: 1, status: 'rejected', reason: 'bad embedding' },
       { mutationId: 2, status: 'applied', contentHash: h('a') },
@@ -96,9 +96,9 @@ describe('planBatch', () => {
     expect(plan.lastMutationId).toBe(2);
   });
 
-  it('records a conflict the incoming side wins by updatedAt', () => {
+  it('records a conflict the incoming side wins by updatedAt', async () => {
     const server = new Map([['ada', { contentHash: h('s'), updatedAt: 50 }]]);
-    const plan = planBatch(0, [valid(1, 'ada', h('0'), h('i'), 60)], server);
+    const plan = await planBatch(0, [valid(1, 'ada', h('0'), h('i'), 60)], server);
     expect(plan.results).toEqual([
       { mutationId: 1, status: 'conflict', winner: 'incoming', contentHash: h('i') },
     ]);
@@ -115,9 +115,9 @@ describe('planBatch', () => {
     expect(plan.writes.get('ada')?.content.contentHash).toBe(h('i'));
   });
 
-  it('records a conflict the server wins, writes nothing and re-announces the server content', () => {
+  it('records a conflict the server wins, writes nothing and re-announces the server content', async () => {
     const server = new Map([['ada', { contentHash: h('s'), updatedAt: 70 }]]);
-    const plan = planBatch(0, [valid(1, 'ada', h('0'), h('i'), 60)], server);
+    const plan = await planBatch(0, [valid(1, 'ada', h('0'), h('i'), 60)], server);
     expect(plan.results).toEqual([
       { mutationId: 1, status: 'conflict', winner: 'server', contentHash: h('s') },
     ]);
@@ -126,13 +126,13 @@ describe('planBatch', () => {
     expect(plan.lastMutationId).toBe(1);
   });
 
-  it('treats a base the server has no row for as a conflict the write wins', () => {
-    const plan = planBatch(0, [valid(1, 'ada', h('0'), h('i'))], new Map());
+  it('treats a base the server has no row for as a conflict the write wins', async () => {
+    const plan = await planBatch(0, [valid(1, 'ada', h('0'), h('i'))], new Map());
     expect(plan.conflicts[0]).toMatchObject({ serverHash: null, winner: 'incoming' });
   });
 
-  it('folds several writes to one speaker in order, counting each applied one', () => {
-    const plan = planBatch(
+  it('folds several writes to one speaker in order, counting each applied one', async () => {
+    const plan = await planBatch(
       0,
       [valid(1, 'ada', null, h('a')), valid(2, 'ada', h('a'), h('b')), valid(3, 'ada', h('b'), h('c'))],
       new Map(),

@@ -1,11 +1,29 @@
 // Decides, in memory, what a batch does: duplicates, rejections, conflicts and the rows to write.
+import { base64ToBytes, bytesToFloat64, float32View } from '@voicesync/core';
 import type { MutationResult } from '@voicesync/schema';
+import { planEnrolment } from './merge.ts';
+import { incomingWins } from './rule.ts';
+
+export { incomingWins } from './rule.ts';
 import type { Checked, IncomingContent } from './validate.ts';
 
 /** What PostgreSQL holds for a speaker (a tombstone keeps its tombstone hash). */
 export interface ServerContent {
   contentHash: string;
   updatedAt: number;
+  deleted?: boolean;
+  /** The live content, loaded only for speakers an enrolment of the batch adds to. */
+  profile?: ServerProfile;
+}
+
+/** A live profile as the merge of an enrolment needs it. */
+export interface ServerProfile {
+  name: string;
+  acousticFeatures: unknown;
+  totalSamples: number;
+  embedding: Float32Array;
+  /** Null: written whole, the sum is the unit embedding times totalSamples. */
+  sampleSum: Float64Array | null;
 }
 
 export interface ConflictRecord {
@@ -33,25 +51,15 @@ export interface BatchPlan {
 }
 
 /**
- * The conflict rule: the side with the greater `updatedAt` wins; on a tie the greater
- * `contentHash` (plain string comparison of lowercase hex) wins, so equal inputs give the same
- * winner on every device. A side PostgreSQL has no row for never wins against a write.
- */
-export function incomingWins(incoming: ServerContent, server: ServerContent | null): boolean {
-  if (!server) return true;
-  if (incoming.updatedAt !== server.updatedAt) return incoming.updatedAt > server.updatedAt;
-  return incoming.contentHash > server.contentHash;
-}
-
-/**
  * Folds a batch, in order, over the server's current content. Ids at or below
- * `lastMutationId` are duplicates; the caller has already refused a gap.
+ * `lastMutationId` are duplicates; the caller has already refused a gap. Async only because an
+ * enrolment's result is hashed (WebCrypto); it does no I/O.
  */
-export function planBatch(
+export async function planBatch(
   lastMutationId: number,
   batch: Checked[],
   server: Map<string, ServerContent>,
-): BatchPlan {
+): Promise<BatchPlan> {
   const state = new Map(server);
   const plan: BatchPlan = { results: [], writes: new Map(), changes: [], conflicts: [], lastMutationId };
   for (const checked of batch) {
@@ -67,11 +75,15 @@ export function planBatch(
     }
     const incoming = checked.content;
     const current = state.get(incoming.speakerId) ?? null;
+    if (incoming.enrolment) {
+      await planEnrolment(plan, state, mutation, incoming, incoming.enrolment, current);
+      continue;
+    }
     const serverHash = current?.contentHash ?? null;
     const conflicted = mutation.baseHash !== serverHash;
     const wins = !conflicted || incomingWins(incoming, current);
     if (wins) {
-      state.set(incoming.speakerId, { contentHash: incoming.contentHash, updatedAt: incoming.updatedAt });
+      state.set(incoming.speakerId, serverContentOf(incoming));
       const applied = (plan.writes.get(incoming.speakerId)?.applied ?? 0) + 1;
       plan.writes.set(incoming.speakerId, { content: incoming, applied });
       plan.changes.push({
@@ -106,4 +118,22 @@ export function planBatch(
     plan.results.push({ mutationId: mutation.mutationId, status: 'conflict', winner, contentHash });
   }
   return plan;
+}
+
+/** What the server holds once `content` is written (the state later mutations of the batch fold over). */
+export function serverContentOf(content: IncomingContent): ServerContent {
+  const { contentHash, updatedAt, profile } = content;
+  if (!profile) return { contentHash, updatedAt, deleted: true };
+  return {
+    contentHash,
+    updatedAt,
+    deleted: false,
+    profile: {
+      name: profile.name,
+      acousticFeatures: profile.acousticFeatures,
+      totalSamples: profile.totalSamples,
+      embedding: float32View(base64ToBytes(profile.embeddingB64)),
+      sampleSum: content.sampleSumB64 ? bytesToFloat64(base64ToBytes(content.sampleSumB64)) : null,
+    },
+  };
 }

@@ -1,4 +1,11 @@
-import { bytesToBase64, float32ToBytes, profileContentHash, tombstoneHash } from '@voicesync/core';
+import {
+  bytesToBase64,
+  enrolmentHash,
+  float32ToBytes,
+  float64ToBytes,
+  profileContentHash,
+  tombstoneHash,
+} from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
 import { describe, expect, it } from 'vitest';
 import { checkMutation } from './validate.ts';
@@ -85,5 +92,51 @@ describe('checkMutation', () => {
     const mutation = await upsert([1, 0, 0, 0]);
     mutation.profile!.totalSamples = 4;
     expect((await checkMutation(mutation, DIM)).reason).toMatch(/does not match/);
+  });
+});
+
+describe('checkMutation of an enrolment', () => {
+  async function enrolment(
+    sum: number[],
+    samples: number,
+    overrides: Partial<Mutation> = {},
+  ): Promise<Mutation> {
+    const delta = { name: 'Ada', acousticFeatures: null, sampleSum: sum, samples };
+    return {
+      mutationId: 1,
+      speakerId: 'ada',
+      op: 'enrol',
+      baseHash: null,
+      contentHash: await enrolmentHash({ speakerId: 'ada', ...delta }),
+      updatedAt: 10,
+      priority: 1,
+      enrolment: {
+        name: 'Ada',
+        acousticFeatures: null,
+        samples,
+        sampleSumB64: bytesToBase64(float64ToBytes(sum)),
+      },
+      ...overrides,
+    };
+  }
+
+  it('accepts a consistent delta and decodes its float64 sum exactly', async () => {
+    const sum = [0.6 + 0.1, 0.8, 0.1 / 3, 0];
+    const checked = await checkMutation(await enrolment(sum, 2), DIM);
+    expect(checked.reason).toBeUndefined();
+    expect(Array.from(checked.content!.enrolment!.sampleSum)).toEqual(sum);
+    expect(checked.content!.profile).toBeNull();
+  });
+
+  it('rejects a sum of the wrong size, non-finite, or longer than its count allows', async () => {
+    expect((await checkMutation(await enrolment([1, 0, 0], 1), DIM)).reason).toMatch(/4 float64 values/);
+    expect((await checkMutation(await enrolment([1, Number.NaN, 0, 0], 1), DIM)).reason).toMatch(/NaN/);
+    expect((await checkMutation(await enrolment([2, 0, 0, 0], 1), DIM)).reason).toMatch(/longer than 1 unit/);
+  });
+
+  it('rejects a delta whose hash does not match', async () => {
+    const mutation = await enrolment([1, 0, 0, 0], 1);
+    mutation.enrolment!.samples = 2;
+    expect((await checkMutation(mutation, DIM)).reason).toMatch(/enrolmentHash/);
   });
 });

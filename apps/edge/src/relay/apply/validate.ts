@@ -1,5 +1,13 @@
 // Per-mutation checks zod cannot make: embedding size and values, and the hash of the content.
-import { base64ToBytes, float32View, profileContentHash, tombstoneHash } from '@voicesync/core';
+import {
+  base64ToBytes,
+  bytesToFloat64,
+  enrolmentHash,
+  float32View,
+  profileContentHash,
+  sumNorm,
+  tombstoneHash,
+} from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
 
 /**
@@ -17,10 +25,22 @@ export interface IncomingContent {
     acousticFeatures: unknown;
     totalSamples: number;
   } | null;
+  /** Float64 sum of unit samples behind the embedding (base64); null or absent: written whole. */
+  sampleSumB64?: string | null;
+  /** Set for an enrolment: what it adds. `profile` is then null and the result is decided by the plan. */
+  enrolment?: IncomingEnrolment;
+}
+
+/** A checked enrolment delta. */
+export interface IncomingEnrolment {
+  name: string;
+  acousticFeatures: unknown;
+  sampleSum: Float64Array;
+  samples: number;
 }
 
 /** A mutation without its uploaded profile: what the Relay needs besides the checked content. */
-export type MutationHeader = Omit<Mutation, 'profile'>;
+export type MutationHeader = Omit<Mutation, 'profile' | 'enrolment'>;
 
 /** What the Worker hands the Relay: the checked content of a valid mutation, or why it is invalid. */
 export type Checked =
@@ -37,7 +57,7 @@ function rejected(mutation: MutationHeader, reason: string): Checked {
  * reason; it still consumes its id, so it never blocks the mutations after it.
  */
 export async function checkMutation(input: Mutation, embeddingDim: number): Promise<Checked> {
-  const { profile, ...mutation } = input;
+  const { profile, enrolment: _enrolment, ...mutation } = input;
   const { speakerId, contentHash, updatedAt } = mutation;
   if (mutation.op === 'delete') {
     if (contentHash !== (await tombstoneHash(speakerId))) {
@@ -45,6 +65,7 @@ export async function checkMutation(input: Mutation, embeddingDim: number): Prom
     }
     return { mutation, content: { speakerId, contentHash, updatedAt, profile: null } };
   }
+  if (mutation.op === 'enrol') return checkEnrolment(input, embeddingDim);
   if (!profile) return rejected(mutation, 'an upsert carries its profile');
   let embedding: Uint8Array;
   try {
@@ -82,4 +103,38 @@ export async function checkMutation(input: Mutation, embeddingDim: number): Prom
       },
     },
   };
+}
+
+/** An enrolment delta: float64 sum of the right size, finite, no longer than its count allows, hash matching. */
+async function checkEnrolment(input: Mutation, embeddingDim: number): Promise<Checked> {
+  const { profile: _profile, enrolment, ...mutation } = input;
+  const { speakerId, contentHash, updatedAt } = mutation;
+  if (!enrolment) return rejected(mutation, 'an enrol carries its enrolment');
+  let sampleSum: Float64Array;
+  try {
+    sampleSum = bytesToFloat64(base64ToBytes(enrolment.sampleSumB64));
+  } catch {
+    return rejected(mutation, 'sampleSumB64 is not valid base64 of float64 values');
+  }
+  if (sampleSum.length !== embeddingDim) {
+    return rejected(
+      mutation,
+      `sampleSum must be ${embeddingDim} float64 values (${embeddingDim * 8} bytes), got ${sampleSum.length * 8} bytes`,
+    );
+  }
+  if (!sampleSum.every(Number.isFinite)) return rejected(mutation, 'sampleSum contains NaN or Infinity');
+  // Every sample has norm 1, so their sum is no longer than their count (with room for rounding).
+  if (sumNorm(sampleSum) > enrolment.samples * (1 + 1e-9)) {
+    return rejected(mutation, `sampleSum is longer than ${enrolment.samples} unit samples can add up to`);
+  }
+  const delta = {
+    name: enrolment.name,
+    acousticFeatures: enrolment.acousticFeatures,
+    sampleSum,
+    samples: enrolment.samples,
+  };
+  if (contentHash !== (await enrolmentHash({ speakerId, ...delta }))) {
+    return rejected(mutation, 'contentHash does not match the enrolment (enrolmentHash)');
+  }
+  return { mutation, content: { speakerId, contentHash, updatedAt, profile: null, enrolment: delta } };
 }

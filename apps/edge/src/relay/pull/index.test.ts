@@ -11,6 +11,7 @@ function row(id: number, speaker: string, deleted = false): ChangeRow {
     embedding: new Uint8Array([0, 0, 128, 63]),
     acoustic_features: { pitch: 1 },
     total_samples: 2,
+    sample_sum: null,
     content_hash: h(speaker[0]!),
     version: 3,
     deleted,

@@ -13,6 +13,7 @@ export interface ChangeRow {
   embedding: Uint8Array;
   acoustic_features: WireProfile['acousticFeatures'];
   total_samples: number;
+  sample_sum: Uint8Array | null;
   content_hash: string;
   version: number;
   deleted: boolean;
@@ -46,6 +47,7 @@ export function pageOf(rows: ChangeRow[], cursor: number, limit: number): PullRe
         acousticFeatures: row.acoustic_features,
         totalSamples: row.total_samples,
       };
+      if (row.sample_sum) change.sampleSumB64 = bytesToBase64(row.sample_sum);
     }
     return change;
   });
@@ -64,7 +66,7 @@ export async function pullChanges(
   if (cursor > Number(head?.newest ?? 0)) return PULL_RESET;
   const rows = await tx<ChangeRow[]>`
     select c.id, c.speaker_id, p.name, p.embedding, p.acoustic_features, p.total_samples,
-           p.content_hash, p.version, p.deleted, p.updated_at
+           p.sample_sum, p.content_hash, p.version, p.deleted, p.updated_at
     from changes c
     join profiles p on p.tenant_id = c.tenant_id and p.speaker_id = c.speaker_id
     where c.tenant_id = ${tenantId} and c.id > ${cursor}

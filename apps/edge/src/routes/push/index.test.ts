@@ -1,3 +1,4 @@
+import { bytesToBase64, enrolmentHash, float64ToBytes } from '@voicesync/core';
 import { describe, expect, it, vi } from 'vitest';
 import { app } from '../../app.ts';
 import type { Env } from '../../env.ts';
@@ -114,5 +115,41 @@ describe('POST /v1/push', () => {
     );
     expect(refused.status).toBe(503);
     expect(refused.headers.get('Retry-After')).toBe('60');
+  });
+
+  it('decodes an enrolment delta and checks its hash before the Relay sees it', async () => {
+    const sampleSum = new Array(192).fill(0);
+    sampleSum[0] = 1.5;
+    const delta = { name: 'Ada', acousticFeatures: null, sampleSum, samples: 2 };
+    const enrol = {
+      ...mutation,
+      op: 'enrol',
+      contentHash: await enrolmentHash({ speakerId: 'ada', ...delta }),
+      enrolment: {
+        name: 'Ada',
+        acousticFeatures: null,
+        samples: 2,
+        sampleSumB64: bytesToBase64(float64ToBytes(sampleSum)),
+      },
+    };
+    const forged = { ...enrol, mutationId: 2, enrolment: { ...enrol.enrolment, samples: 3 } };
+    const push = vi.fn(async () => ({
+      ok: true as const,
+      value: { lastMutationId: 2, results: [], load: 0 },
+    }));
+    const response = await post(JSON.stringify({ mutations: [enrol, forged] }), envWith({ push } as never));
+    expect(response.status).toBe(200);
+    const [, checked] = push.mock.calls[0] as unknown as [
+      unknown,
+      Array<{ content?: { enrolment?: { sampleSum: Float64Array } }; reason?: string }>,
+    ];
+    expect(Array.from(checked[0]?.content?.enrolment?.sampleSum ?? [])).toEqual(sampleSum);
+    expect(checked[1]?.reason).toMatch(/enrolmentHash/);
+  });
+
+  it('names a missing enrolment as the issue of the batch', async () => {
+    const response = await post(JSON.stringify({ mutations: [{ ...mutation, op: 'enrol' }] }), envWith({}));
+    expect(response.status).toBe(400);
+    expect(JSON.stringify(await response.json())).toMatch(/an enrol carries its enrolment/);
   });
 });
