@@ -1,5 +1,7 @@
 // Composition root: opens the store, wires the outbox, sync and API, and starts/stops them in order.
 import { CircuitBreaker, type Clock, halfJitter, type Sleep, systemClock, timerSleep } from '@voicesync/core';
+import { ApiAccess } from './api/access/index.ts';
+import { loadOrCreateApiKey } from './api/api-key/index.ts';
 import { Authenticator, Cohort } from './auth/index.ts';
 import type { AgentConfig } from './config/index.ts';
 import { createLogger, type Logger } from './logger/index.ts';
@@ -44,8 +46,21 @@ export interface Agent {
   /** The live notification socket; absent without an edge or with `deps.notify === false`. */
   notifier: Notifier | undefined;
   log: Logger;
+  /** The API key (or none, with allowUnauthenticated) and the dashboard's sessions. */
+  access: ApiAccess;
   startedAt: number;
   close(): Promise<void>;
+}
+
+/** The key the API requires, made at first start; without one (an explicit choice) a warning says so. */
+function openAccess(config: AgentConfig, log: Logger): ApiAccess {
+  if (config.allowUnauthenticated) {
+    log.warn('allowUnauthenticated is set: every local user can read and enrol voiceprints through the API');
+    return new ApiAccess({ key: undefined, keyPath: undefined });
+  }
+  const { key, path, created } = loadOrCreateApiKey(config);
+  log.info({ apiKeyFile: path ?? null, created }, path ? `API key in ${path}` : 'API key from the environment');
+  return new ApiAccess({ key, keyPath: path });
 }
 
 /** Opens everything and starts background sync. */
@@ -53,6 +68,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   const clock = deps.clock ?? systemClock;
   const sleep = deps.sleep ?? timerSleep;
   const log = deps.logger ?? createLogger(config.logLevel);
+  const access = openAccess(config, log);
   const store = await openStore(config.db, { synchronous: config.synchronous });
   const profiles = new ProfileStore(store, () => clock.now());
   const outbox = new Outbox(store);
@@ -142,6 +158,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     puller,
     notifier,
     log,
+    access,
     metrics,
     startedAt,
     async close() {

@@ -1,6 +1,7 @@
 // Every agent option with its default, validated by zod so a bad value names its key.
 import { DEFAULT_BREAKER_OPTIONS, DEFAULT_PRIORITY_LIMITS } from '@voicesync/core';
 import { z } from 'zod';
+import { checkTransport } from './transport-rules.ts';
 
 const breakerSchema = z
   .object({
@@ -30,8 +31,19 @@ const limitsSchema = z
 
 export const agentConfigSchema = z
   .object({
-    /** Loopback address the HTTP API binds to. */
+    /** Loopback address the HTTP API binds to; any other address needs `allowRemoteApi`. */
     host: z.string().default('127.0.0.1'),
+    /** Bind the API to a non-loopback address on purpose (the API key stays required). */
+    allowRemoteApi: z.boolean().default(false),
+    /**
+     * The local API key (a bearer token); read from the environment or `--api-key`, never from the
+     * config file. Without it the agent keeps one in `apiKeyFile`, generated at first start.
+     */
+    apiKey: z.string().min(16).optional(),
+    /** File holding the API key (mode 0600); default `api-key` in the folder of `db`. */
+    apiKeyFile: z.string().optional(),
+    /** Serve every route without the API key: an explicit choice, logged at start. */
+    allowUnauthenticated: z.boolean().default(false),
     /**
      * DNS names the API answers to besides localhost, the configured host and IP addresses (for
      * example the name Prometheus scrapes this machine by); any other name is refused (DNS rebinding).
@@ -47,6 +59,8 @@ export const agentConfigSchema = z
     dim: z.number().int().min(4).max(4096).multipleOf(4).default(192),
     /** Base URL of the edge Worker; without it the agent works offline and keeps its outbox. */
     edgeUrl: z.url().optional(),
+    /** Accept an http:// edge URL on a non-loopback host (the token then travels in clear). */
+    allowInsecureEdge: z.boolean().default(false),
     deviceId: z.string().optional(),
     /** Device token; read from the environment or a 0600 file, never from the config file. */
     token: z.string().min(1).optional(),
@@ -65,6 +79,8 @@ export const agentConfigSchema = z
     priorityLimits: limitsSchema,
     breaker: breakerSchema,
     pullIntervalMs: z.number().int().positive().default(30_000),
+    /** A local clock further ahead of the edge's (its Date header) than this is logged and shown in /v1/status. */
+    maxClockSkewMs: z.number().int().positive().default(300_000),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Scoring kernel: the WASM SIMD scan (default), tfjs (tfjs-node if installed, else its wasm backend), or plain JS. */
     scoringBackend: z.enum(['wasm-simd', 'tfjs', 'js']).default('wasm-simd'),
@@ -91,7 +107,8 @@ export const agentConfigSchema = z
     /** Serve the live dashboard at `/`. */
     dashboard: z.boolean().default(true),
   })
-  .strict();
+  .strict()
+  .superRefine(checkTransport);
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { configFromEnv, resolveConfig } from '../../../config/index.ts';
 import { ensureDemoDevice, readDemoState, writeDemoState } from './demo-device.ts';
 import { startLocalEdge } from './local-edge.ts';
+import { accessLines } from '../access-lines.ts';
 import { listenFailure, listenReason } from '../listen-failure.ts';
 
 const ROOT = fileURLToPath(new URL('../../../../../../', import.meta.url));
@@ -96,9 +97,11 @@ async function runDev(flags: DevFlags): Promise<void> {
 
     const url = `http://${config.host}:${servers.port}`;
     say(`agent ready at ${url}  (edge ${edge.url}, tenant "${demo.tenantId}", device ${demo.deviceId})`);
-    say(`try: curl -s ${url}/v1/status`);
+    for (const line of accessLines(agent.access, url)) say(line);
+    const auth = agent.access.options.keyPath ? `-H "authorization: Bearer $(cat ${agent.access.options.keyPath})" ` : '';
+    say(`try: curl -s ${auth}${url}/v1/status`);
     say(
-      `     curl -s -X PUT ${url}/v1/profiles/alice -H 'content-type: application/json' -d '{"name":"Alice","embedding":[${'0.1,'.repeat(config.dim - 1)}0.1]}'`,
+      `     curl -s -X PUT ${auth}${url}/v1/profiles/alice -H 'content-type: application/json' -d '{"name":"Alice","embedding":[${'0.1,'.repeat(config.dim - 1)}0.1]}'`,
     );
   }
   const stopAll = async () => {
