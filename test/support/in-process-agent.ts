@@ -18,6 +18,12 @@ export const FAST_SYNC = {
   breaker: { failureThreshold: 5, successThreshold: 2, openMs: 500, halfOpenTimeoutMs: 500 },
 };
 
+/** The header an in-process request needs to pass the agent's API key check (none with allowUnauthenticated). */
+export function apiKeyHeader(agent: Agent): Record<string, string> {
+  const key = agent.access.options.key;
+  return key === undefined ? {} : { authorization: `Bearer ${key}` };
+}
+
 export interface InProcessAgent {
   agent: Agent;
   app: ReturnType<typeof createApp>;
@@ -59,8 +65,11 @@ export async function inProcessAgent(
       const response = await app.request(path, {
         method,
         ...(body === undefined
-          ? {}
-          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+          ? { headers: apiKeyHeader(agent) }
+          : {
+              headers: { 'content-type': 'application/json', ...apiKeyHeader(agent) },
+              body: JSON.stringify(body),
+            }),
       });
       return { status: response.status, body: await response.json() };
     },

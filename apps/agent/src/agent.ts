@@ -59,7 +59,10 @@ function openAccess(config: AgentConfig, log: Logger): ApiAccess {
     return new ApiAccess({ key: undefined, keyPath: undefined });
   }
   const { key, path, created } = loadOrCreateApiKey(config);
-  log.info({ apiKeyFile: path ?? null, created }, path ? `API key in ${path}` : 'API key from the environment');
+  log.info(
+    { apiKeyFile: path ?? null, created },
+    path ? `API key in ${path}` : 'API key from the environment',
+  );
   return new ApiAccess({ key, keyPath: path });
 }
 

@@ -51,7 +51,8 @@ export function checkTransport(options: TransportOptions, ctx: z.RefinementCtx):
       ctx.addIssue({
         code: 'custom',
         path: ['allowUnauthenticated'],
-        message: 'an API bound beyond loopback (allowRemoteApi) always needs its key: unset allowUnauthenticated',
+        message:
+          'an API bound beyond loopback (allowRemoteApi) always needs its key: unset allowUnauthenticated',
       });
     }
   }

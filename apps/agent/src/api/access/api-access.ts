@@ -5,7 +5,6 @@ import { keysMatch } from '../api-key/index.ts';
 import { loginPage } from './login-page.ts';
 import { Sessions, sessionCookieName } from './sessions.ts';
 
-
 /** Marks requests that arrived on the Unix socket; only the server sets it, a client cannot. */
 export const UNIX_SOCKET = 'voicesyncUnixSocket';
 
@@ -57,7 +56,10 @@ export class ApiAccess {
       }
       const presented = bearer(c);
       const session = getCookie(c, sessionCookieName(c));
-      if ((presented !== undefined && this.matches(presented)) || (session !== undefined && this.sessions.has(session))) {
+      if (
+        (presented !== undefined && this.matches(presented)) ||
+        (session !== undefined && this.sessions.has(session))
+      ) {
         await next();
         return undefined;
       }

@@ -98,7 +98,9 @@ async function runDev(flags: DevFlags): Promise<void> {
     const url = `http://${config.host}:${servers.port}`;
     say(`agent ready at ${url}  (edge ${edge.url}, tenant "${demo.tenantId}", device ${demo.deviceId})`);
     for (const line of accessLines(agent.access, url)) say(line);
-    const auth = agent.access.options.keyPath ? `-H "authorization: Bearer $(cat ${agent.access.options.keyPath})" ` : '';
+    const auth = agent.access.options.keyPath
+      ? `-H "authorization: Bearer $(cat ${agent.access.options.keyPath})" `
+      : '';
     say(`try: curl -s ${auth}${url}/v1/status`);
     say(
       `     curl -s -X PUT ${auth}${url}/v1/profiles/alice -H 'content-type: application/json' -d '{"name":"Alice","embedding":[${'0.1,'.repeat(config.dim - 1)}0.1]}'`,

@@ -16,7 +16,10 @@ export function clientApiKey(env: Record<string, string | undefined>): string | 
     const value = values[key] ?? file[key];
     return typeof value === 'string' ? value : undefined;
   };
-  const path = apiKeyPath({ apiKeyFile: pick('apiKeyFile'), db: pick('db') ?? agentConfigSchema.shape.db.parse(undefined) });
+  const path = apiKeyPath({
+    apiKeyFile: pick('apiKeyFile'),
+    db: pick('db') ?? agentConfigSchema.shape.db.parse(undefined),
+  });
   // A missing file is not an error here: the agent may run elsewhere, or without a key.
   return existsSync(path) ? readSecretFile(path, 'apiKeyFile') : undefined;
 }
