@@ -21,7 +21,8 @@ describe.skipIf(!python)('README Python example', () => {
   it('enrols, verifies and rejects a stranger against a live agent', () => {
     expect(snippet).toBeDefined();
     const out = execFileSync('python3', ['-c', snippet ?? ''], {
-      env: { ...process.env, VOICESYNC_AGENT_URL: agent.url },
+      // The snippet reads the key file the agent wrote, as a pipeline on the same machine would.
+      env: { ...process.env, VOICESYNC_AGENT_URL: agent.url, VOICESYNC_API_KEY_FILE: agent.apiKeyPath },
       encoding: 'utf8',
     });
     expect(out).toContain('verified');
