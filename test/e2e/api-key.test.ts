@@ -44,7 +44,8 @@ describe('the agent API is locked with a local key', { timeout: 120_000 }, () =>
   let db: string;
   beforeAll(async () => {
     db = join(dir.path, 'data', 'agent.db');
-    agent = await startAgent({ db });
+    // Generous start deadline: this suite restarts the agent, and tsx compiles slowly on a loaded machine.
+    agent = await startAgent({ db, readyTimeoutMs: 90_000 });
     const enrolled = await agent.fetch('/v1/profiles/owner/samples', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -3,6 +3,7 @@ import { CircuitBreaker, type Clock, halfJitter, type Sleep, systemClock, timerS
 import { ApiAccess } from './api/access/index.ts';
 import { loadOrCreateApiKey } from './api/api-key/index.ts';
 import { Authenticator, Cohort } from './auth/index.ts';
+import { ClockSkew } from './clock-skew/index.ts';
 import type { AgentConfig } from './config/index.ts';
 import { createLogger, type Logger } from './logger/index.ts';
 import { type AgentMetrics, createAgentMetrics } from './metrics/index.ts';
@@ -46,6 +47,8 @@ export interface Agent {
   /** The live notification socket; absent without an edge or with `deps.notify === false`. */
   notifier: Notifier | undefined;
   log: Logger;
+  /** How far the local clock runs from the edge's; write times are corrected while it runs far ahead. */
+  clockSkew: ClockSkew;
   /** The API key (or none, with allowUnauthenticated) and the dashboard's sessions. */
   access: ApiAccess;
   startedAt: number;
@@ -73,7 +76,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   const log = deps.logger ?? createLogger(config.logLevel);
   const access = openAccess(config, log);
   const store = await openStore(config.db, { synchronous: config.synchronous });
-  const profiles = new ProfileStore(store, () => clock.now());
+  const clockSkew = new ClockSkew(clock, config.maxClockSkewMs, log);
+  const profiles = new ProfileStore(store, () => clockSkew.now(), config.maxClockSkewMs);
   const outbox = new Outbox(store);
   const cohort = new Cohort(store, config.dim);
   await cohort.load();
@@ -125,6 +129,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       edgeUrl: config.edgeUrl,
       token: config.token,
       timeoutMs: config.requestTimeoutMs,
+      onDate: (date, sentAt, receivedAt) => clockSkew.observe(date, sentAt, receivedAt),
+      now: () => clock.now(),
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
     });
     pusher = new Pusher(outbox, transport, breaker, stats, clock, sleep, config, log);
@@ -162,6 +168,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     notifier,
     log,
     access,
+    clockSkew,
     metrics,
     startedAt,
     async close() {
