@@ -136,7 +136,10 @@ describe('the agent API is locked with a local key', { timeout: 120_000 }, () =>
   });
 
   it('with allowUnauthenticated (the subject of this test) answers without a key, writes none, and says so in the log', async () => {
-    const open = await startAgent({ env: { VOICESYNC_ALLOW_UNAUTHENTICATED: 'true' } });
+    const open = await startAgent({
+      env: { VOICESYNC_ALLOW_UNAUTHENTICATED: 'true' },
+      readyTimeoutMs: 90_000,
+    });
     try {
       expect((await fetch(`${open.url}/v1/profiles`)).status).toBe(200);
       expect(open.apiKey).toBeUndefined();

@@ -1,6 +1,6 @@
 // `voicesync dev` (what `npm start` runs): embedded Postgres, the edge in workerd and an agent, together.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { VoicesyncError } from '@voicesync/core';
@@ -15,6 +15,7 @@ const ROOT = fileURLToPath(new URL('../../../../../../', import.meta.url));
 
 interface DevFlags {
   dir: string;
+  inspectEdge?: string;
 }
 
 /** A taken port fails here with the fix in the message, not later as a child's exit code. */
@@ -41,6 +42,8 @@ async function runDev(flags: DevFlags): Promise<void> {
   const { startEmbeddedPostgres } = await import('./embedded-postgres.ts');
   const dir = flags.dir;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // It holds the API key, the PostgreSQL password and the demo device's token.
+  chmodSync(dir, 0o700);
   const stops: Array<() => Promise<void>> = [];
   const say = (line: string) => console.log(`[voicesync] ${line}`);
   async function startAll(): Promise<void> {
@@ -66,6 +69,7 @@ async function runDev(flags: DevFlags): Promise<void> {
       configPath: `${ROOT}wrangler.toml`,
       port: edgePort,
       persistDir: `${dir}/edge-state`,
+      ...(flags.inspectEdge === undefined ? {} : { inspectorPort: Number(flags.inspectEdge) }),
       vars: { DATABASE_URL: databaseUrl, ADMIN_TOKEN: adminToken },
       onLine: (line) => console.log(`[edge] ${line}`),
     });
@@ -138,5 +142,6 @@ export function registerDev(program: Command): void {
       'run the whole system locally: embedded Postgres (unless DATABASE_URL), edge in workerd, agent',
     )
     .option('--dir <dir>', 'state directory', '.voicesync')
+    .option('--inspect-edge <port>', "open workerd's DevTools inspector on 127.0.0.1:<port> (off by default)")
     .action(runDev);
 }
