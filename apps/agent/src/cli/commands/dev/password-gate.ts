@@ -13,7 +13,8 @@ const MAX_STARTUP_BYTES = 10_000;
 const md5 = (value: Buffer | string) => createHash('md5').update(value).digest('hex');
 
 function startupUser(body: Buffer): string {
-  const parts = body.subarray(4).toString('utf8').split('\0');
+  // After the length and the protocol version: name\0value\0 pairs.
+  const parts = body.subarray(8).toString('utf8').split('\0');
   for (let i = 0; i + 1 < parts.length; i += 2) if (parts[i] === 'user') return parts[i + 1] ?? '';
   return '';
 }
