@@ -11,6 +11,8 @@ describe('client commands against a running agent', () => {
   let t: TestAgent;
   let servers: Servers;
   let agent: string[];
+  // The agent keeps its key beside its database; the CLI is pointed at that file as a client would be.
+  const cli = (args: string[]) => runCli(args, { env: { VOICESYNC_API_KEY_FILE: join(t.dir, 'api-key') } });
   beforeAll(async () => {
     t = await startTestAgent({ port: 0, threshold: 0.9 });
     servers = await listen(t.app, t.agent);
@@ -30,10 +32,7 @@ describe('client commands against a running agent', () => {
   });
 
   it('status prints what GET /v1/status says', async () => {
-    const [human, json] = await Promise.all([
-      runCli(['status', ...agent]),
-      runCli(['status', '--json', ...agent]),
-    ]);
+    const [human, json] = await Promise.all([cli(['status', ...agent]), cli(['status', '--json', ...agent])]);
     const api = (await (await t.request('/v1/status')).json()) as Awaited<ReturnType<typeof statusSnapshot>>;
     expect(json.code, json.stderr).toBe(0);
     const printed = JSON.parse(json.stdout);
@@ -51,10 +50,10 @@ describe('client commands against a running agent', () => {
 
   it('outbox list prints each entry the API lists, and retry what it re-queued', async () => {
     const [table, json, dead, retry] = await Promise.all([
-      runCli(['outbox', 'list', ...agent]),
-      runCli(['outbox', 'list', '--json', ...agent]),
-      runCli(['outbox', 'list', '--status', 'dead', ...agent]),
-      runCli(['outbox', 'retry', ...agent]),
+      cli(['outbox', 'list', ...agent]),
+      cli(['outbox', 'list', '--json', ...agent]),
+      cli(['outbox', 'list', '--status', 'dead', ...agent]),
+      cli(['outbox', 'retry', ...agent]),
     ]);
     const api = (await (await t.request('/v1/outbox?status=all')).json()) as {
       entries: Array<Record<string, unknown>>;
@@ -75,7 +74,7 @@ describe('client commands against a running agent', () => {
   it('enroll, verify and identify use the auth routes and exit 0 / 4 on the decision', async () => {
     const samples = join(t.dir, 'carol.json');
     writeFileSync(samples, JSON.stringify([embedding(7), embedding(7), embedding(7)]));
-    const enroll = await runCli([
+    const enroll = await cli([
       'enroll',
       'carol',
       '--name',
@@ -93,10 +92,10 @@ describe('client commands against a running agent', () => {
     const other = join(t.dir, 'other.json');
     writeFileSync(other, JSON.stringify(embedding(30)));
     const [accepted, rejected, identified, badFile] = await Promise.all([
-      runCli(['verify', 'carol', '--file', one, ...agent]),
-      runCli(['verify', 'carol', '--file', other, ...agent]),
-      runCli(['identify', '--file', one, '-k', '2', '--json', ...agent]),
-      runCli(['verify', 'carol', '--file', join(t.dir, 'missing.json'), ...agent]),
+      cli(['verify', 'carol', '--file', one, ...agent]),
+      cli(['verify', 'carol', '--file', other, ...agent]),
+      cli(['identify', '--file', one, '-k', '2', '--json', ...agent]),
+      cli(['verify', 'carol', '--file', join(t.dir, 'missing.json'), ...agent]),
     ]);
     expect(accepted.code, accepted.stderr).toBe(0);
     expect(accepted.stdout).toMatch(/^accepted: carol/);
@@ -121,7 +120,7 @@ describe('client commands against a running agent', () => {
     ]);
     const path = join(t.dir, 'dave.npy');
     writeFileSync(path, npy);
-    const result = await runCli(['enroll', 'dave', '-n', 'Dave', '-f', path, ...agent]);
+    const result = await cli(['enroll', 'dave', '-n', 'Dave', '-f', path, ...agent]);
     expect(result.code, result.stderr).toBe(0);
     const list = (await (await t.request('/v1/profiles')).json()) as Array<Record<string, unknown>>;
     expect(list).toContainEqual(
@@ -137,8 +136,8 @@ describe('client commands against a running agent', () => {
     ];
     writeFileSync(file, JSON.stringify({ speakers }));
     const [result, bad] = await Promise.all([
-      runCli(['import', '--file', file, '--batch', '2', ...agent]),
-      runCli(['import', '--file', join(t.dir, 'carol.json'), ...agent]),
+      cli(['import', '--file', file, '--batch', '2', ...agent]),
+      cli(['import', '--file', join(t.dir, 'carol.json'), ...agent]),
     ]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('imported 2 speakers, 4 samples');
@@ -149,7 +148,7 @@ describe('client commands against a running agent', () => {
   });
 
   it('exits 3 when the agent cannot be reached', async () => {
-    const result = await runCli(['status', '--agent', 'http://127.0.0.1:9']);
+    const result = await cli(['status', '--agent', 'http://127.0.0.1:9']);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('agent unreachable at http://127.0.0.1:9');
   });

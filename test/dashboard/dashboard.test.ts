@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listen, type Servers } from '../../apps/agent/src/api/index.ts';
+import { apiKeyHeader } from '../support/in-process-agent.ts';
 import { embedding, FakeEdge, startTestAgent, type TestAgent, waitFor } from '../observability/fixtures.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -36,7 +37,7 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     t = await startTestAgent(
       {
         port: 0,
-        edgeUrl: 'http://edge.test',
+        edgeUrl: 'https://edge.test',
         token: 'device-token-dashboard',
         breaker: { failureThreshold: 1, openMs: 60_000 },
         metricsIntervalMs: 500,
@@ -71,7 +72,10 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     page.on('console', (message) => {
       if (message.type() === 'error') problems.push(`console: ${message.text()}`);
     });
-    await page.goto(`http://127.0.0.1:${servers.port}/`);
+    // The owner opens the one-time link the agent prints at start; it signs this browser in.
+    const link = t.agent.access.loginLink(`http://127.0.0.1:${servers.port}`) ?? '';
+    await page.goto(link);
+    expect(new URL(page.url()).pathname).toBe('/');
   });
 
   afterAll(async () => {
@@ -106,7 +110,7 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     await waitForText(page, '#outbox-pending', String(before));
     const put = await fetch(`http://127.0.0.1:${servers.port}/v1/profiles/carol`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...apiKeyHeader(t.agent) },
       body: JSON.stringify({ name: 'Carol', embedding: embedding(9), priority: 'LOW' }),
     });
     expect(put.status).toBe(200);
@@ -118,5 +122,49 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: `${ARTIFACTS}dashboard.png`, fullPage: true });
     expect(problems).toEqual([]);
+  });
+
+  it('locks a browser without a session out, spends a login link once, and takes the key entered once', async () => {
+    const base = `http://127.0.0.1:${servers.port}`;
+    const context = await browser.newContext();
+    try {
+      const stranger = await context.newPage();
+      const locked = await stranger.goto(`${base}/`);
+      expect(locked?.status()).toBe(401);
+      expect(await stranger.textContent('h1')).toBe('voicesync agent');
+      expect((await context.request.get(`${base}/v1/profiles`)).status()).toBe(401);
+      // A link already used (by the page above) signs no one in.
+      const link = t.agent.access.loginLink(base) ?? '';
+      expect((await stranger.goto(link))?.status()).toBe(200);
+      const spent = await context.newPage();
+      await context.clearCookies();
+      expect((await spent.goto(link))?.status()).toBe(401);
+      // The key from the key file, typed once into the form, opens the dashboard.
+      await spent.fill('input[name=key]', t.agent.access.options.key ?? '');
+      await Promise.all([spent.waitForURL(`${base}/`), spent.click('button[type=submit]')]);
+      await spent.waitForSelector('#speakers tbody tr:nth-child(2)', { timeout: 15_000 });
+      const cookies = await context.cookies(base);
+      expect(cookies).toHaveLength(1);
+      expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict' });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('still refuses requests from pages of other origins, signed in or not', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto('data:text/html,<p>elsewhere</p>');
+      const status = await other.evaluate(async (url) => {
+        try {
+          return (await fetch(url, { method: 'POST', body: '{}', credentials: 'include' })).status;
+        } catch {
+          return 'blocked';
+        }
+      }, `http://127.0.0.1:${servers.port}/v1/outbox/retry`);
+      expect([403, 'blocked']).toContain(status);
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -3,7 +3,12 @@
 // Each is refused with a 4xx JSON error and leaves the store, the outbox and memory as they were.
 import { MAX_INT32 } from '@voicesync/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type InProcessAgent, inProcessAgent, removeDatabase } from '../support/in-process-agent.ts';
+import {
+  apiKeyHeader,
+  type InProcessAgent,
+  inProcessAgent,
+  removeDatabase,
+} from '../support/in-process-agent.ts';
 import { randomVector } from '../support/index.ts';
 
 let t: InProcessAgent;
@@ -28,7 +33,11 @@ async function send(
   body: string | undefined,
   headers: Record<string, string> = { 'content-type': 'application/json' },
 ): Promise<Answer> {
-  const response = await t.app.request(path, { method, headers, ...(body === undefined ? {} : { body }) });
+  const response = await t.app.request(path, {
+    method,
+    headers: { ...apiKeyHeader(t.agent), ...headers },
+    ...(body === undefined ? {} : { body }),
+  });
   const parsed = (await response.json()) as { error?: Answer['error'] };
   return { status: response.status, ...(parsed.error ? { error: parsed.error } : {}) };
 }
@@ -191,7 +200,8 @@ describe('agent API input', () => {
     // A name the operator allowed (allowedHosts), in any case.
     const named = await inProcessAgent({ config: { allowedHosts: ['VoiceBox.lan'] } });
     try {
-      const status = (host: string) => named.app.request('/v1/status', { headers: { host } });
+      const status = (host: string) =>
+        named.app.request('/v1/status', { headers: { host, ...apiKeyHeader(named.agent) } });
       expect((await status('voicebox.lan:7420')).status).toBe(200);
       expect((await status('other.lan:7420')).status).toBe(403);
     } finally {
@@ -224,7 +234,7 @@ describe('agent API input', () => {
     expect((await send('GET', `/v1/profiles/${refused?.id}`, undefined, {})).status).toBe(404);
     const verify = await t.app.request('/v1/verify', {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...apiKeyHeader(t.agent) },
       body: JSON.stringify({ speakerId: 'full-a', embedding: good.embedding }),
     });
     expect(((await verify.json()) as { accepted: boolean }).accepted).toBe(true);

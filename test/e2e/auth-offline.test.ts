@@ -10,6 +10,7 @@ import { createApp } from '../../apps/agent/src/api/index.ts';
 import { resolveConfig } from '../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
 import { edgeFetch } from '../../apps/agent/src/sync/http.ts';
+import { apiKeyHeader } from '../support/in-process-agent.ts';
 import { randomVector } from '../support/index.ts';
 
 function near(base: number[], seed: number, noise = 0.15): number[] {
@@ -51,7 +52,7 @@ describe('authentication without the network', () => {
   const post = (path: string, body: unknown) =>
     app.request(path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...apiKeyHeader(agent) },
       body: JSON.stringify(body),
     });
 
@@ -141,7 +142,9 @@ describe('authentication without the network', () => {
           async (p) => (await (await post('/v1/identify', { embedding: p, k: 3 })).json()) as unknown,
         ),
       );
-    expect((await app.request('/v1/profiles/spk-7', { method: 'DELETE' })).status).toBe(200);
+    expect(
+      (await app.request('/v1/profiles/spk-7', { method: 'DELETE', headers: apiKeyHeader(agent) })).status,
+    ).toBe(200);
     const deletedProbe = await post('/v1/verify', { speakerId: 'spk-7', embedding: speakers[7]!.vector });
     expect(deletedProbe.status).toBe(404);
     const before = await answer();

@@ -57,7 +57,7 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
         expect(body.version).toBe(1);
         sent.set(`spk-${i}`, { embedding, features, hash: body.contentHash });
       }
-      await fetch(`${agent.url}/v1/sync`, { method: 'POST' });
+      await agent.fetch(`/v1/sync`, { method: 'POST' });
       await eventually(async () => (await agentStatus(agent.url)).outbox.pending === 0, 60_000);
       const rows = await sql<
         {
@@ -146,9 +146,7 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
     });
     try {
       for (const [id, hash] of hashes) {
-        const { status, body } = await json<{ contentHash: string }>(
-          fetch(`${restarted.url}/v1/profiles/${id}`),
-        );
+        const { status, body } = await json<{ contentHash: string }>(restarted.fetch(`/v1/profiles/${id}`));
         expect(status).toBe(200);
         expect(body.contentHash).toBe(hash);
       }
@@ -202,7 +200,7 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
         ['unknown field', { body: JSON.stringify({ ...good, tenantId: 'tenant-b' }) }],
       ];
       for (const [label, init] of cases) {
-        const response = await fetch(`${agent.url}/v1/profiles/bad-input`, {
+        const response = await agent.fetch(`/v1/profiles/bad-input`, {
           method: 'PUT',
           headers: { 'content-type': 'application/json' },
           ...init,
@@ -212,7 +210,7 @@ describe('foundation: agent -> edge -> PostgreSQL', () => {
         expect(typeof body.error?.code, label).toBe('string');
         expect(typeof body.error?.message, label).toBe('string');
       }
-      expect((await fetch(`${agent.url}/v1/profiles/bad-input`)).status).toBe(404);
+      expect((await agent.fetch(`/v1/profiles/bad-input`)).status).toBe(404);
       expect((await agentStatus(agent.url)).outbox.pending).toBe(0);
 
       const pushAs = (token: string | undefined, body: string) => push(edge.url, token, body);

@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, repoPath, tempDir } from '../harness/index.ts';
+import { freePort, rememberAgentKey, repoPath, tempDir } from '../harness/index.ts';
 import { agentStatus, eventually, putProfile, randomVector } from '../support/index.ts';
 
 /** Free ports for the agent, the edge and PostgreSQL. */
@@ -67,6 +67,17 @@ describe('npm start', () => {
     };
     expect(demo.edgeUrl).toBe(`http://127.0.0.1:${edgePort}`);
 
+    // The agent's key: alone on one line in .voicesync/api-key, 0600; without it every route but /health is 401.
+    const keyPath = join(dir.path, 'api-key');
+    expect(statSync(keyPath).mode & 0o777).toBe(0o600);
+    const keyText = readFileSync(keyPath, 'utf8');
+    expect(keyText).toMatch(/^[A-Za-z0-9_-]{43}\n$/);
+    expect(output.join('')).toContain(`API key in ${keyPath}`);
+    const locked = await fetch(`${url}/v1/status`);
+    expect(locked.status).toBe(401);
+    expect(((await locked.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    rememberAgentKey(url, keyText.trim());
+
     const response = await putProfile(url, 'npm-start', {
       name: 'Start',
       embedding: randomVector(1),
@@ -74,7 +85,8 @@ describe('npm start', () => {
     });
     const { contentHash } = (await response.json()) as { contentHash: string };
     await eventually(async () => (await agentStatus(url)).outbox.pending === 0, 30_000);
-    const sql = postgres(`postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres?sslmode=disable`, {
+    const pgPassword = readFileSync(join(dir.path, 'pg-password'), 'utf8').trim();
+    const sql = postgres(`postgres://postgres:${pgPassword}@127.0.0.1:${pgPort}/postgres?sslmode=disable`, {
       max: 1,
       onnotice: () => {},
     });

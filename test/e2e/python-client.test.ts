@@ -21,12 +21,8 @@ describe.skipIf(!python)('docs/agent-api.md Python example', () => {
   it('enrols, verifies and rejects a stranger against a live agent', () => {
     expect(snippet).toBeDefined();
     const out = execFileSync('python3', ['-c', snippet ?? ''], {
-      // The agent's API key once it has one (issue 12); until then the header is sent and ignored.
-      env: {
-        ...process.env,
-        VOICESYNC_AGENT_URL: agent.url,
-        VOICESYNC_API_KEY: (agent as { apiKey?: string }).apiKey ?? 'docs-example-key',
-      },
+      // The snippet reads the key file the agent wrote, as a pipeline on the same machine would.
+      env: { ...process.env, VOICESYNC_AGENT_URL: agent.url, VOICESYNC_API_KEY_FILE: agent.apiKeyPath },
       encoding: 'utf8',
     });
     expect(out).toContain('verified');

@@ -49,8 +49,9 @@ describe('Unix socket', () => {
         embedding: vector,
       });
       expect(verified.body).toMatchObject({ accepted: true });
-      // The same state is visible over TCP.
-      const viaTcp = (await (await fetch(`${agent.url}/v1/profiles/sock`)).json()) as {
+      // The same state is visible over TCP, where the API key is required.
+      expect((await fetch(`${agent.url}/v1/profiles/sock`)).status).toBe(401);
+      const viaTcp = (await (await agent.fetch('/v1/profiles/sock')).json()) as {
         totalSamples: number;
       };
       expect(viaTcp.totalSamples).toBe(1);

@@ -3,7 +3,11 @@
 export {
   type AgentExit,
   type AgentHandle,
+  agentAuthHeaders,
   agentCliPath,
+  agentFetch,
+  readAgentKey,
+  rememberAgentKey,
   type StartAgentOptions,
   startAgent,
 } from './agent/index.ts';

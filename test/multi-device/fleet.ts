@@ -8,6 +8,7 @@ import { type AgentConfigInput, resolveConfig } from '../../apps/agent/src/confi
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
 import { type EdgeHandle, type PostgresHandle, type TempDir, tempDir } from '../harness/index.ts';
 import type { Device, Sql } from '../support/index.ts';
+import { apiKeyHeader } from '../support/in-process-agent.ts';
 import { startStack } from '../support/stack.ts';
 import { Link } from './link.ts';
 
@@ -103,9 +104,9 @@ export async function startFleetAgent(
     link,
     dbPath,
     async call(method, path, body) {
-      const init: RequestInit = { method };
+      const init: RequestInit = { method, headers: apiKeyHeader(agent) };
       if (body !== undefined) {
-        init.headers = { 'content-type': 'application/json' };
+        init.headers = { 'content-type': 'application/json', ...apiKeyHeader(agent) };
         init.body = JSON.stringify(body);
       }
       const response = await app.request(path, init);

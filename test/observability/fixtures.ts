@@ -10,6 +10,7 @@ import { createApp } from '../../apps/agent/src/api/index.ts';
 import { type AgentConfigInput, resolveConfig } from '../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
 import type { Fetch } from '../../apps/agent/src/sync/transport.ts';
+import { apiKeyHeader } from '../support/in-process-agent.ts';
 
 export const DIM = 16;
 
@@ -44,8 +45,11 @@ export async function startTestAgent(
         app.request(path, {
           method: init.method ?? 'GET',
           ...(init.body === undefined
-            ? {}
-            : { body: JSON.stringify(init.body), headers: { 'content-type': 'application/json' } }),
+            ? { headers: apiKeyHeader(agent) }
+            : {
+                body: JSON.stringify(init.body),
+                headers: { 'content-type': 'application/json', ...apiKeyHeader(agent) },
+              }),
         }),
       ),
     async close() {

@@ -1,7 +1,7 @@
 // A full run of the real agent (writes, enrolment, verifications, bad input, Postgres down, dead letters, then no
 // edge at all):
 // no log line may carry an embedding value, the device token or the admin token.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { statusSnapshot } from '../../apps/agent/src/api/routes/status.ts';
@@ -26,6 +26,7 @@ describe('log scan', () => {
   const edge = new FakeEdge();
   const cliOutput: string[] = [];
   const written: number[][] = [];
+  let apiKey = '';
 
   beforeAll(async () => {
     scratch = await startTestAgent();
@@ -44,12 +45,16 @@ describe('log scan', () => {
       VOICESYNC_METRICS_INTERVAL_MS: '200',
       VOICESYNC_RELAY_STATUS_INTERVAL_MS: '1000',
     });
+    // The agent keeps its API key beside its database; a client reads it there.
+    apiKey = readFileSync(join(scratch.dir, 'api-key'), 'utf8').trim();
     const call = (path: string, method = 'GET', body?: unknown) =>
       fetch(`${agent.url}${path}`, {
         method,
-        ...(body === undefined
-          ? {}
-          : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
       });
     const status = async () =>
       (await (await call('/v1/status')).json()) as Awaited<ReturnType<typeof statusSnapshot>>;
@@ -73,16 +78,19 @@ describe('log scan', () => {
     const one = join(scratch.dir, 'one.json');
     writeFileSync(one, JSON.stringify(written[0]));
     const agentFlag = ['--agent', agent.url];
+    // The CLI finds the key where the agent keeps it, beside the database VOICESYNC_DB names.
+    const client = { env: { VOICESYNC_DB: join(scratch.dir, 'run.db') } };
     const results = await Promise.all([
-      runCli(['enroll', 'enrolled', '--name', 'Enrolled', '--file', file, ...agentFlag]),
-      runCli(['verify', 'speaker-1', '--file', one, ...agentFlag]),
-      runCli(['identify', '--file', one, ...agentFlag]),
-      runCli(['status', ...agentFlag]),
+      runCli(['enroll', 'enrolled', '--name', 'Enrolled', '--file', file, ...agentFlag], client),
+      runCli(['verify', 'speaker-1', '--file', one, ...agentFlag], client),
+      runCli(['identify', '--file', one, ...agentFlag], client),
+      runCli(['status', ...agentFlag], client),
       runCli(['device', 'list', '--tenant', 't1', '--edge', `http://127.0.0.1:${await closedPort()}`], {
         env: { VOICESYNC_ADMIN_TOKEN: ADMIN_TOKEN },
       }),
     ]);
     for (const result of results) cliOutput.push(...result.stderr.split('\n'));
+    for (const result of results.slice(0, 4)) expect(result.stderr).not.toContain('unauthorized');
     for (const vector of written.slice(0, 2)) {
       await call('/v1/verify', 'POST', { speakerId: 'speaker-1', embedding: vector });
       await call('/v1/identify', 'POST', { embedding: vector });
@@ -135,7 +143,9 @@ describe('log scan', () => {
         JSON.parse(line);
         return false;
       } catch {
-        return !line.startsWith('voicesync agent listening on');
+        return !/^(voicesync agent listening on|API key in |dashboard \(one-time sign-in link\): )/.test(
+          line,
+        );
       }
     });
     expect(unstructured).toEqual([]);
@@ -149,6 +159,7 @@ describe('log scan', () => {
     for (const line of lines) {
       expect(line).not.toContain(DEVICE_TOKEN);
       expect(line).not.toContain(ADMIN_TOKEN);
+      expect(line).not.toContain(apiKey);
       expect(line).not.toMatch(/(-?\d+\.\d+\s*,\s*){7,}/);
       for (const form of forms)
         expect(line, `a value of a written embedding in: ${line}`).not.toContain(form);

@@ -130,7 +130,7 @@ describe('metrics through an outage and a recovery', () => {
     const edge = new FakeEdge();
     const t = await startTestAgent(
       {
-        edgeUrl: 'http://edge.test',
+        edgeUrl: 'https://edge.test',
         token: 'device-token-for-recovery-test',
         breaker: { failureThreshold: 2, successThreshold: 1, openMs: 300 },
         backoffInitialMs: 10,

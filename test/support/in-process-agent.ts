@@ -7,6 +7,7 @@ import { createApp } from '../../apps/agent/src/api/index.ts';
 import { resolveConfig } from '../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
 import type { Fetch } from '../../apps/agent/src/sync/transport.ts';
+import type { Clock } from '@voicesync/core';
 
 /** Intervals short enough for tests; every value is an ordinary config option. */
 export const FAST_SYNC = {
@@ -17,6 +18,12 @@ export const FAST_SYNC = {
   requestTimeoutMs: 20_000,
   breaker: { failureThreshold: 5, successThreshold: 2, openMs: 500, halfOpenTimeoutMs: 500 },
 };
+
+/** The header an in-process request needs to pass the agent's API key check (none with allowUnauthenticated). */
+export function apiKeyHeader(agent: Agent): Record<string, string> {
+  const key = agent.access.options.key;
+  return key === undefined ? {} : { authorization: `Bearer ${key}` };
+}
 
 export interface InProcessAgent {
   agent: Agent;
@@ -36,6 +43,10 @@ export async function inProcessAgent(
     db?: string;
     config?: Record<string, unknown>;
     fetch?: Fetch;
+    /** The agent's clock (a machine whose time is off). */
+    clock?: Clock;
+    /** Collects the agent's log lines (raw JSON) instead of discarding them. */
+    logs?: string[];
   } = {},
 ): Promise<InProcessAgent> {
   const dir = options.db ? undefined : mkdtempSync(join(tmpdir(), 'voicesync-agent-'));
@@ -46,9 +57,13 @@ export async function inProcessAgent(
     options.edgeUrl ? { edgeUrl: options.edgeUrl, token: options.token } : {},
     options.config,
   );
+  const logs = options.logs;
   const agent = await createAgent(config, {
-    logger: createLogger('silent'),
+    logger: logs
+      ? createLogger('info', { write: (line: string) => void logs.push(line) })
+      : createLogger('silent'),
     ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const app = createApp(agent);
   const handle: InProcessAgent = {
@@ -59,8 +74,11 @@ export async function inProcessAgent(
       const response = await app.request(path, {
         method,
         ...(body === undefined
-          ? {}
-          : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+          ? { headers: apiKeyHeader(agent) }
+          : {
+              headers: { 'content-type': 'application/json', ...apiKeyHeader(agent) },
+              body: JSON.stringify(body),
+            }),
       });
       return { status: response.status, body: await response.json() };
     },

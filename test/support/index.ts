@@ -1,5 +1,6 @@
 // Helpers shared by the cross-package suites: device provisioning, random profiles, polling, PG reads.
 import postgres from 'postgres';
+import { agentFetch } from '../harness/agent/api-keys.ts';
 
 export type Sql = postgres.Sql;
 
@@ -48,8 +49,9 @@ export async function json<T = unknown>(
   return { status: r.status, body: (await r.json()) as T };
 }
 
+/** PUT a profile on an agent; the harness's agents get their API key added. */
 export function putProfile(agentUrl: string, speakerId: string, body: unknown): Promise<Response> {
-  return fetch(`${agentUrl}/v1/profiles/${speakerId}`, {
+  return agentFetch(`${agentUrl}/v1/profiles/${speakerId}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),
@@ -82,5 +84,5 @@ export async function agentStatus(agentUrl: string): Promise<{
   synced: number;
   failed: number;
 }> {
-  return (await (await fetch(`${agentUrl}/v1/status`)).json()) as never;
+  return (await (await agentFetch(`${agentUrl}/v1/status`)).json()) as never;
 }

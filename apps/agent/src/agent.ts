@@ -1,6 +1,9 @@
 // Composition root: opens the store, wires the outbox, sync and API, and starts/stops them in order.
 import { CircuitBreaker, type Clock, halfJitter, type Sleep, systemClock, timerSleep } from '@voicesync/core';
+import { ApiAccess } from './api/access/index.ts';
+import { loadOrCreateApiKey } from './api/api-key/index.ts';
 import { Authenticator, Cohort } from './auth/index.ts';
+import { ClockSkew } from './clock-skew/index.ts';
 import type { AgentConfig } from './config/index.ts';
 import { createLogger, type Logger } from './logger/index.ts';
 import { type AgentMetrics, createAgentMetrics } from './metrics/index.ts';
@@ -44,8 +47,26 @@ export interface Agent {
   /** The live notification socket; absent without an edge or with `deps.notify === false`. */
   notifier: Notifier | undefined;
   log: Logger;
+  /** How far the local clock runs from the edge's; write times are corrected while it runs far ahead. */
+  clockSkew: ClockSkew;
+  /** The API key (or none, with allowUnauthenticated) and the dashboard's sessions. */
+  access: ApiAccess;
   startedAt: number;
   close(): Promise<void>;
+}
+
+/** The key the API requires, made at first start; without one (an explicit choice) a warning says so. */
+function openAccess(config: AgentConfig, log: Logger): ApiAccess {
+  if (config.allowUnauthenticated) {
+    log.warn('allowUnauthenticated is set: every local user can read and enrol voiceprints through the API');
+    return new ApiAccess({ key: undefined, keyPath: undefined });
+  }
+  const { key, path, created } = loadOrCreateApiKey(config);
+  log.info(
+    { apiKeyFile: path ?? null, created },
+    path ? `API key in ${path}` : 'API key from the environment',
+  );
+  return new ApiAccess({ key, keyPath: path });
 }
 
 /** Opens everything and starts background sync. */
@@ -53,8 +74,10 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   const clock = deps.clock ?? systemClock;
   const sleep = deps.sleep ?? timerSleep;
   const log = deps.logger ?? createLogger(config.logLevel);
+  const access = openAccess(config, log);
   const store = await openStore(config.db, { synchronous: config.synchronous });
-  const profiles = new ProfileStore(store, () => clock.now());
+  const clockSkew = new ClockSkew(clock, config.maxClockSkewMs, log);
+  const profiles = new ProfileStore(store, () => clockSkew.now(), config.maxClockSkewMs);
   const outbox = new Outbox(store);
   const cohort = new Cohort(store, config.dim);
   await cohort.load();
@@ -106,6 +129,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       edgeUrl: config.edgeUrl,
       token: config.token,
       timeoutMs: config.requestTimeoutMs,
+      onDate: (date, sentAt, receivedAt) => clockSkew.observe(date, sentAt, receivedAt),
+      now: () => clock.now(),
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
     });
     pusher = new Pusher(outbox, transport, breaker, stats, clock, sleep, config, log);
@@ -142,6 +167,8 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     puller,
     notifier,
     log,
+    access,
+    clockSkew,
     metrics,
     startedAt,
     async close() {

@@ -13,6 +13,12 @@ import { push } from './routes/push/index.ts';
 
 export const app = new Hono<{ Bindings: Env }>();
 
+// Agents compare their clock with this header (Cloudflare adds it in production; workerd locally does not).
+app.use('*', async (c, next) => {
+  await next();
+  if (c.res.status !== 101 && !c.res.headers.has('date')) c.header('Date', new Date().toUTCString());
+});
+
 app.route('/', health);
 app.route('/metrics', metrics);
 app.route('/v1/push', push);

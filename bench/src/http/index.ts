@@ -10,7 +10,7 @@ const DURATION_S = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 
 function run(
   url: string,
-  init: { method: 'GET' | 'POST'; body?: string },
+  init: { method: 'GET' | 'POST'; body?: string; apiKey?: string | undefined },
   connections = 10,
 ): Promise<autocannon.Result> {
   return autocannon({
@@ -19,7 +19,11 @@ function run(
     connections,
     pipelining: 1,
     duration: DURATION_S,
-    ...(init.body ? { body: init.body, headers: { 'content-type': 'application/json' } } : {}),
+    headers: {
+      ...(init.body ? { 'content-type': 'application/json' } : {}),
+      ...(init.apiKey ? { authorization: `Bearer ${init.apiKey}` } : {}),
+    },
+    ...(init.body ? { body: init.body } : {}),
   });
 }
 
@@ -37,10 +41,16 @@ export async function benchHttp(): Promise<string> {
     const verifyBody = JSON.stringify({ speakerId: 'http-7', embedding: probe });
     const identifyBody = JSON.stringify({ embedding: probe, k: 3 });
     const health = await run(`${agent.url}/health`, { method: 'GET' });
-    const verify = await run(`${agent.url}/v1/verify`, { method: 'POST', body: verifyBody });
-    const identify = await run(`${agent.url}/v1/identify`, { method: 'POST', body: identifyBody });
+    // Every route but /health checks the API key, as a real pipeline's requests are.
+    const apiKey = agent.apiKey;
+    const verify = await run(`${agent.url}/v1/verify`, { method: 'POST', body: verifyBody, apiKey });
+    const identify = await run(`${agent.url}/v1/identify`, { method: 'POST', body: identifyBody, apiKey });
     // Latency without queueing: two clients keep the agent busy without waiting in line.
-    const verifyLatency = await run(`${agent.url}/v1/verify`, { method: 'POST', body: verifyBody }, 2);
+    const verifyLatency = await run(
+      `${agent.url}/v1/verify`,
+      { method: 'POST', body: verifyBody, apiKey },
+      2,
+    );
     const row = (name: string, r: autocannon.Result) => [
       name,
       r.requests.average,

@@ -1,12 +1,14 @@
 // Runs the real agent CLI as a child process, the way a user starts it, for end-to-end tests.
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { freePort } from '../free-port/index.ts';
 import { repoPath, repoRoot } from '../paths/index.ts';
 import { onProcessExit, processName, startWatchdog, type Watchdog, writePidFile } from '../process/index.ts';
 import { tempDir } from '../temp-dir/index.ts';
 import { type AgentExit, type AgentLaunch, AgentProcess } from './agent-process.ts';
+import { agentFetch, readAgentKey, rememberAgentKey } from './api-keys.ts';
 
 export type { AgentExit } from './agent-process.ts';
+export { agentAuthHeaders, agentFetch, readAgentKey, rememberAgentKey } from './api-keys.ts';
 
 /** The CLI entry point, run with `node --import tsx`. */
 export const agentCliPath = repoPath('apps', 'agent', 'src', 'cli', 'index.ts');
@@ -37,6 +39,12 @@ export interface AgentHandle {
   readonly url: string;
   readonly port: number;
   readonly dbPath: string;
+  /** Where the agent keeps its API key: `api-key` beside the database (the default, read after each start). */
+  readonly apiKeyPath: string;
+  /** The API key the agent required at its last start (undefined with allowUnauthenticated). */
+  readonly apiKey: string | undefined;
+  /** fetch(`${url}${path}`) with the API key, like any client of the agent. */
+  fetch(path: string, init?: RequestInit): Promise<Response>;
   /** Pid of the current run. */
   readonly pid: number | undefined;
   /** Every stdout/stderr line of every run, in arrival order. */
@@ -105,6 +113,8 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Agent
   const port = options.port ?? (await freePort());
   const dbPath = options.db ?? join(dir.path, 'agent.db');
   const pidFile = join(dir.path, 'agent.pid');
+  const apiKeyPath = join(dirname(dbPath), 'api-key');
+  let apiKey: string | undefined;
   const launch: AgentLaunch = {
     argv: agentArgv(port, dbPath, options),
     cwd: repoRoot,
@@ -122,6 +132,9 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Agent
   });
   const run = async () => {
     current = await AgentProcess.start(launch);
+    // Ready means the key exists: the agent made (or read) it before it listened.
+    apiKey = launch.env.VOICESYNC_API_KEY ?? readAgentKey(apiKeyPath);
+    if (apiKey !== undefined) rememberAgentKey(launch.url, apiKey);
     const pid = current.child.pid;
     if (pid === undefined) return;
     writePidFile(pidFile, pid);
@@ -137,6 +150,11 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Agent
     url: launch.url,
     port,
     dbPath,
+    apiKeyPath,
+    get apiKey() {
+      return apiKey;
+    },
+    fetch: (path, init) => agentFetch(`${launch.url}${path}`, init),
     logs: launch.logs,
     get pid() {
       return current?.child.pid;

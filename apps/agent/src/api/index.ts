@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import type { Agent } from '../agent.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import { metricsRoutes } from '../metrics/routes.ts';
+import { loginRoutes, UNIX_SOCKET } from './access/index.ts';
 import { errorResponse } from './errors.ts';
 import { browserGuard } from './guard.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -17,7 +18,9 @@ import { statusRoutes } from './routes/status.ts';
 export function createApp(agent: Agent): Hono {
   const app = new Hono();
   app.use('*', browserGuard(agent.config.host, agent.config.allowedHosts));
+  app.use('*', agent.access.middleware());
   app.get('/health', (c) => c.json({ ok: true }));
+  if (agent.access.required) app.route('/', loginRoutes(agent.access));
   app.route('/v1', authRoutes(agent));
   app.route('/v1/profiles', profileListRoutes(agent));
   app.route('/v1/profiles', profileRoutes(agent));
@@ -68,7 +71,10 @@ export async function listen(app: Hono, agent: Agent): Promise<Servers> {
     await listening(tcp);
     if (socketPath) {
       if (existsSync(socketPath)) unlinkSync(socketPath);
-      const unix = createServer(getRequestListener(app.fetch));
+      // The socket file is 0600: whoever reaches it is the owner already, so it needs no key.
+      const unix = createServer(
+        getRequestListener((request, env) => app.fetch(request, { ...env, [UNIX_SOCKET]: true })),
+      );
       unix.listen(socketPath);
       await listening(unix);
       chmodSync(socketPath, 0o600);

@@ -16,7 +16,7 @@ export interface ConfigSources {
 }
 
 /** Options whose relative paths mean "next to the config file", so a service unit can run from any directory. */
-const PATH_KEYS = ['db', 'tokenFile', 'socketPath'] as const;
+const PATH_KEYS = ['db', 'tokenFile', 'socketPath', 'apiKeyFile'] as const;
 
 function invalid(key: string, message: string, cause?: unknown): VoicesyncError {
   return new VoicesyncError('invalid_config', `invalid config key "${key}": ${message}`, {
@@ -51,6 +51,12 @@ export function readConfigFile(path: string): Record<string, unknown> {
     throw invalid(
       'token',
       `secrets are not read from the config file ${path}; set VOICESYNC_TOKEN, --token or tokenFile (mode 0600)`,
+    );
+  }
+  if ('apiKey' in options) {
+    throw invalid(
+      'apiKey',
+      `secrets are not read from the config file ${path}; set VOICESYNC_API_KEY or apiKeyFile (mode 0600)`,
     );
   }
   for (const key of PATH_KEYS) {

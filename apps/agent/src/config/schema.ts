@@ -1,6 +1,7 @@
 // Every agent option with its default, validated by zod so a bad value names its key.
 import { DEFAULT_BREAKER_OPTIONS, DEFAULT_PRIORITY_LIMITS } from '@voicesync/core';
 import { z } from 'zod';
+import { checkTransport } from './transport-rules.ts';
 
 const breakerSchema = z
   .object({
@@ -53,7 +54,29 @@ const limitsSchema = z
 // `.describe()` texts are the "meaning" column of docs/configuration.md (`npm run docs:config`).
 export const agentConfigSchema = z
   .object({
-    host: z.string().default('127.0.0.1').describe('address the HTTP API binds to; keep it loopback'),
+    host: z
+      .string()
+      .default('127.0.0.1')
+      .describe('address the HTTP API binds to; any non-loopback address needs `allowRemoteApi`'),
+    allowRemoteApi: z
+      .boolean()
+      .default(false)
+      .describe('bind the API to a non-loopback address on purpose (the API key stays required)'),
+    apiKey: z
+      .string()
+      .min(16)
+      .optional()
+      .describe(
+        'the local API key (bearer token); from the environment or `--api-key`, never from the config file; without it the agent keeps one in `apiKeyFile`, generated at first start',
+      ),
+    apiKeyFile: z
+      .string()
+      .optional()
+      .describe('file holding the API key (mode 0600); default `api-key` in the folder of `db`'),
+    allowUnauthenticated: z
+      .boolean()
+      .default(false)
+      .describe('serve every route without the API key: an explicit choice, logged at every start'),
     allowedHosts: z
       .array(z.string().min(1))
       .default([])
@@ -81,6 +104,12 @@ export const agentConfigSchema = z
       .optional()
       .describe(
         'edge Worker base URL; without it (or without a token) the agent works offline and keeps its outbox',
+      ),
+    allowInsecureEdge: z
+      .boolean()
+      .default(false)
+      .describe(
+        'accept an `http://` edge URL on a non-loopback host (the device token then travels in clear)',
       ),
     deviceId: z.string().optional().describe("this device's id at the edge"),
     token: z
@@ -138,6 +167,14 @@ export const agentConfigSchema = z
       .positive()
       .default(30_000)
       .describe("how often other devices' changes are pulled"),
+    maxClockSkewMs: z
+      .number()
+      .int()
+      .positive()
+      .default(300_000)
+      .describe(
+        "a local clock further ahead of the edge's (its `Date` header) than this is logged, shown in /v1/status, and writes use the edge's time",
+      ),
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default('info')
@@ -192,7 +229,8 @@ export const agentConfigSchema = z
       .describe("how often the edge's `/v1/status` is fetched (only with an edge; never on the verify path)"),
     dashboard: z.boolean().default(true).describe('serve the live dashboard at `/`'),
   })
-  .strict();
+  .strict()
+  .superRefine(checkTransport);
 
 export type AgentConfig = z.infer<typeof agentConfigSchema>;
 export type AgentConfigInput = z.input<typeof agentConfigSchema>;

@@ -9,6 +9,8 @@ const SENSITIVE_KEYS = [
   'secret',
   'authorization',
   'adminToken',
+  'apiKey',
+  'cookie',
   'embedding',
   'embeddingB64',
   'embeddings',

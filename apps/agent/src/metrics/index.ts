@@ -61,7 +61,6 @@ export function createAgentMetrics(w: MetricsWiring): AgentMetrics {
     config.edgeUrl && config.token
       ? new RelayStatusPoller({
           edgeUrl: config.edgeUrl,
-          token: config.token,
           intervalMs: config.relayStatusIntervalMs,
           timeoutMs: Math.min(config.requestTimeoutMs, 5_000),
           fetch: w.fetch ?? ((input, init) => globalThis.fetch(input, init)),

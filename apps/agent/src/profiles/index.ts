@@ -11,6 +11,7 @@ import {
   type SampleSum,
   tombstoneHash,
 } from '@voicesync/core';
+import { nextUpdatedAt } from '../clock-skew/index.ts';
 import { enqueueEnrolmentStatements, enqueueStatements, unsentEnrolment } from '../outbox/index.ts';
 import {
   PROFILE_COLUMNS,
@@ -56,6 +57,8 @@ export class ProfileStore {
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
+    /** A stored `updatedAt` further ahead of `now` than this is not followed (five minutes by default). */
+    private readonly maxAheadMs = 300_000,
   ) {}
 
   /** Called after every committed change (local or pulled), in commit order. */
@@ -193,9 +196,9 @@ export class ProfileStore {
     });
   }
 
-  /** Later than both the clock and the content it replaces, so the conflict rule sees causality. */
+  /** Later than both the clock and the content it replaces, unless that lies far in the future (see nextUpdatedAt). */
   private nextTimestamp(current: StoredProfile | undefined): number {
-    return Math.max(this.now(), (current?.updatedAt ?? 0) + 1);
+    return nextUpdatedAt(this.now(), current?.updatedAt, this.maxAheadMs);
   }
 
   private async commit(

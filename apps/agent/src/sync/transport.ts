@@ -22,6 +22,9 @@ export interface EdgeTransportOptions {
   token: string;
   timeoutMs: number;
   fetch?: Fetch;
+  /** Told the edge's Date header of every answer, with when the request left and the answer came (clock skew). */
+  onDate?: (date: string | null, sentAt: number, receivedAt: number) => void;
+  now?: () => number;
 }
 
 interface ErrorShape {
@@ -53,11 +56,15 @@ export class EdgeTransport {
     this.requests += 1;
     const headers = new Headers(init.headers);
     headers.set('authorization', `Bearer ${this.options.token}`);
-    return this.fetch(new URL(path, this.options.edgeUrl).toString(), {
+    const now = this.options.now ?? Date.now;
+    const sentAt = now();
+    const response = await this.fetch(new URL(path, this.options.edgeUrl).toString(), {
       ...init,
       headers,
       signal: init.signal ?? AbortSignal.timeout(this.options.timeoutMs),
     });
+    this.options.onDate?.(response.headers.get('date'), sentAt, now());
+    return response;
   }
 
   /** Sends a request; a network failure becomes an `unavailable` outcome instead of a throw. */

@@ -31,6 +31,8 @@ export async function statusSnapshot(agent: Agent) {
     /** The live notification socket to the edge; null when there is none (no edge, or polling only). */
     notify: agent.notifier ? { state: agent.notifier.state, ...agent.notifier.counts } : null,
     pull: { pulled: stats.pulled, lastPullAt: stats.lastPullAt ?? null },
+    /** Local clock against the edge's Date header: a clock far ahead is corrected for in write times. */
+    clock: agent.clockSkew.view(),
   };
 }
 

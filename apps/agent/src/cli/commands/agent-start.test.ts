@@ -35,13 +35,21 @@ describe('agent start on an address it cannot listen on', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('exits 2 with one line naming the address and the reason, never a stack trace', async () => {
-    const [inUse, badHost] = await Promise.all([
+  it('exits 2 with one line naming the address and the reason, never a stack trace (a bad host with allowRemoteApi)', async () => {
+    const [inUse, badHost, remote] = await Promise.all([
       runCli(['agent', 'start', '--port', port, '--db', join(dir, 'second.db')]),
       runCli(['agent', 'start', '--port', '0', '--db', join(dir, 'third.db')], {
-        env: { VOICESYNC_HOST: '999.1.1.1' },
+        env: { VOICESYNC_HOST: '999.1.1.1', VOICESYNC_ALLOW_REMOTE_API: 'true' },
+      }),
+      runCli(['agent', 'start', '--port', '0', '--db', join(dir, 'fourth.db')], {
+        env: { VOICESYNC_HOST: '0.0.0.0' },
       }),
     ]);
+    // A non-loopback bind is refused before anything starts unless allowRemoteApi says it is meant.
+    expect(remote.code, remote.stderr).toBe(2);
+    expect(remote.stderr).toContain(
+      'invalid config key "host" (from VOICESYNC_HOST): 0.0.0.0 is not a loopback',
+    );
     expect(inUse.code, inUse.stderr).toBe(2);
     expect(inUse.stderr.trim()).toBe(
       `voicesync: cannot listen on 127.0.0.1:${port}: address already in use (EADDRINUSE)`,

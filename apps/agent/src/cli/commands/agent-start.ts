@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { type Progress, startProgress } from './progress/index.ts';
 import type { Servers } from '../../api/index.ts';
+import { accessLines } from './access-lines.ts';
 import { listenFailure } from './listen-failure.ts';
 import { type AgentConfigInput, loadConfig } from '../../config/index.ts';
 
@@ -15,6 +16,8 @@ interface StartFlags {
   token?: string;
   tokenFile?: string;
   socket?: string;
+  allowUnauthenticated?: boolean;
+  allowRemoteApi?: boolean;
 }
 
 function flagLayer(flags: StartFlags): Partial<AgentConfigInput> {
@@ -27,6 +30,8 @@ function flagLayer(flags: StartFlags): Partial<AgentConfigInput> {
     ...(flags.token === undefined ? {} : { token: flags.token }),
     ...(flags.tokenFile === undefined ? {} : { tokenFile: flags.tokenFile }),
     ...(flags.socket === undefined ? {} : { socketPath: flags.socket }),
+    ...(flags.allowUnauthenticated ? { allowUnauthenticated: true } : {}),
+    ...(flags.allowRemoteApi ? { allowRemoteApi: true } : {}),
   };
 }
 
@@ -54,7 +59,9 @@ export async function startAgent(flags: StartFlags): Promise<void> {
     throw listenFailure(error, config);
   }
   agent.log.info({ port: servers.port, db: agent.store.path, edge: config.edgeUrl ?? null }, 'agent ready');
-  console.log(`voicesync agent listening on http://${config.host}:${servers.port}`);
+  const url = `http://${config.host}:${servers.port}`;
+  console.log(`voicesync agent listening on ${url}`);
+  for (const line of accessLines(agent.access, url)) console.log(line);
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -82,6 +89,8 @@ export function registerAgentStart(program: Command): void {
     .option('--device-id <id>', 'this device id')
     .option('--token <token>', 'device token (prefer VOICESYNC_TOKEN)')
     .option('--token-file <file>', 'file holding the device token, mode 0600')
-    .option('--socket <path>', 'also listen on this Unix socket (mode 0600)')
+    .option('--socket <path>', 'also listen on this Unix socket (mode 0600, no key needed there)')
+    .option('--allow-unauthenticated', 'serve the API without its key (every local user can use it)')
+    .option('--allow-remote-api', 'allow --host to be a non-loopback address (the key stays required)')
     .action(startAgent);
 }

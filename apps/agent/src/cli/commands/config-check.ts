@@ -14,6 +14,10 @@ export function registerConfigCheck(program: Command): void {
     .option('-c, --config <file>', 'JSON config file (default: VOICESYNC_CONFIG)')
     .action((flags: { config?: string }) => {
       const config = loadConfig({ file: flags.config, env: process.env });
-      printJson({ ...config, ...(config.token === undefined ? {} : { token: '[set]' }) });
+      printJson({
+        ...config,
+        ...(config.token === undefined ? {} : { token: '[set]' }),
+        ...(config.apiKey === undefined ? {} : { apiKey: '[set]' }),
+      });
     });
 }

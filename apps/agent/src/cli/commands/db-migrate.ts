@@ -3,6 +3,7 @@ import { errorCode, VoicesyncError } from '@voicesync/core';
 import { migratePostgres } from '@voicesync/schema/pg/migrate';
 import { type Command, Option } from 'commander';
 import { openStore } from '../../store/index.ts';
+import { withTlsDefault } from './postgres-tls.ts';
 
 interface MigrateFlags {
   url?: string;
@@ -28,7 +29,7 @@ const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ETIME
 export async function migratePostgresAt(url: string): Promise<string> {
   const target = describe(url);
   try {
-    await migratePostgres(url);
+    await migratePostgres(withTlsDefault(url, process.env));
   } catch (error) {
     const code = errorCode(error) ?? '';
     const kind = UNREACHABLE.has(code) ? 'unreachable' : 'migration_failed';
@@ -61,7 +62,12 @@ export function registerDbMigrate(program: Command): void {
     .description('database maintenance')
     .command('migrate')
     .description('apply pending migrations to PostgreSQL and/or a local agent database (safe to repeat)')
-    .addOption(new Option('--url <url>', 'PostgreSQL connection URL').env('DATABASE_URL'))
+    .addOption(
+      new Option(
+        '--url <url>',
+        'PostgreSQL connection URL (a non-loopback host gets sslmode=verify-full unless the URL or PGSSLMODE sets a mode)',
+      ).env('DATABASE_URL'),
+    )
     .option('--agent-db <file>', 'local agent libSQL file to migrate')
     .action(migrate);
 }

@@ -22,7 +22,7 @@ describe('import checks every entry before the first request', () => {
   const importFile = (name: string, speakers: unknown[]) => {
     const path = join(served.t.dir, name);
     writeFileSync(path, JSON.stringify(speakers));
-    return runCli(['import', '--file', path, '--batch', '1', ...served.flag]);
+    return runCli(['import', '--file', path, '--batch', '1', ...served.flag], { env: served.env });
   };
   const speakerIds = async () =>
     ((await (await served.t.request('/v1/profiles')).json()) as Array<{ speakerId: string }>).map(

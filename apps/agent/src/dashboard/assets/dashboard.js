@@ -139,6 +139,8 @@ function renderSpeakers(speakers) {
 
 async function getJson(path) {
   const response = await fetch(path, { headers: { accept: 'application/json' }, cache: 'no-store' });
+  // The session lives in the agent's memory: after a restart the owner signs in again.
+  if (response.status === 401) window.location.assign('/login');
   if (!response.ok) throw new Error(`${path}: ${response.status}`);
   return response.json();
 }

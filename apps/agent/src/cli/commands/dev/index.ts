@@ -1,6 +1,6 @@
 // `voicesync dev` (what `npm start` runs): embedded Postgres, the edge in workerd and an agent, together.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { VoicesyncError } from '@voicesync/core';
@@ -8,12 +8,14 @@ import type { Command } from 'commander';
 import { configFromEnv, resolveConfig } from '../../../config/index.ts';
 import { ensureDemoDevice, readDemoState, writeDemoState } from './demo-device.ts';
 import { startLocalEdge } from './local-edge.ts';
+import { accessLines } from '../access-lines.ts';
 import { listenFailure, listenReason } from '../listen-failure.ts';
 
 const ROOT = fileURLToPath(new URL('../../../../../../', import.meta.url));
 
 interface DevFlags {
   dir: string;
+  inspectEdge?: string;
 }
 
 /** A taken port fails here with the fix in the message, not later as a child's exit code. */
@@ -40,6 +42,8 @@ async function runDev(flags: DevFlags): Promise<void> {
   const { startEmbeddedPostgres } = await import('./embedded-postgres.ts');
   const dir = flags.dir;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // It holds the API key, the PostgreSQL password and the demo device's token.
+  chmodSync(dir, 0o700);
   const stops: Array<() => Promise<void>> = [];
   const say = (line: string) => console.log(`[voicesync] ${line}`);
   async function startAll(): Promise<void> {
@@ -65,6 +69,7 @@ async function runDev(flags: DevFlags): Promise<void> {
       configPath: `${ROOT}wrangler.toml`,
       port: edgePort,
       persistDir: `${dir}/edge-state`,
+      ...(flags.inspectEdge === undefined ? {} : { inspectorPort: Number(flags.inspectEdge) }),
       vars: { DATABASE_URL: databaseUrl, ADMIN_TOKEN: adminToken },
       onLine: (line) => console.log(`[edge] ${line}`),
     });
@@ -96,9 +101,13 @@ async function runDev(flags: DevFlags): Promise<void> {
 
     const url = `http://${config.host}:${servers.port}`;
     say(`agent ready at ${url}  (edge ${edge.url}, tenant "${demo.tenantId}", device ${demo.deviceId})`);
-    say(`try: curl -s ${url}/v1/status`);
+    for (const line of accessLines(agent.access, url)) say(line);
+    const auth = agent.access.options.keyPath
+      ? `-H "authorization: Bearer $(cat ${agent.access.options.keyPath})" `
+      : '';
+    say(`try: curl -s ${auth}${url}/v1/status`);
     say(
-      `     curl -s -X PUT ${url}/v1/profiles/alice -H 'content-type: application/json' -d '{"name":"Alice","embedding":[${'0.1,'.repeat(config.dim - 1)}0.1]}'`,
+      `     curl -s -X PUT ${auth}${url}/v1/profiles/alice -H 'content-type: application/json' -d '{"name":"Alice","embedding":[${'0.1,'.repeat(config.dim - 1)}0.1]}'`,
     );
   }
   const stopAll = async () => {
@@ -133,5 +142,6 @@ export function registerDev(program: Command): void {
       'run the whole system locally: embedded Postgres (unless DATABASE_URL), edge in workerd, agent',
     )
     .option('--dir <dir>', 'state directory', '.voicesync')
+    .option('--inspect-edge <port>', "open workerd's DevTools inspector on 127.0.0.1:<port> (off by default)")
     .action(runDev);
 }

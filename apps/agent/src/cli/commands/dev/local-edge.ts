@@ -1,8 +1,8 @@
-// Runs the edge Worker locally in workerd through `wrangler dev`, offline, with the root wrangler.toml.
+// Runs the edge Worker locally in workerd, offline, with the root wrangler.toml, in a child that dies with `voicesync dev`.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { EdgeRunnerRequest } from './edge-runner.ts';
 
 export interface LocalEdge {
   url: string;
@@ -14,14 +14,18 @@ export interface LocalEdgeOptions {
   port: number;
   persistDir: string;
   vars: Record<string, string>;
+  /** DevTools inspector port; the inspector stays off without it. */
+  inspectorPort?: number;
   /** Called with each line wrangler prints. */
   onLine?: (line: string) => void;
 }
 
+const RUNNER = fileURLToPath(new URL('./edge-runner.ts', import.meta.url));
+
 async function waitForHealth(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    if (child.exitCode !== null) throw new Error(`the edge process exited with code ${child.exitCode}`);
     try {
       const response = await fetch(`${url}/health`);
       if (response.ok) return;
@@ -34,36 +38,9 @@ async function waitForHealth(url: string, child: ChildProcess, deadlineMs: numbe
 }
 
 export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEdge> {
-  const wrangler = createRequire(import.meta.url).resolve('wrangler/bin/wrangler.js');
-  const args = [
-    wrangler,
-    'dev',
-    '--config',
-    options.configPath,
-    '--ip',
-    '127.0.0.1',
-    '--port',
-    String(options.port),
-    '--persist-to',
-    options.persistDir,
-    '--show-interactive-dev-session=false',
-    '--log-level',
-    'warn',
-  ];
-  // Vars (some are secrets) go through a 0600 env file, not argv, so `ps` never shows them.
-  const envFile = join(options.persistDir, 'edge.env');
   mkdirSync(options.persistDir, { recursive: true, mode: 0o700 });
-  writeFileSync(
-    envFile,
-    Object.entries(options.vars)
-      .map(([k, v]) => `${k}=${JSON.stringify(v)}\n`)
-      .join(''),
-    {
-      mode: 0o600,
-    },
-  );
-  args.push('--env-file', envFile);
-  const child = spawn(process.execPath, args, {
+  // An IPC channel: the vars (secrets) travel over it, and its closing tells the child its parent is gone.
+  const child = spawn(process.execPath, ['--import', 'tsx', RUNNER], {
     env: {
       ...process.env,
       WRANGLER_SEND_METRICS: 'false',
@@ -72,7 +49,7 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
         ? { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: options.vars.DATABASE_URL }
         : {}),
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding('utf8');
@@ -80,6 +57,14 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
       for (const line of chunk.split('\n')) if (line.trim()) options.onLine?.(line);
     });
   }
+  const request: EdgeRunnerRequest = {
+    configPath: options.configPath,
+    port: options.port,
+    persistDir: options.persistDir,
+    vars: options.vars,
+    ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
+  };
+  child.send(request);
   const url = `http://127.0.0.1:${options.port}`;
   try {
     await waitForHealth(url, child, 90_000);

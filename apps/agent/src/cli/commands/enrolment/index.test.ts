@@ -22,7 +22,10 @@ describe('enroll --batch when a later batch is refused', () => {
     const axis = Array.from({ length: DIM }, (_, i) => (i === 0 ? 1 : 0));
     const file = join(t.dir, 'cancel.json');
     writeFileSync(file, JSON.stringify([axis, axis.map((v) => -v)]));
-    const result = await runCli(['enroll', 'gina', '-n', 'Gina', '-f', file, '--batch', '1', ...served.flag]);
+    const result = await runCli(
+      ['enroll', 'gina', '-n', 'Gina', '-f', file, '--batch', '1', ...served.flag],
+      { env: served.env },
+    );
     expect(result.code).toBe(1);
     expect(result.stderr.trim()).toMatch(
       /^voicesync: enrolled 1 of 2 samples of gina, which stay enrolled, before the agent refused batch 2 of 2: agent answered 400 zero_norm: /,

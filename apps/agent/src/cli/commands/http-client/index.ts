@@ -1,6 +1,7 @@
 // JSON over HTTP to the agent or the edge, with failures turned into errors that carry their exit code.
 import { VoicesyncError, failureReason } from '@voicesync/core';
 import { Option } from 'commander';
+import { clientApiKey } from './api-key.ts';
 
 export interface ApiTarget {
   /** Who is being called, for messages: "agent" or "edge". */
@@ -18,8 +19,9 @@ export function agentOption(): Option {
   return new Option('--agent <url>', 'agent base URL').env('VOICESYNC_AGENT_URL').default(DEFAULT_AGENT_URL);
 }
 
+/** The agent at `--agent`, with its API key from VOICESYNC_API_KEY or the agent's key file. */
 export function agentTarget(flags: { agent: string }): ApiTarget {
-  return { name: 'agent', baseUrl: flags.agent };
+  return { name: 'agent', baseUrl: flags.agent, token: clientApiKey(process.env) };
 }
 
 interface ErrorBody {

@@ -22,7 +22,7 @@ describe('outbox list --limit', () => {
   it('exits 2 naming the flag unless it is a whole number from 1 to 1000', async () => {
     const bad = ['abc', '1.5', '0', '1e2', '1001'];
     const results = await Promise.all(
-      bad.map((limit) => runCli(['outbox', 'list', '--limit', limit, ...served.flag])),
+      bad.map((limit) => runCli(['outbox', 'list', '--limit', limit, ...served.flag], { env: served.env })),
     );
     for (const [i, result] of results.entries()) {
       expect(result.code, `--limit ${bad[i]}: ${result.stderr}`).toBe(2);
@@ -33,7 +33,9 @@ describe('outbox list --limit', () => {
   });
 
   it('passes a valid limit to the agent', async () => {
-    const result = await runCli(['outbox', 'list', '--limit', '1', '--json', ...served.flag]);
+    const result = await runCli(['outbox', 'list', '--limit', '1', '--json', ...served.flag], {
+      env: served.env,
+    });
     expect(result.code, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout).entries).toHaveLength(1);
   });
