@@ -20,6 +20,7 @@ import {
   insertDevice,
   listDevices,
   revokeDevice,
+  rotateDeviceSecret,
 } from './devices/index.ts';
 import { PushCounters, type RelayStatus } from './metrics/index.ts';
 import { PULL_RESET, pullChanges } from './pull/index.ts';
@@ -48,11 +49,11 @@ export class Relay extends DurableObject<Env> {
   /** `batch` was decoded and hash-checked by the Worker (`checkMutation`), in the order it was sent. */
   push(credentials: DeviceCredentials, batch: Checked[]): Promise<RelayResult<PushAck>> {
     return settle(async () => {
-      const { upstream, auth } = this.ready();
+      const { upstream, auth, config } = this.ready();
       const device = await auth.authenticate(credentials);
       try {
         const { plan, cursor } = await upstream.transaction(async (tx) => {
-          const plan = await applyBatch(tx, device, batch);
+          const plan = await applyBatch(tx, device, batch, Date.now() + config.maxClockSkewMs);
           return { plan, cursor: plan.newestChange };
         });
         this.counters.batch(plan.results);
@@ -115,6 +116,19 @@ export class Relay extends DurableObject<Env> {
     return settle(async () => {
       const devices = await this.ready().upstream.transaction((tx) => listDevices(tx, tenantId));
       return { devices };
+    });
+  }
+
+  /** A new secret for the device; the old one works for `graceMs` more. The token is unsigned. */
+  rotateDevice(deviceId: string, graceMs: number): Promise<RelayResult<DeviceSummary & { token: string }>> {
+    return settle(async () => {
+      const { upstream, auth } = this.ready();
+      const { secretHash, secret } = await newDeviceCredentials();
+      const device = await upstream.transaction((tx) =>
+        rotateDeviceSecret(tx, deviceId, secretHash, graceMs),
+      );
+      auth.evict(deviceId);
+      return { ...device, token: `${deviceId}.${secret}` };
     });
   }
 
