@@ -2,6 +2,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { systemClock, VoicesyncError } from '@voicesync/core';
 import { MUTATION_GAP, type PullResponse, type PushAck } from '@voicesync/schema';
+import { withVerifiedTls } from '@voicesync/schema/pg/tls';
 import {
   DeviceAuthenticator,
   DeviceCache,
@@ -165,7 +166,9 @@ export class Relay extends DurableObject<Env> {
   private async start(): Promise<Services> {
     const config = relayConfig(this.env);
     const breaker = await persistentBreaker(this.ctx.storage, systemClock, config.breaker);
-    const url = this.env.DATABASE_URL?.trim() || this.env.HYPERDRIVE?.connectionString;
+    // Hyperdrive's string is used as given: Hyperdrive holds the TLS connection to PostgreSQL.
+    const databaseUrl = this.env.DATABASE_URL?.trim();
+    const url = databaseUrl ? withVerifiedTls(databaseUrl) : this.env.HYPERDRIVE?.connectionString;
     const upstream = new Upstream(url, config.pool, breaker, systemClock);
     const cache = new DeviceCache(systemClock, config.authCacheTtlMs);
     const auth = new DeviceAuthenticator(cache, (id) => upstream.transaction((tx) => findDevice(tx, id)));
