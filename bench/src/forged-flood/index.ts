@@ -7,7 +7,9 @@ import { upsertMutation } from '../../../test/support/stack.ts';
 import { summarize, table } from '../stats/index.ts';
 
 const FLOOD = Number(process.env.BENCH_FLOOD_REQUESTS ?? 3000);
-const IN_FLIGHT = Number(process.env.BENCH_FLOOD_IN_FLIGHT ?? 32);
+/** Requests per second (the review that found the hole sent ~350/s; BENCH_FLOOD_RATE=350 repeats it). */
+const RATE = Number(process.env.BENCH_FLOOD_RATE ?? 100);
+const IN_FLIGHT = Number(process.env.BENCH_FLOOD_IN_FLIGHT ?? 64);
 const PULLS = Number(process.env.BENCH_FLOOD_PULLS ?? 150);
 const ADMIN = randomBytes(32).toString('base64url');
 
@@ -41,21 +43,32 @@ async function pulls(url: string, token: string): Promise<number[]> {
   return samples;
 }
 
-/** FLOOD requests, IN_FLIGHT at a time, until done; returns the status counts. */
+/** Sequential pulls for as long as `running()` holds: every sample is taken under the flood. */
+async function pullsWhile(url: string, token: string, running: () => boolean): Promise<number[]> {
+  const samples: number[] = [];
+  while (running()) samples.push(await pullMs(url, token));
+  return samples;
+}
+
+/** FLOOD requests paced at RATE per second (at most IN_FLIGHT open); returns the status counts. */
 async function flood(url: string, token: () => string): Promise<Map<number, number>> {
   const statuses = new Map<number, number>();
-  let sent = 0;
-  const worker = async () => {
-    while (sent < FLOOD) {
-      sent++;
-      const response = await fetch(`${url}/v1/pull?cursor=0`, {
-        headers: { authorization: `Bearer ${token()}` },
-      });
-      await response.arrayBuffer();
-      statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  const open = new Set<Promise<void>>();
+  const started = performance.now();
+  for (let i = 0; i < FLOOD; i++) {
+    const due = started + (i * 1000) / RATE;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    if (open.size >= IN_FLIGHT) await Promise.race(open);
+    const request = fetch(`${url}/v1/pull?cursor=0`, { headers: { authorization: `Bearer ${token()}` } })
+      .then(async (response) => {
+        await response.arrayBuffer();
+        statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+      })
+      .finally(() => open.delete(request));
+    open.add(request);
+  }
+  await Promise.all(open);
   return statuses;
 }
 
@@ -79,7 +92,14 @@ async function scenario(label: string, vars: Record<string, string>, token: () =
     await pulls(edge.url, device.token); // warm-up
     const quiet = summarize(await pulls(edge.url, device.token));
     const loadBefore = await load(edge.url);
-    const [statuses, loaded] = await Promise.all([flood(edge.url, token), pulls(edge.url, device.token)]);
+    let flooding = true;
+    const attack = flood(edge.url, token).finally(() => {
+      flooding = false;
+    });
+    const [statuses, loaded] = await Promise.all([
+      attack,
+      pullsWhile(edge.url, device.token, () => flooding),
+    ]);
     const underFlood = summarize(loaded);
     const loadAfter = await load(edge.url);
     const counts = [...statuses].map(([status, n]) => `${status}×${n}`).join(' ');
@@ -89,6 +109,8 @@ async function scenario(label: string, vars: Record<string, string>, token: () =
       underFlood.p50,
       underFlood.p50 / quiet.p50,
       underFlood.p99,
+      underFlood.mean,
+      underFlood.n,
       loadBefore,
       loadAfter,
       counts,
@@ -105,7 +127,7 @@ export async function benchForgedFlood(): Promise<string> {
     await scenario('unsigned, let through (old path)', { LEGACY_DEVICE_TOKENS: 'accept' }, forgedUnsigned),
   ];
   return [
-    `forged-token flood: ${FLOOD} requests, ${IN_FLIGHT} in flight, during ${PULLS} sequential legitimate pulls (ms)`,
+    `forged-token flood: ${FLOOD} requests at ${RATE}/s (at most ${IN_FLIGHT} open); a legitimate pull (ms): ${PULLS} quiet, then back to back while the flood lasts`,
     table(
       [
         'scenario',
@@ -113,6 +135,8 @@ export async function benchForgedFlood(): Promise<string> {
         'pull p50 flood',
         'ratio',
         'pull p99 flood',
+        'pull mean flood',
+        'pulls',
         'load before',
         'load after',
         'flood answers',
