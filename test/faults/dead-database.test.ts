@@ -9,12 +9,15 @@ describe('dead database', () => {
   let stack: Stack;
   let sql: Sql;
   let local: InProcessAgent;
+  /** Never used before the outage, so authenticating it needs PostgreSQL (nothing cached). */
+  let probeToken: string;
 
   beforeAll(async () => {
     stack = await startStack({
       vars: { BREAKER_OPEN_MS: '1000', BREAKER_HALF_OPEN_TIMEOUT_MS: '1000', PG_CONNECT_TIMEOUT_MS: '1000' },
     });
     const device = await stack.device('tenant-dead');
+    probeToken = (await stack.device('tenant-dead-probe')).token;
     local = await inProcessAgent({
       edgeUrl: stack.edge.url,
       token: device.token,
@@ -49,9 +52,10 @@ describe('dead database', () => {
     // The relay's breaker opens: a push now fails fast with 503 and Retry-After.
     await eventually(async () => {
       const started = performance.now();
-      // An unknown device: authenticating it needs PostgreSQL, so the breaker must answer first.
+      // A device whose record is not cached: authenticating it needs PostgreSQL, so the breaker
+      // must answer first (an unsigned or made-up token would stop at the Worker's gate instead).
       const probe = await upsertMutation('probe', 1, 1);
-      const response = await push(edge.url, `dev_0123456789abcdef.${'s'.repeat(43)}`, { mutations: [probe] });
+      const response = await push(edge.url, probeToken, { mutations: [probe] });
       const elapsed = performance.now() - started;
       const body = (await response.json()) as { error?: { code?: string } };
       return (

@@ -38,7 +38,7 @@ export async function agentHashes(member: FleetAgent): Promise<Hashes> {
 export async function newestChange(sql: Sql, tenantId: string): Promise<number> {
   const [row] = await sql<
     { newest: string | null }[]
-  >`select max(id) as newest from changes where tenant_id = ${tenantId}`;
+  >`select max(seq) as newest from changes where tenant_id = ${tenantId}`;
   return Number(row?.newest ?? 0);
 }
 

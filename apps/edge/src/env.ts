@@ -9,8 +9,20 @@ export interface Env {
   HYPERDRIVE?: Hyperdrive;
   /** Plain postgres:// URL; when non-empty it is used instead of HYPERDRIVE. */
   DATABASE_URL?: string;
-  /** Bearer token of the admin routes; unset disables them. */
+  /** Bearer token of the admin routes (secret, 32+ random bytes); unset disables them. */
   ADMIN_TOKEN?: string;
+  /** The admin token before a rotation, accepted beside ADMIN_TOKEN until it is deleted. */
+  ADMIN_TOKEN_PREVIOUS?: string;
+  /** HMAC key (secret, 32+ random bytes) that signs device tokens; the Worker checks them with it alone. */
+  DEVICE_TOKEN_KEY?: string;
+  /** The signing key before a rotation: tokens it signed keep passing until it is deleted. */
+  DEVICE_TOKEN_KEY_PREVIOUS?: string;
+  /** `accept` lets unsigned tokens from before signing through, during the migration only. */
+  LEGACY_DEVICE_TOKENS?: string;
+  /** Counts failed authentications per client address and device id (wrangler.toml [[ratelimits]]). */
+  AUTH_FAILURES?: RateLimit;
+  /** How far ahead of the edge clock a write's updatedAt may be before it is clamped (ms). */
+  MAX_CLOCK_SKEW_MS?: string;
   EMBEDDING_DIM?: string;
   PG_MAX?: string;
   PG_ACQUIRE_TIMEOUT_MS?: string;

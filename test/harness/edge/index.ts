@@ -1,5 +1,6 @@
 // Runs the real edge Worker in workerd (miniflare), built from the same sources and wrangler
 // config that `wrangler deploy` uses, with Durable Object state persisted across restarts.
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -17,7 +18,10 @@ export type { EdgeBuild, EdgeModule } from './build.ts';
 export interface StartEdgeOptions {
   /** wrangler config; default the repository's `wrangler.toml`. */
   configPath?: string;
-  /** Overrides `[vars]` from the config, e.g. `{ DATABASE_URL, PG_MAX: '3', ADMIN_TOKEN }`. */
+  /**
+   * Overrides `[vars]` from the config, e.g. `{ DATABASE_URL, PG_MAX: '3', ADMIN_TOKEN }`; a
+   * random DEVICE_TOKEN_KEY is added unless given.
+   */
   vars?: Record<string, string>;
   /** Port on 127.0.0.1; default a free one. Kept across restarts when still free. */
   port?: number;
@@ -118,7 +122,12 @@ function isAddressInUse(error: unknown): boolean {
  * await fetch(`${edge.url}/health`);
  * await edge.restart(); // Durable Object storage survives
  */
-export async function startEdge(options: StartEdgeOptions = {}): Promise<EdgeHandle> {
+export async function startEdge(given: StartEdgeOptions = {}): Promise<EdgeHandle> {
+  // The Worker refuses to sign or accept device tokens without a key: one per edge, kept across restarts.
+  const options = {
+    ...given,
+    vars: { DEVICE_TOKEN_KEY: randomBytes(32).toString('base64url'), ...given.vars },
+  };
   const build = await buildEdge(options.configPath ?? repoPath('wrangler.toml'));
   const dir = tempDir('edge');
   const persistDir = options.persistDir ?? join(dir.path, 'storage');

@@ -15,7 +15,7 @@ async function setup(record: Partial<DeviceRecord> | null = {}) {
   };
   const lookup = vi.fn(async () => stored);
   const clock = new ManualClock();
-  return { lookup, clock, auth: new DeviceAuthenticator(new DeviceCache(clock, 5000), lookup) };
+  return { lookup, clock, auth: new DeviceAuthenticator(new DeviceCache(clock, 5000), lookup, clock) };
 }
 
 const credentials = { deviceId: 'dev_0000000000000001', secret };
@@ -66,5 +66,19 @@ describe('DeviceAuthenticator', () => {
     clock.advance(5000);
     await auth.authenticate(credentials);
     expect(lookup).toHaveBeenCalledTimes(2);
+  });
+
+  it('accepts the secret before a rotation until its grace period ends, the new one throughout', async () => {
+    const old = 'o'.repeat(43);
+    const { auth, clock } = await setup({
+      previousSecretHash: await sha256OfText(old),
+      previousSecretUntil: 10_000,
+    });
+    expect((await auth.authenticate({ ...credentials, secret: old })).tenantId).toBe('tenant-a');
+    clock.advance(10_000);
+    await expect(auth.authenticate({ ...credentials, secret: old })).rejects.toMatchObject({
+      code: 'unauthorized',
+    });
+    expect((await auth.authenticate(credentials)).tenantId).toBe('tenant-a');
   });
 });

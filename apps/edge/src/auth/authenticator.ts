@@ -1,5 +1,5 @@
 // Authenticates device credentials against a (cached) lookup; one lookup per device in flight at a time.
-import { VoicesyncError } from '@voicesync/core';
+import { type Clock, systemClock, VoicesyncError } from '@voicesync/core';
 import type { DeviceCache, DeviceRecord } from './cache.ts';
 import type { DeviceCredentials } from './token.ts';
 import { secretMatches } from './secret.ts';
@@ -10,6 +10,7 @@ export class DeviceAuthenticator {
   constructor(
     private readonly cache: DeviceCache,
     private readonly lookup: (deviceId: string) => Promise<DeviceRecord | null>,
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -18,11 +19,21 @@ export class DeviceAuthenticator {
    */
   async authenticate(credentials: DeviceCredentials): Promise<DeviceRecord> {
     const record = await this.find(credentials.deviceId);
-    if (!record || !(await secretMatches(credentials.secret, record.secretHash))) {
+    if (!record || !(await this.accepts(record, credentials.secret))) {
       throw new VoicesyncError('unauthorized', 'unknown device or wrong secret');
     }
     if (record.revoked) throw new VoicesyncError('device_revoked', 'this device has been revoked');
     return record;
+  }
+
+  /** The current secret, or the one before a rotation while its grace period lasts. */
+  private async accepts(record: DeviceRecord, secret: string): Promise<boolean> {
+    if (await secretMatches(secret, record.secretHash)) return true;
+    const { previousSecretHash, previousSecretUntil } = record;
+    if (!previousSecretHash || previousSecretUntil === undefined || previousSecretUntil <= this.clock.now()) {
+      return false;
+    }
+    return secretMatches(secret, previousSecretHash);
   }
 
   /** Forgets the device, including a lookup in flight, so a revoke takes effect at once. */

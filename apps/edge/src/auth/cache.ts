@@ -7,6 +7,9 @@ export interface DeviceRecord {
   tenantId: string;
   secretHash: string;
   revoked: boolean;
+  /** After a rotation: the secret before it still works until `previousSecretUntil` (epoch ms). */
+  previousSecretHash?: string;
+  previousSecretUntil?: number;
 }
 
 /**

@@ -1,5 +1,8 @@
-// Device and admin authentication: token format, constant-time checks, and the cached device lookup.
+// Device and admin authentication: token format and signature, the Worker's gate, constant-time checks, the cached lookup.
 export * from './authenticator.ts';
 export * from './cache.ts';
+export * from './failure-limit.ts';
+export * from './gate.ts';
 export * from './secret.ts';
+export * from './signed-token.ts';
 export * from './token.ts';

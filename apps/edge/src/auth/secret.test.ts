@@ -27,4 +27,12 @@ describe('requireAdmin', () => {
       expect.objectContaining({ code: 'unauthorized' }),
     );
   });
+
+  it('accepts ADMIN_TOKEN_PREVIOUS beside the current token during a rotation', () => {
+    expect(() => requireAdmin('new-token', 'Bearer old-token', 'old-token')).not.toThrow();
+    expect(() => requireAdmin('new-token', 'Bearer new-token', 'old-token')).not.toThrow();
+    expect(() => requireAdmin('new-token', 'Bearer other', 'old-token')).toThrow(
+      expect.objectContaining({ code: 'unauthorized' }),
+    );
+  });
 });

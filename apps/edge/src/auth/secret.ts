@@ -15,11 +15,20 @@ export async function secretMatches(secret: string, secretHash: string): Promise
   return constantTimeEqual(await sha256OfText(secret), secretHash);
 }
 
-/** Checks the admin bearer token; `admin_disabled` when ADMIN_TOKEN is unset. */
-export function requireAdmin(adminToken: string | undefined, header: string | undefined | null): void {
+/**
+ * Checks the admin bearer token against ADMIN_TOKEN, and ADMIN_TOKEN_PREVIOUS while a rotation
+ * overlaps; `admin_disabled` when ADMIN_TOKEN is unset.
+ */
+export function requireAdmin(
+  adminToken: string | undefined,
+  header: string | undefined | null,
+  previousToken?: string,
+): void {
   if (!adminToken)
     throw new VoicesyncError('admin_disabled', 'admin routes are disabled: ADMIN_TOKEN is not set');
   const token = bearerToken(header);
-  if (!token || !constantTimeEqual(token, adminToken))
-    throw new VoicesyncError('unauthorized', 'invalid admin token');
+  // Both compared every time, so timing does not tell which one matched.
+  const current = token !== null && constantTimeEqual(token, adminToken);
+  const previous = token !== null && !!previousToken && constantTimeEqual(token, previousToken);
+  if (!current && !previous) throw new VoicesyncError('unauthorized', 'invalid admin token');
 }

@@ -15,9 +15,11 @@ export interface RelayConfig {
   breaker: BreakerOptions;
   /** How long a device lookup may be answered from memory; revoke evicts at once. */
   authCacheTtlMs: number;
+  /** An updatedAt further ahead of the edge clock than this is clamped to the edge clock. */
+  maxClockSkewMs: number;
 }
 
-type Tunables = Omit<Env, 'RELAY' | 'HUB' | 'HYPERDRIVE' | 'DATABASE_URL' | 'ADMIN_TOKEN'>;
+type Tunables = Omit<Env, 'RELAY' | 'HUB' | 'HYPERDRIVE' | 'DATABASE_URL' | 'ADMIN_TOKEN' | 'AUTH_FAILURES'>;
 
 function positiveInt(env: Tunables, name: keyof Tunables, fallback: number): number {
   const raw = env[name];
@@ -48,5 +50,8 @@ export function relayConfig(env: Tunables): RelayConfig {
       halfOpenTimeoutMs: positiveInt(env, 'BREAKER_HALF_OPEN_TIMEOUT_MS', 30_000),
     },
     authCacheTtlMs: positiveInt(env, 'AUTH_CACHE_TTL_MS', 5_000),
+    maxClockSkewMs: positiveInt(env, 'MAX_CLOCK_SKEW_MS', 300_000),
   };
 }
+
+export * from './auth.ts';

@@ -91,7 +91,7 @@ describe('GET /v1/notify', () => {
     await until(() => peer.messages.length > 0);
     const [row] = await sql<
       { newest: string }[]
-    >`select max(id) as newest from changes where tenant_id = 'notify-a'`;
+    >`select max(seq) as newest from changes where tenant_id = 'notify-a'`;
     expect(peer.messages.map((m) => JSON.parse(m))).toEqual([
       { type: 'changed', cursor: Number(row!.newest) },
     ]);

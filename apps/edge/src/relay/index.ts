@@ -2,6 +2,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { systemClock, VoicesyncError } from '@voicesync/core';
 import { MUTATION_GAP, type PullResponse, type PushAck } from '@voicesync/schema';
+import { withVerifiedTls } from '@voicesync/schema/pg/tls';
 import {
   DeviceAuthenticator,
   DeviceCache,
@@ -20,6 +21,7 @@ import {
   insertDevice,
   listDevices,
   revokeDevice,
+  rotateDeviceSecret,
 } from './devices/index.ts';
 import { PushCounters, type RelayStatus } from './metrics/index.ts';
 import { PULL_RESET, pullChanges } from './pull/index.ts';
@@ -48,11 +50,11 @@ export class Relay extends DurableObject<Env> {
   /** `batch` was decoded and hash-checked by the Worker (`checkMutation`), in the order it was sent. */
   push(credentials: DeviceCredentials, batch: Checked[]): Promise<RelayResult<PushAck>> {
     return settle(async () => {
-      const { upstream, auth } = this.ready();
+      const { upstream, auth, config } = this.ready();
       const device = await auth.authenticate(credentials);
       try {
         const { plan, cursor } = await upstream.transaction(async (tx) => {
-          const plan = await applyBatch(tx, device, batch);
+          const plan = await applyBatch(tx, device, batch, Date.now() + config.maxClockSkewMs);
           return { plan, cursor: plan.newestChange };
         });
         this.counters.batch(plan.results);
@@ -118,6 +120,19 @@ export class Relay extends DurableObject<Env> {
     });
   }
 
+  /** A new secret for the device; the old one works for `graceMs` more. The token is unsigned. */
+  rotateDevice(deviceId: string, graceMs: number): Promise<RelayResult<DeviceSummary & { token: string }>> {
+    return settle(async () => {
+      const { upstream, auth } = this.ready();
+      const { secretHash, secret } = await newDeviceCredentials();
+      const device = await upstream.transaction((tx) =>
+        rotateDeviceSecret(tx, deviceId, secretHash, graceMs),
+      );
+      auth.evict(deviceId);
+      return { ...device, token: `${deviceId}.${secret}` };
+    });
+  }
+
   revokeDevice(deviceId: string): Promise<RelayResult<DeviceSummary>> {
     return settle(async () => {
       const { upstream, auth } = this.ready();
@@ -151,7 +166,9 @@ export class Relay extends DurableObject<Env> {
   private async start(): Promise<Services> {
     const config = relayConfig(this.env);
     const breaker = await persistentBreaker(this.ctx.storage, systemClock, config.breaker);
-    const url = this.env.DATABASE_URL?.trim() || this.env.HYPERDRIVE?.connectionString;
+    // Hyperdrive's string is used as given: Hyperdrive holds the TLS connection to PostgreSQL.
+    const databaseUrl = this.env.DATABASE_URL?.trim();
+    const url = databaseUrl ? withVerifiedTls(databaseUrl) : this.env.HYPERDRIVE?.connectionString;
     const upstream = new Upstream(url, config.pool, breaker, systemClock);
     const cache = new DeviceCache(systemClock, config.authCacheTtlMs);
     const auth = new DeviceAuthenticator(cache, (id) => upstream.transaction((tx) => findDevice(tx, id)));

@@ -11,6 +11,7 @@ export type RelayApi = Pick<
   | 'device'
   | 'createDevice'
   | 'listDevices'
+  | 'rotateDevice'
   | 'revokeDevice'
   | 'health'
   | 'status'

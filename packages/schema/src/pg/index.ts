@@ -1,2 +1,3 @@
 // PostgreSQL dialect of the schema.
 export * from './tables.ts';
+export * from './tls.ts';

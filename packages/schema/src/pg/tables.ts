@@ -12,6 +12,7 @@ import {
   primaryKey,
   text,
   timestamp,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => 'bytea' });
@@ -19,6 +20,8 @@ const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataTyp
 export const tenants = pgTable('tenants', {
   id: text('id').primaryKey(),
   name: text('name').notNull().default(''),
+  /** The tenant's newest change sequence number: cursors count this tenant's changes only. */
+  changeSeq: bigint('change_seq', { mode: 'number' }).notNull().default(0),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
 });
 
@@ -35,6 +38,9 @@ export const devices = pgTable(
     /** Highest mutation id of this device whose effect is committed. */
     lastMutationId: bigint('last_mutation_id', { mode: 'number' }).notNull().default(0),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
+    /** After a rotation, the hash of the secret before it, accepted until `previousSecretUntil`. */
+    previousSecretHash: text('previous_secret_hash'),
+    previousSecretUntil: timestamp('previous_secret_until', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('devices_tenant').on(t.tenantId)],
@@ -68,19 +74,23 @@ export const profiles = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.speakerId] })],
 );
 
-/** Append-only change log; `id` is the monotonic pull cursor. */
+/**
+ * Append-only change log; `seq` (per tenant, from tenants.change_seq) is the pull cursor, so a
+ * cursor says nothing about other tenants' writes. `id` is global and never leaves the edge.
+ */
 export const changes = pgTable(
   'changes',
   {
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     tenantId: text('tenant_id').notNull(),
+    seq: bigint('seq', { mode: 'number' }).notNull(),
     speakerId: text('speaker_id').notNull(),
     contentHash: text('content_hash').notNull(),
     deviceId: text('device_id').notNull(),
     mutationId: bigint('mutation_id', { mode: 'number' }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('changes_tenant_cursor').on(t.tenantId, t.id)],
+  (t) => [uniqueIndex('changes_tenant_seq').on(t.tenantId, t.seq)],
 );
 
 /** Every detected conflict, with both sides and the winner under the documented rule. */

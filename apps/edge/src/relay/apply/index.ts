@@ -26,6 +26,7 @@ export async function applyBatch(
   tx: Tx,
   device: PushingDevice,
   batch: Checked[],
+  latestTrustedUpdatedAt = Number.MAX_SAFE_INTEGER,
 ): Promise<BatchPlan & { newestChange: number | null }> {
   // Sorted, so two batches touching the same speakers lock them in the same order. Speakers of
   // replayed mutations are locked too: harmless, and known before the device row is read.
@@ -44,7 +45,7 @@ export async function applyBatch(
   const enrolling = [
     ...new Set(batch.flatMap((checked) => (checked.content?.enrolment ? [checked.content.speakerId] : []))),
   ];
-  const profiles = lockProfiles(tx, device.tenantId, speakers, enrolling);
+  const profiles = lockProfiles(tx, device.tenantId, speakers, enrolling, latestTrustedUpdatedAt);
   const [[row], server] = await Promise.all([deviceRow, profiles]);
   if (!row) throw new VoicesyncError('unauthorized', 'unknown device');
   if (row.revoked) throw new VoicesyncError('device_revoked', 'this device has been revoked');
@@ -65,11 +66,17 @@ export async function applyBatch(
   return { ...plan, newestChange };
 }
 
+/**
+ * A stored updatedAt beyond `latestTrusted` (edge clock + allowed skew) was written before the
+ * edge clamped clocks (e.g. 2^53-1): it counts as 0, so the next write of the profile wins any
+ * conflict and replaces it with an order the edge trusts. This is how a pinned profile is repaired.
+ */
 async function lockProfiles(
   tx: Tx,
   tenantId: string,
   speakers: string[],
   enrolling: string[],
+  latestTrusted: number,
 ): Promise<Map<string, ServerContent>> {
   if (speakers.length === 0) return new Map();
   const rows = await tx<ProfileRow[]>`
@@ -80,7 +87,7 @@ async function lockProfiles(
     from (select *, speaker_id = any(${enrolling}) and not deleted as loaded from profiles
           where tenant_id = ${tenantId} and speaker_id = any(${speakers})) p
     order by speaker_id for update`;
-  return new Map(rows.map((r) => [r.speaker_id, serverContent(r)]));
+  return new Map(rows.map((r) => [r.speaker_id, serverContent(r, latestTrusted)]));
 }
 
 interface ProfileRow {
@@ -95,10 +102,11 @@ interface ProfileRow {
   sample_sum: Uint8Array | null;
 }
 
-function serverContent(row: ProfileRow): ServerContent {
+function serverContent(row: ProfileRow, latestTrusted: number): ServerContent {
+  const updatedAt = Number(row.updated_at);
   const content: ServerContent = {
     contentHash: row.content_hash,
-    updatedAt: Number(row.updated_at),
+    updatedAt: updatedAt > latestTrusted ? 0 : updatedAt,
     deleted: row.deleted,
   };
   if (row.embedding && row.name !== null) {
@@ -115,8 +123,8 @@ function serverContent(row: ProfileRow): ServerContent {
 
 /**
  * Writes the plan in one statement: profiles, conflicts, the change log and the device's position.
- * Returns the id of the batch's last change (null when it changed nothing): under the tenant lock
- * the largest id inserted here is the tenant's newest change, which the notification announces.
+ * Returns the sequence number of the batch's last change (null when it changed nothing): the
+ * tenant's newest change, which the notification announces.
  */
 async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promise<number | null> {
   const { deviceId, tenantId } = device;
@@ -148,7 +156,8 @@ async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promis
     content_hash: change.contentHash,
     mutation_id: change.mutationId,
   }));
-  // Change-log ids follow the batch order (position), which is the order pulls replay them in.
+  // Change sequence numbers follow the batch order (position), the order pulls replay them in;
+  // they come from the tenant's own counter, so a cursor reveals nothing about other tenants.
   const [newest] = await tx<{ newest: string | null }[]>`
     with upserted as (
       insert into profiles (tenant_id, speaker_id, name, embedding, acoustic_features, total_samples,
@@ -174,17 +183,22 @@ async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promis
       from jsonb_to_recordset(${tx.json(conflicts)}) as c(speaker_id text, mutation_id bigint,
         base_hash text, server_hash text, incoming_hash text, winner text)
     ),
+    numbered as (
+      update tenants set change_seq = change_seq + ${changes.length} where id = ${tenantId}
+      returning change_seq - ${changes.length} as base
+    ),
     logged as (
-      insert into changes (tenant_id, speaker_id, content_hash, device_id, mutation_id)
-      select ${tenantId}, l.speaker_id, l.content_hash, ${deviceId}, l.mutation_id
-      from jsonb_to_recordset(${tx.json(changes)})
+      insert into changes (tenant_id, seq, speaker_id, content_hash, device_id, mutation_id)
+      select ${tenantId}, numbered.base + l.position + 1, l.speaker_id, l.content_hash, ${deviceId},
+        l.mutation_id
+      from numbered, jsonb_to_recordset(${tx.json(changes)})
         as l(position integer, speaker_id text, content_hash text, mutation_id bigint)
       order by l.position
-      returning id
+      returning seq
     ),
     advanced as (
       update devices set last_mutation_id = ${plan.lastMutationId} where id = ${deviceId}
     )
-    select max(id) as newest from logged`;
+    select max(seq) as newest from logged`;
   return newest?.newest == null ? null : Number(newest.newest);
 }

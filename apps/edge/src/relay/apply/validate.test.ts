@@ -8,9 +8,10 @@ import {
 } from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
 import { describe, expect, it } from 'vitest';
-import { checkMutation } from './validate.ts';
+import { checkMutation, orderOf } from './validate.ts';
 
 const DIM = 4;
+const CLOCK = { nowMs: 1_800_000_000_000, maxClockSkewMs: 300_000 };
 
 async function upsert(embedding: number[], overrides: Partial<Mutation> = {}): Promise<Mutation> {
   const profile = {
@@ -42,7 +43,7 @@ async function upsert(embedding: number[], overrides: Partial<Mutation> = {}): P
 describe('checkMutation', () => {
   it('accepts a consistent upsert and keeps the exact embedding text', async () => {
     const mutation = await upsert([0.5, -0.25, 1, 0]);
-    const checked = await checkMutation(mutation, DIM);
+    const checked = await checkMutation(mutation, DIM, CLOCK);
     expect(checked.reason).toBeUndefined();
     expect(checked.content!.profile!.embeddingB64).toBe(mutation.profile!.embeddingB64);
   });
@@ -57,19 +58,19 @@ describe('checkMutation', () => {
       updatedAt: 10,
       priority: 0,
     };
-    expect((await checkMutation(mutation, DIM)).content?.profile).toBeNull();
+    expect((await checkMutation(mutation, DIM, CLOCK)).content?.profile).toBeNull();
   });
 
   it('rejects a delete with another hash', async () => {
     const mutation = await upsert([1, 0, 0, 0], { op: 'delete' });
-    expect((await checkMutation(mutation, DIM)).reason).toMatch(/tombstone/);
+    expect((await checkMutation(mutation, DIM, CLOCK)).reason).toMatch(/tombstone/);
   });
 
   it('rejects the wrong dimension, shorter or longer', async () => {
-    expect((await checkMutation(await upsert([1, 0, 0]), DIM)).reason).toMatch(
+    expect((await checkMutation(await upsert([1, 0, 0]), DIM, CLOCK)).reason).toMatch(
       /4 float32 values \(16 bytes\), got 12/,
     );
-    expect((await checkMutation(await upsert([1, 0, 0, 0, 0]), DIM)).reason).toMatch(
+    expect((await checkMutation(await upsert([1, 0, 0, 0, 0]), DIM, CLOCK)).reason).toMatch(
       /4 float32 values \(16 bytes\), got 20/,
     );
   });
@@ -77,21 +78,40 @@ describe('checkMutation', () => {
   it('rejects NaN and Infinity', async () => {
     const mutation = await upsert([1, 0, 0, 0]);
     mutation.profile!.embeddingB64 = bytesToBase64(float32ToBytes([1, Number.NaN, 0, 0]));
-    expect((await checkMutation(mutation, DIM)).reason).toMatch(/NaN or Infinity/);
+    expect((await checkMutation(mutation, DIM, CLOCK)).reason).toMatch(/NaN or Infinity/);
     mutation.profile!.embeddingB64 = bytesToBase64(float32ToBytes([1, Number.POSITIVE_INFINITY, 0, 0]));
-    expect((await checkMutation(mutation, DIM)).reason).toMatch(/NaN or Infinity/);
+    expect((await checkMutation(mutation, DIM, CLOCK)).reason).toMatch(/NaN or Infinity/);
   });
 
   it('rejects invalid base64', async () => {
     const mutation = await upsert([1, 0, 0, 0]);
     mutation.profile!.embeddingB64 = 'not base64!';
-    expect((await checkMutation(mutation, DIM)).reason).toMatch(/base64/);
+    expect((await checkMutation(mutation, DIM, CLOCK)).reason).toMatch(/base64/);
   });
 
   it('rejects a contentHash that is not the hash of the content', async () => {
     const mutation = await upsert([1, 0, 0, 0]);
     mutation.profile!.totalSamples = 4;
-    expect((await checkMutation(mutation, DIM)).reason).toMatch(/does not match/);
+    expect((await checkMutation(mutation, DIM, CLOCK)).reason).toMatch(/does not match/);
+  });
+});
+
+describe('orderOf (MAX_CLOCK_SKEW_MS)', () => {
+  it('keeps an updatedAt up to the allowed skew ahead of the edge clock', () => {
+    expect(orderOf(CLOCK.nowMs + 300_000, CLOCK)).toEqual({ updatedAt: CLOCK.nowMs + 300_000 });
+    expect(orderOf(5, CLOCK)).toEqual({ updatedAt: 5 });
+  });
+
+  it('clamps one beyond it to the edge clock and keeps the claimed value as a record', async () => {
+    expect(orderOf(Number.MAX_SAFE_INTEGER, CLOCK)).toEqual({
+      updatedAt: CLOCK.nowMs,
+      clampedFrom: Number.MAX_SAFE_INTEGER,
+    });
+    const mutation = await upsert([1, 0, 0, 0], { updatedAt: Number.MAX_SAFE_INTEGER });
+    expect((await checkMutation(mutation, DIM, CLOCK)).content).toMatchObject({
+      updatedAt: CLOCK.nowMs,
+      clampedFrom: Number.MAX_SAFE_INTEGER,
+    });
   });
 });
 
@@ -122,21 +142,21 @@ describe('checkMutation of an enrolment', () => {
 
   it('accepts a consistent delta and decodes its float64 sum exactly', async () => {
     const sum = [0.6 + 0.1, 0.8, 0.1 / 3, 0];
-    const checked = await checkMutation(await enrolment(sum, 2), DIM);
+    const checked = await checkMutation(await enrolment(sum, 2), DIM, CLOCK);
     expect(checked.reason).toBeUndefined();
     expect(Array.from(checked.content!.enrolment!.sampleSum)).toEqual(sum);
     expect(checked.content!.profile).toBeNull();
   });
 
   it('rejects a sum of the wrong size, non-finite, or longer than its count allows', async () => {
-    expect((await checkMutation(await enrolment([1, 0, 0], 1), DIM)).reason).toMatch(/4 float64 values/);
-    expect((await checkMutation(await enrolment([1, Number.NaN, 0, 0], 1), DIM)).reason).toMatch(/NaN/);
-    expect((await checkMutation(await enrolment([2, 0, 0, 0], 1), DIM)).reason).toMatch(/longer than 1 unit/);
+    expect((await checkMutation(await enrolment([1, 0, 0], 1), DIM, CLOCK)).reason).toMatch(/4 float64 values/);
+    expect((await checkMutation(await enrolment([1, Number.NaN, 0, 0], 1), DIM, CLOCK)).reason).toMatch(/NaN/);
+    expect((await checkMutation(await enrolment([2, 0, 0, 0], 1), DIM, CLOCK)).reason).toMatch(/longer than 1 unit/);
   });
 
   it('rejects a delta whose hash does not match', async () => {
     const mutation = await enrolment([1, 0, 0, 0], 1);
     mutation.enrolment!.samples = 2;
-    expect((await checkMutation(mutation, DIM)).reason).toMatch(/enrolmentHash/);
+    expect((await checkMutation(mutation, DIM, CLOCK)).reason).toMatch(/enrolmentHash/);
   });
 });

@@ -19,6 +19,8 @@ export interface IncomingContent {
   speakerId: string;
   contentHash: string;
   updatedAt: number;
+  /** The device's own updatedAt when it was too far ahead of the edge clock and was clamped. */
+  clampedFrom?: number;
   profile: {
     name: string;
     embeddingB64: string;
@@ -51,21 +53,43 @@ function rejected(mutation: MutationHeader, reason: string): Checked {
   return { mutation, reason };
 }
 
+/** The edge clock (ms) and how far ahead of it a write's updatedAt may be (MAX_CLOCK_SKEW_MS). */
+export interface EdgeClock {
+  nowMs: number;
+  maxClockSkewMs: number;
+}
+
+/**
+ * The conflict order a write may claim: its updatedAt, unless that is more than the allowed skew
+ * ahead of the edge clock, when it is clamped to the edge clock. Clamped rather than refused: the
+ * content is valid and the device's clock is its only fault, so refusing would dead-letter every
+ * write of a device whose clock is wrong; clamping keeps it syncing and caps what it can pin.
+ */
+export function orderOf(updatedAt: number, clock: EdgeClock): { updatedAt: number; clampedFrom?: number } {
+  if (updatedAt <= clock.nowMs + clock.maxClockSkewMs) return { updatedAt };
+  return { updatedAt: clock.nowMs, clampedFrom: updatedAt };
+}
+
 /**
  * Runs in the Worker, before the Relay is called: decoding and hashing are CPU work that the one
  * Relay instance should not serialise. A mutation that fails here is answered `rejected` with the
  * reason; it still consumes its id, so it never blocks the mutations after it.
  */
-export async function checkMutation(input: Mutation, embeddingDim: number): Promise<Checked> {
+export async function checkMutation(
+  input: Mutation,
+  embeddingDim: number,
+  clock: EdgeClock,
+): Promise<Checked> {
   const { profile, enrolment: _enrolment, ...mutation } = input;
-  const { speakerId, contentHash, updatedAt } = mutation;
+  const { speakerId, contentHash } = mutation;
+  const order = orderOf(mutation.updatedAt, clock);
   if (mutation.op === 'delete') {
     if (contentHash !== (await tombstoneHash(speakerId))) {
       return rejected(mutation, 'contentHash of a delete must be the tombstone hash of the speaker');
     }
-    return { mutation, content: { speakerId, contentHash, updatedAt, profile: null } };
+    return { mutation, content: { speakerId, contentHash, ...order, profile: null } };
   }
-  if (mutation.op === 'enrol') return checkEnrolment(input, embeddingDim);
+  if (mutation.op === 'enrol') return checkEnrolment(input, embeddingDim, order);
   if (!profile) return rejected(mutation, 'an upsert carries its profile');
   let embedding: Uint8Array;
   try {
@@ -94,7 +118,7 @@ export async function checkMutation(input: Mutation, embeddingDim: number): Prom
     content: {
       speakerId,
       contentHash,
-      updatedAt,
+      ...order,
       profile: {
         name: profile.name,
         embeddingB64: profile.embeddingB64,
@@ -106,9 +130,13 @@ export async function checkMutation(input: Mutation, embeddingDim: number): Prom
 }
 
 /** An enrolment delta: float64 sum of the right size, finite, no longer than its count allows, hash matching. */
-async function checkEnrolment(input: Mutation, embeddingDim: number): Promise<Checked> {
+async function checkEnrolment(
+  input: Mutation,
+  embeddingDim: number,
+  order: { updatedAt: number; clampedFrom?: number },
+): Promise<Checked> {
   const { profile: _profile, enrolment, ...mutation } = input;
-  const { speakerId, contentHash, updatedAt } = mutation;
+  const { speakerId, contentHash } = mutation;
   if (!enrolment) return rejected(mutation, 'an enrol carries its enrolment');
   let sampleSum: Float64Array;
   try {
@@ -136,5 +164,5 @@ async function checkEnrolment(input: Mutation, embeddingDim: number): Promise<Ch
   if (contentHash !== (await enrolmentHash({ speakerId, ...delta }))) {
     return rejected(mutation, 'contentHash does not match the enrolment (enrolmentHash)');
   }
-  return { mutation, content: { speakerId, contentHash, updatedAt, profile: null, enrolment: delta } };
+  return { mutation, content: { speakerId, contentHash, ...order, profile: null, enrolment: delta } };
 }

@@ -1,4 +1,4 @@
-// Device rows: the lookup behind authentication, and the admin operations (create, list, revoke).
+// Device rows: the lookup behind authentication, and the admin operations (create, list, rotate, revoke).
 import { VoicesyncError } from '@voicesync/core';
 import type { DeviceRecord } from '../../auth/index.ts';
 import type { Tx } from '../upstream/index.ts';
@@ -33,11 +33,49 @@ function summary(row: DeviceRow): DeviceSummary {
 }
 
 export async function findDevice(tx: Tx, deviceId: string): Promise<DeviceRecord | null> {
-  const [row] = await tx<{ tenant_id: string; secret_hash: string; revoked: boolean }[]>`
-    select tenant_id, secret_hash, revoked_at is not null as revoked from devices where id = ${deviceId}`;
-  return row
-    ? { deviceId, tenantId: row.tenant_id, secretHash: row.secret_hash, revoked: row.revoked }
-    : null;
+  const [row] = await tx<
+    {
+      tenant_id: string;
+      secret_hash: string;
+      revoked: boolean;
+      previous_secret_hash: string | null;
+      previous_secret_until: Date | null;
+    }[]
+  >`
+    select tenant_id, secret_hash, revoked_at is not null as revoked, previous_secret_hash,
+      previous_secret_until
+    from devices where id = ${deviceId}`;
+  if (!row) return null;
+  const record: DeviceRecord = {
+    deviceId,
+    tenantId: row.tenant_id,
+    secretHash: row.secret_hash,
+    revoked: row.revoked,
+  };
+  if (row.previous_secret_hash && row.previous_secret_until) {
+    record.previousSecretHash = row.previous_secret_hash;
+    record.previousSecretUntil = row.previous_secret_until.getTime();
+  }
+  return record;
+}
+
+/**
+ * Replaces the device's secret; the one it replaces keeps working for `graceMs` (0: stops at
+ * once), so a device can pick up its new token without a gap. A revoked device stays revoked.
+ */
+export async function rotateDeviceSecret(
+  tx: Tx,
+  deviceId: string,
+  secretHash: string,
+  graceMs: number,
+): Promise<DeviceSummary> {
+  const [row] = await tx<DeviceRow[]>`
+    update devices set previous_secret_hash = secret_hash,
+      previous_secret_until = now() + make_interval(secs => ${graceMs / 1000}), secret_hash = ${secretHash}
+    where id = ${deviceId}
+    returning id, tenant_id, name, last_mutation_id, created_at, revoked_at`;
+  if (!row) throw new VoicesyncError('not_found', `no device ${deviceId}`);
+  return summary(row);
 }
 
 /** Creates the tenant when it is new, then the device; only the secret's hash is stored. */

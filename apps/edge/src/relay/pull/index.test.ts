@@ -5,7 +5,7 @@ const h = (c: string) => c.repeat(64);
 
 function row(id: number, speaker: string, deleted = false): ChangeRow {
   return {
-    id: String(id),
+    seq: String(id),
     speaker_id: speaker,
     name: speaker,
     embedding: new Uint8Array([0, 0, 128, 63]),

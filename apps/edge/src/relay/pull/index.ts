@@ -7,7 +7,8 @@ import type { Tx } from '../upstream/index.ts';
 export const PULL_RESET: PullResponse = { reset: true, changes: [], nextCursor: 0, hasMore: true };
 
 export interface ChangeRow {
-  id: string;
+  /** The tenant's change sequence number: the cursor. */
+  seq: string;
   speaker_id: string;
   name: string;
   embedding: Uint8Array;
@@ -33,7 +34,7 @@ export function pageOf(rows: ChangeRow[], cursor: number, limit: number): PullRe
   }
   const changes = [...latest.values()].map((row): PullChange => {
     const change: PullChange = {
-      cursor: Number(row.id),
+      cursor: Number(row.seq),
       speakerId: row.speaker_id,
       op: row.deleted ? 'delete' : 'upsert',
       contentHash: row.content_hash,
@@ -52,7 +53,7 @@ export function pageOf(rows: ChangeRow[], cursor: number, limit: number): PullRe
     return change;
   });
   const last = page.at(-1);
-  return { changes, nextCursor: last ? Number(last.id) : cursor, hasMore: rows.length > limit };
+  return { changes, nextCursor: last ? Number(last.seq) : cursor, hasMore: rows.length > limit };
 }
 
 export async function pullChanges(
@@ -62,15 +63,15 @@ export async function pullChanges(
   limit: number,
 ): Promise<PullResponse> {
   const [head] = await tx<{ newest: string }[]>`
-    select coalesce(max(id), 0) as newest from changes where tenant_id = ${tenantId}`;
+    select change_seq as newest from tenants where id = ${tenantId}`;
   if (cursor > Number(head?.newest ?? 0)) return PULL_RESET;
   const rows = await tx<ChangeRow[]>`
-    select c.id, c.speaker_id, p.name, p.embedding, p.acoustic_features, p.total_samples,
+    select c.seq, c.speaker_id, p.name, p.embedding, p.acoustic_features, p.total_samples,
            p.sample_sum, p.content_hash, p.version, p.deleted, p.updated_at
     from changes c
     join profiles p on p.tenant_id = c.tenant_id and p.speaker_id = c.speaker_id
-    where c.tenant_id = ${tenantId} and c.id > ${cursor}
-    order by c.id
+    where c.tenant_id = ${tenantId} and c.seq > ${cursor}
+    order by c.seq
     limit ${limit + 1}`;
   return pageOf(rows, cursor, limit);
 }

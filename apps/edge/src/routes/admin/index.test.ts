@@ -2,12 +2,14 @@ import { describe, expect, it, vi } from 'vitest';
 import { app } from '../../app.ts';
 import type { Env } from '../../env.ts';
 import type { RelayApi } from '../../relay/stub.ts';
+import { DEVICE_TOKEN_KEY } from '../../../test/device-token.ts';
 
 const ADMIN = { authorization: 'Bearer admin-secret', 'content-type': 'application/json' };
 
 function envWith(relay: Partial<RelayApi>, adminToken = 'admin-secret'): Env {
   return {
     ADMIN_TOKEN: adminToken,
+    DEVICE_TOKEN_KEY,
     RELAY: { idFromName: () => 'relay', get: () => relay },
   } as unknown as Env;
 }
@@ -33,7 +35,13 @@ describe('/v1/admin', () => {
   });
 
   it('creates a device and shows its token once', async () => {
-    const created = { deviceId: 'dev_0123456789abcdef', tenantId: 'home', name: 'kitchen', token: 'dev_x.y' };
+    const secret = 's'.repeat(43);
+    const created = {
+      deviceId: 'dev_0123456789abcdef',
+      tenantId: 'home',
+      name: 'kitchen',
+      token: `dev_0123456789abcdef.${secret}`,
+    };
     const createDevice = vi.fn(async () => ({ ok: true as const, value: created }));
     const body = JSON.stringify({ tenantId: 'home', name: 'kitchen' });
     const response = await app.request(
@@ -42,7 +50,12 @@ describe('/v1/admin', () => {
       envWith({ createDevice } as never),
     );
     expect(response.status).toBe(201);
-    expect(await response.json()).toEqual(created);
+    // The Relay's `<id>.<secret>` leaves signed: `<id>.<secret>.<claims>.<tag>`.
+    const answer = (await response.json()) as typeof created;
+    expect(answer).toEqual({
+      ...created,
+      token: expect.stringMatching(/^dev_0123456789abcdef\.s{43}\.[\w-]+\.[\w-]{43}$/),
+    });
     expect(createDevice).toHaveBeenCalledWith('home', 'kitchen');
   });
 
@@ -99,5 +112,54 @@ describe('/v1/admin', () => {
     const bad = await app.request('/v1/admin/devices/nope/revoke', { method: 'POST', headers: ADMIN }, env);
     expect(bad.status).toBe(404);
     expect(revokeDevice).toHaveBeenCalledTimes(1);
+  });
+
+  it('rotates a device: a new signed token, the old secret valid for the grace period asked for', async () => {
+    const rotated = {
+      deviceId: 'dev_0123456789abcdef',
+      tenantId: 'home',
+      token: `dev_0123456789abcdef.${'n'.repeat(43)}`,
+    };
+    const rotateDevice = vi.fn(async () => ({ ok: true as const, value: rotated }));
+    const response = await app.request(
+      '/v1/admin/devices/dev_0123456789abcdef/rotate',
+      { method: 'POST', body: JSON.stringify({ graceSeconds: 0, expiresInSeconds: 3600 }), headers: ADMIN },
+      envWith({ rotateDevice } as never),
+    );
+    expect(response.status).toBe(200);
+    const answer = (await response.json()) as {
+      token: string;
+      expiresAt: string;
+      previousTokenValidUntil: string;
+    };
+    expect(answer.token).toMatch(/^dev_0123456789abcdef\.n{43}\.[\w-]+\.[\w-]{43}$/);
+    expect(Date.parse(answer.expiresAt) - Date.now()).toBeGreaterThan(3500_000);
+    expect(rotateDevice).toHaveBeenCalledWith('dev_0123456789abcdef', 0);
+    const defaults = await app.request(
+      '/v1/admin/devices/dev_0123456789abcdef/rotate',
+      { method: 'POST', headers: ADMIN },
+      envWith({ rotateDevice } as never),
+    );
+    expect(defaults.status).toBe(200);
+    expect(rotateDevice).toHaveBeenLastCalledWith('dev_0123456789abcdef', 3_600_000);
+  });
+
+  it('refuses a weak ADMIN_TOKEN off loopback (production) with 503, and accepts a 32-byte one', async () => {
+    const listDevices = vi.fn(async () => ({ ok: true as const, value: { devices: [] } }));
+    const weak = await app.request(
+      'https://edge.example.com/v1/admin/devices?tenantId=t',
+      { headers: ADMIN },
+      envWith({ listDevices }),
+    );
+    expect(weak.status).toBe(503);
+    expect(await errorCode(weak)).toBe('admin_token_weak');
+    expect(listDevices).not.toHaveBeenCalled();
+    const strong = 'Yq3v9Jx0M2pLw7Rz5TbK8nCd1FhGs4Ae6UoIyVlQxZs';
+    const ok = await app.request(
+      'https://edge.example.com/v1/admin/devices?tenantId=t',
+      { headers: { authorization: `Bearer ${strong}` } },
+      envWith({ listDevices }, strong),
+    );
+    expect(ok.status).toBe(200);
   });
 });

@@ -1,13 +1,10 @@
 // GET /v1/device: the authenticated device's id, tenant and last applied mutation id (agent handshake).
 import { Hono } from 'hono';
-import { deviceCredentials } from '../../auth/index.ts';
-import type { Env } from '../../env.ts';
-import { unwrap } from '../../errors/index.ts';
 import { relayStub } from '../../relay/stub.ts';
+import { type DeviceRoute, deviceGate, relayAnswer } from '../gate.ts';
 
-export const device = new Hono<{ Bindings: Env }>();
+export const device = new Hono<DeviceRoute>();
 
-device.get('/', async (c) => {
-  const credentials = deviceCredentials(c.req.header('Authorization'));
-  return c.json(unwrap(await relayStub(c.env).device(credentials)));
-});
+device.get('/', deviceGate, async (c) =>
+  c.json(await relayAnswer(c, await relayStub(c.env).device(c.var.credentials))),
+);

@@ -1,10 +1,11 @@
 import { describe, expect, it, vi } from 'vitest';
 import { app } from '../../app.ts';
 import type { Env } from '../../env.ts';
+import { DEVICE_TOKEN_KEY, signedTestToken } from '../../../test/device-token.ts';
 import { DEVICE_HEADER } from '../../notify/protocol.ts';
 import type { RelayApi } from '../../relay/stub.ts';
 
-const token = `dev_0123456789abcdef.${'s'.repeat(43)}`;
+const token = await signedTestToken();
 const handshake = { 'sec-websocket-version': '13', 'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==' };
 const upgrade = { upgrade: 'websocket', authorization: `Bearer ${token}`, ...handshake };
 
@@ -19,6 +20,7 @@ function envWith(relay: Partial<RelayApi>) {
     },
   };
   const env = {
+    DEVICE_TOKEN_KEY,
     RELAY: { idFromName: () => 'relay', get: () => relay },
     HUB: {
       idFromName: (name: string) => {

@@ -1,19 +1,16 @@
 // GET /v1/notify: a WebSocket to the device's tenant hub, opened only after the Relay authenticated the device.
 import { VoicesyncError } from '@voicesync/core';
 import { Hono } from 'hono';
-import { deviceCredentials } from '../../auth/index.ts';
-import type { Env } from '../../env.ts';
-import { unwrap } from '../../errors/index.ts';
 // Not the notify index: it exports the hub class, which only loads inside workerd.
 import { DEVICE_HEADER } from '../../notify/protocol.ts';
 import { tenantHub } from '../../notify/tenant-hubs.ts';
 import { relayStub } from '../../relay/stub.ts';
+import { type DeviceRoute, deviceGate, relayAnswer } from '../gate.ts';
 
-export const notify = new Hono<{ Bindings: Env }>();
+export const notify = new Hono<DeviceRoute>();
 
-notify.get('/', async (c) => {
-  // Credentials first, so an anonymous caller learns nothing else about the endpoint.
-  const credentials = deviceCredentials(c.req.header('Authorization'));
+// Credentials first (the gate), so an anonymous caller learns nothing else about the endpoint.
+notify.get('/', deviceGate, async (c) => {
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
     throw new VoicesyncError('upgrade_required', 'GET /v1/notify expects a WebSocket upgrade');
   }
@@ -25,7 +22,7 @@ notify.get('/', async (c) => {
       'a WebSocket handshake needs Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key (RFC 6455)',
     );
   }
-  const device = unwrap(await relayStub(c.env).authorize(credentials));
+  const device = await relayAnswer(c, await relayStub(c.env).authorize(c.var.credentials));
   const headers = new Headers(c.req.raw.headers);
   // The hub never sees the secret; it trusts the device id set here.
   headers.delete('Authorization');

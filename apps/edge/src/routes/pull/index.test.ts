@@ -1,14 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
 import { app } from '../../app.ts';
 import type { Env } from '../../env.ts';
+import { DEVICE_TOKEN_KEY, signedTestToken } from '../../../test/device-token.ts';
 import type { RelayApi } from '../../relay/stub.ts';
 import { parseCursor } from './index.ts';
 
-const token = `dev_0123456789abcdef.${'s'.repeat(43)}`;
+const token = await signedTestToken();
 const page = { changes: [], nextCursor: 7, hasMore: false };
 
 function envWith(relay: Partial<RelayApi>): Env {
-  return { RELAY: { idFromName: () => 'relay', get: () => relay } } as unknown as Env;
+  return { DEVICE_TOKEN_KEY, RELAY: { idFromName: () => 'relay', get: () => relay } } as unknown as Env;
 }
 
 describe('parseCursor', () => {

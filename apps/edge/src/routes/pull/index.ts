@@ -1,10 +1,8 @@
 // GET /v1/pull: the tenant's changes after a cursor; an unusable cursor is answered with a reset, not an error.
 import { pullQuerySchema } from '@voicesync/schema';
 import { Hono } from 'hono';
-import { deviceCredentials } from '../../auth/index.ts';
-import type { Env } from '../../env.ts';
-import { unwrap } from '../../errors/index.ts';
 import { relayStub } from '../../relay/stub.ts';
+import { type DeviceRoute, deviceGate, relayAnswer } from '../gate.ts';
 import { parseQuery } from '../parse.ts';
 
 /** A missing cursor means "from the start"; anything but a non-negative safe integer is null (reset). */
@@ -15,10 +13,10 @@ export function parseCursor(raw: string | undefined): number | null {
   return Number.isSafeInteger(cursor) ? cursor : null;
 }
 
-export const pull = new Hono<{ Bindings: Env }>();
+export const pull = new Hono<DeviceRoute>();
 
-pull.get('/', async (c) => {
-  const credentials = deviceCredentials(c.req.header('Authorization'));
+pull.get('/', deviceGate, async (c) => {
   const query = parseQuery(c.req.query(), pullQuerySchema);
-  return c.json(unwrap(await relayStub(c.env).pull(credentials, parseCursor(query.cursor), query.limit)));
+  const result = await relayStub(c.env).pull(c.var.credentials, parseCursor(query.cursor), query.limit);
+  return c.json(await relayAnswer(c, result));
 });

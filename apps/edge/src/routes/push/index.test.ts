@@ -2,9 +2,10 @@ import { bytesToBase64, enrolmentHash, float64ToBytes } from '@voicesync/core';
 import { describe, expect, it, vi } from 'vitest';
 import { app } from '../../app.ts';
 import type { Env } from '../../env.ts';
+import { DEVICE_TOKEN_KEY, signedTestToken } from '../../../test/device-token.ts';
 import type { RelayApi } from '../../relay/stub.ts';
 
-const token = `dev_0123456789abcdef.${'s'.repeat(43)}`;
+const token = await signedTestToken();
 const hash = 'a'.repeat(64);
 const mutation = {
   mutationId: 1,
@@ -17,7 +18,7 @@ const mutation = {
 };
 
 function envWith(relay: Partial<RelayApi>): Env {
-  return { RELAY: { idFromName: () => 'relay', get: () => relay } } as unknown as Env;
+  return { DEVICE_TOKEN_KEY, RELAY: { idFromName: () => 'relay', get: () => relay } } as unknown as Env;
 }
 
 function post(
@@ -151,5 +152,19 @@ describe('POST /v1/push', () => {
     const response = await post(JSON.stringify({ mutations: [{ ...mutation, op: 'enrol' }] }), envWith({}));
     expect(response.status).toBe(400);
     expect(JSON.stringify(await response.json())).toMatch(/an enrol carries its enrolment/);
+  });
+
+  it('refuses a forged token with 401 before reading the body (it used to answer 400 for a bad body)', async () => {
+    const push = vi.fn();
+    const forged = `dev_0123456789abcdef.${'s'.repeat(43)}.eyJ0IjoieCIsImlhdCI6MX0.${'A'.repeat(43)}`;
+    for (const body of ['{"mutations":', 'x'.repeat(8 * 1024 * 1024 + 1)]) {
+      const response = await post(body, envWith({ push }), { authorization: `Bearer ${forged}` });
+      expect(response.status).toBe(401);
+    }
+    const unsigned = await post('{', envWith({ push }), {
+      authorization: `Bearer dev_0123456789abcdef.${'s'.repeat(43)}`,
+    });
+    expect(unsigned.status).toBe(401);
+    expect(push).not.toHaveBeenCalled();
   });
 });

@@ -3,20 +3,30 @@ import { VoicesyncError } from '@voicesync/core';
 import { pushRequestSchema } from '@voicesync/schema';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { deviceCredentials } from '../../auth/index.ts';
-import type { Env } from '../../env.ts';
-import { unwrap } from '../../errors/index.ts';
-import { checkMutation } from '../../relay/apply/index.ts';
-import { relayStub } from '../../relay/stub.ts';
 import { relayConfig } from '../../config/index.ts';
+import { type Checked, checkMutation } from '../../relay/apply/index.ts';
+import { relayStub } from '../../relay/stub.ts';
+import { type DeviceRoute, deviceGate, relayAnswer } from '../gate.ts';
 import { parseJsonBody } from '../parse.ts';
 
 export const MAX_PUSH_BYTES = 8 * 1024 * 1024;
 
-export const push = new Hono<{ Bindings: Env }>();
+/** The record of a clamped clock: one log line per batch (ids and times only, never content). */
+function reportClamped(deviceId: string, checked: Checked[], nowMs: number): void {
+  const clamped = checked.flatMap((item) => (item.content?.clampedFrom === undefined ? [] : [item]));
+  const furthest = Math.max(...clamped.map((item) => item.content?.clampedFrom ?? 0));
+  if (clamped.length === 0) return;
+  console.warn(
+    `clock skew: device ${deviceId} sent ${clamped.length} updatedAt up to ${furthest - nowMs} ms ahead of the edge clock (mutations ${clamped.map((item) => item.mutation.mutationId).join(',')}); clamped to the edge clock`,
+  );
+}
+
+export const push = new Hono<DeviceRoute>();
 
 push.post(
   '/',
+  // The token first: a forged one is refused before the size check, the read or the parse.
+  deviceGate,
   bodyLimit({
     maxSize: MAX_PUSH_BYTES,
     onError: () => {
@@ -24,13 +34,13 @@ push.post(
     },
   }),
   async (c) => {
-    // The token's shape is checked before the body is read; the Relay checks the secret.
-    const credentials = deviceCredentials(c.req.header('Authorization'));
     const batch = parseJsonBody(await c.req.text(), pushRequestSchema, 'invalid_batch');
-    const { embeddingDim } = relayConfig(c.env);
+    const { embeddingDim, maxClockSkewMs } = relayConfig(c.env);
+    const clock = { nowMs: Date.now(), maxClockSkewMs };
     const checked = await Promise.all(
-      batch.mutations.map((mutation) => checkMutation(mutation, embeddingDim)),
+      batch.mutations.map((mutation) => checkMutation(mutation, embeddingDim, clock)),
     );
-    return c.json(unwrap(await relayStub(c.env).push(credentials, checked)));
+    reportClamped(c.var.credentials.deviceId, checked, clock.nowMs);
+    return c.json(await relayAnswer(c, await relayStub(c.env).push(c.var.credentials, checked)));
   },
 );

@@ -5,6 +5,8 @@ export interface DemoState {
   edgeUrl: string;
   tenantId: string;
   adminToken: string;
+  /** The edge's DEVICE_TOKEN_KEY; absent in state from before signed tokens (then generated). */
+  deviceTokenKey?: string;
   deviceId?: string;
   token?: string;
 }
@@ -30,9 +32,11 @@ async function deviceWorks(edgeUrl: string, token: string): Promise<boolean> {
   return response.ok;
 }
 
-export async function ensureDemoDevice(state: DemoState): Promise<Required<DemoState>> {
+type ProvisionedDemo = DemoState & { deviceId: string; token: string };
+
+export async function ensureDemoDevice(state: DemoState): Promise<ProvisionedDemo> {
   if (state.deviceId && state.token && (await deviceWorks(state.edgeUrl, state.token))) {
-    return state as Required<DemoState>;
+    return state as ProvisionedDemo;
   }
   const response = await fetch(`${state.edgeUrl}/v1/admin/devices`, {
     method: 'POST',

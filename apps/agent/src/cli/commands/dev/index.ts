@@ -63,14 +63,16 @@ async function runDev(flags: DevFlags): Promise<void> {
     const saved = readDemoState(statePath);
     const edgePort = Number(process.env.VOICESYNC_EDGE_PORT ?? 8787);
     await ensurePortFree(edgePort, 'the edge', 'VOICESYNC_EDGE_PORT');
-    const adminToken = saved?.adminToken ?? randomBytes(24).toString('base64url');
+    const adminToken = saved?.adminToken ?? randomBytes(32).toString('base64url');
+    // Signs device tokens; kept with the demo state so the saved device token stays valid.
+    const deviceTokenKey = saved?.deviceTokenKey ?? randomBytes(32).toString('base64url');
     say(`starting the edge Worker in workerd on 127.0.0.1:${edgePort}`);
     const edge = await startLocalEdge({
       configPath: `${ROOT}wrangler.toml`,
       port: edgePort,
       persistDir: `${dir}/edge-state`,
       ...(flags.inspectEdge === undefined ? {} : { inspectorPort: Number(flags.inspectEdge) }),
-      vars: { DATABASE_URL: databaseUrl, ADMIN_TOKEN: adminToken },
+      vars: { DATABASE_URL: databaseUrl, ADMIN_TOKEN: adminToken, DEVICE_TOKEN_KEY: deviceTokenKey },
       onLine: (line) => console.log(`[edge] ${line}`),
     });
     stops.unshift(edge.stop);
@@ -79,6 +81,7 @@ async function runDev(flags: DevFlags): Promise<void> {
       edgeUrl: edge.url,
       tenantId: saved?.tenantId ?? 'demo',
       adminToken,
+      deviceTokenKey,
       ...(saved?.deviceId ? { deviceId: saved.deviceId } : {}),
       ...(saved?.token ? { token: saved.token } : {}),
     });

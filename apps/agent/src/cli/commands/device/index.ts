@@ -1,4 +1,4 @@
-// `voicesync device add|list|revoke`: device credentials through the edge's admin API (ADMIN_TOKEN bearer).
+// `voicesync device add|list|rotate|revoke`: device credentials through the edge's admin API (ADMIN_TOKEN bearer).
 import { VoicesyncError } from '@voicesync/core';
 import { type Command, Option } from 'commander';
 import type { ApiTarget } from '../http-client/index.ts';
@@ -36,6 +36,14 @@ function edgeAdmin(flags: EdgeFlags): ApiTarget {
   return { name: 'edge', baseUrl: flags.edge, token: flags.adminToken };
 }
 
+/** A whole number of seconds from a flag, or a usage error naming the flag. */
+function seconds(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value))
+    throw new VoicesyncError('invalid_usage', `${flag} takes whole seconds, got "${value}"`);
+  return Number(value);
+}
+
 function formatDevices(devices: DeviceSummary[]): string {
   if (devices.length === 0) return 'no devices';
   const c = terminalColors();
@@ -58,16 +66,27 @@ export function registerDevice(program: Command): void {
     .description('create a device and print its credential (shown only this once)')
     .requiredOption('--tenant <tenantId>', 'tenant the device belongs to (created when new)')
     .option('--name <name>', 'a label for the device')
-    .action(async (flags: EdgeFlags & { tenant: string; name?: string }) => {
-      const created = await requestJson<DeviceSummary & { token: string }>(
+    .option('--expires-in <seconds>', 'the token stops working after this long (default: never)')
+    .action(async (flags: EdgeFlags & { tenant: string; name?: string; expiresIn?: string }) => {
+      const expiresInSeconds = seconds('--expires-in', flags.expiresIn);
+      const created = await requestJson<DeviceSummary & { token: string; expiresAt?: string }>(
         edgeAdmin(flags),
         '/v1/admin/devices',
         {
           method: 'POST',
-          body: { tenantId: flags.tenant, ...(flags.name === undefined ? {} : { name: flags.name }) },
+          body: {
+            tenantId: flags.tenant,
+            ...(flags.name === undefined ? {} : { name: flags.name }),
+            ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }),
+          },
         },
       );
-      printJson({ deviceId: created.deviceId, tenantId: created.tenantId, token: created.token });
+      printJson({
+        deviceId: created.deviceId,
+        tenantId: created.tenantId,
+        token: created.token,
+        ...(created.expiresAt ? { expiresAt: created.expiresAt } : {}),
+      });
       console.error('the token is shown only once: keep it in a file of mode 0600 and point tokenFile at it');
     });
 
@@ -84,6 +103,32 @@ export function registerDevice(program: Command): void {
       const devices = Array.isArray(answer) ? answer : answer.devices;
       if (flags.json) printJson(devices);
       else console.log(formatDevices(devices));
+    });
+
+  withEdgeOptions(device.command('rotate'))
+    .description('issue a new token for a device; the old one keeps working for the grace period')
+    .argument('<deviceId>', 'device to rotate')
+    .option('--grace <seconds>', 'how long the old token keeps working (0: stops at once)', '3600')
+    .option('--expires-in <seconds>', 'the new token stops working after this long (default: never)')
+    .action(async (deviceId: string, flags: EdgeFlags & { grace: string; expiresIn?: string }) => {
+      const graceSeconds = seconds('--grace', flags.grace);
+      const expiresInSeconds = seconds('--expires-in', flags.expiresIn);
+      const rotated = await requestJson<
+        DeviceSummary & { token: string; expiresAt?: string; previousTokenValidUntil: string }
+      >(edgeAdmin(flags), `/v1/admin/devices/${encodeURIComponent(deviceId)}/rotate`, {
+        method: 'POST',
+        body: { graceSeconds, ...(expiresInSeconds === undefined ? {} : { expiresInSeconds }) },
+      });
+      printJson({
+        deviceId: rotated.deviceId,
+        tenantId: rotated.tenantId,
+        token: rotated.token,
+        previousTokenValidUntil: rotated.previousTokenValidUntil,
+        ...(rotated.expiresAt ? { expiresAt: rotated.expiresAt } : {}),
+      });
+      console.error(
+        `the new token is shown only once: replace the device's tokenFile before ${rotated.previousTokenValidUntil}`,
+      );
     });
 
   withEdgeOptions(device.command('revoke'))
