@@ -124,9 +124,10 @@ for (const count of sizes) {
     for (let row = 0; row < count; row++)
       exact.upsert(String(row), w.rows.subarray(row * DIM, (row + 1) * DIM));
     const many = noisyProbes(w, RECALL_PROBES, 4);
-    for (const [i, format] of (['int8', 'f16'] as const).entries()) {
-      recalls.push({ count, format, recall: recallAt1(quantised[i]!.index, exact, many) });
-    }
+    recalls.push({ count, format: 'int8', recall: recallAt1(int8, exact, many) });
+    // f16 scans ~5x slower than int8 here; a tenth of the probes shows its recall as well.
+    const some = many.slice(0, Math.ceil(RECALL_PROBES / 10));
+    recalls.push({ count, format: 'f16', recall: recallAt1(quantised[1]!.index, exact, some) });
   }
   const truth = groundTruth(w, CHECKED_QUERIES, top10);
   const probeTruth = groundTruth({ ...w, queries: probes }, CHECKED_QUERIES, top10);

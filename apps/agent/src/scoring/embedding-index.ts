@@ -33,7 +33,7 @@ export interface QuantisedSearchOptions {
 export const QUANTISED_DEFAULTS = {
   format: 'int8',
   minRows: 20_000,
-  threadMinRows: 200_000,
+  threadMinRows: 50_000,
   threads: Math.min(3, Math.max(1, availableParallelism())),
   candidates: DEFAULT_CANDIDATES,
 } as const satisfies Required<QuantisedSearchOptions>;
