@@ -100,8 +100,9 @@ export class QuantisedRows {
       let max = 0;
       for (let j = 0; j < unit.length; j++) max = Math.max(max, Math.abs(unit[j]!));
       const scale = max === 0 ? 1 : max / 127;
+      const inverse = 1 / scale;
       const bytes = this.#bytes;
-      for (let j = 0; j < unit.length; j++) bytes[at + j] = Math.round(unit[j]! / scale);
+      for (let j = 0; j < unit.length; j++) bytes[at + j] = Math.round(unit[j]! * inverse);
       this.#floats[(at + paddedDim) >> 2] = scale;
       this.#maxScale = Math.max(this.#maxScale, Math.fround(scale));
     } else {
