@@ -1,5 +1,6 @@
 // Search benchmark: top-1/top-10 latency of every scoring backend, exact peers and the memory floor.
-// Run: npx tsx bench/src/search/index.ts [--million]   (or BENCH_SEARCH_MILLION=1 to add N=1,000,000)
+// Run: npx tsx bench/src/search/index.ts [--million]   (or BENCH_SEARCH_MILLION=1 to add N=1,000,000;
+// BENCH_SEARCH_SIZES=a,b picks sizes, BENCH_SEARCH_PROBES the recall probes)
 import { availableParallelism, loadavg } from 'node:os';
 import {
   BACKEND_NAMES,
@@ -37,7 +38,10 @@ const POOLED_MIN_N = 10_000;
 const threads = QUANTISED_DEFAULTS.threads;
 
 const million = process.argv.includes('--million') || process.env.BENCH_SEARCH_MILLION === '1';
-const sizes = [10, 1_000, 10_000, 100_000, ...(million ? [1_000_000] : [])];
+// BENCH_SEARCH_SIZES=1000000 times one size alone (a million-row run is long on a busy machine).
+const sizes = process.env.BENCH_SEARCH_SIZES
+  ? process.env.BENCH_SEARCH_SIZES.split(',').map(Number)
+  : [10, 1_000, 10_000, 100_000, ...(million ? [1_000_000] : [])];
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const fallbacks: string[] = [];
