@@ -46,7 +46,9 @@ const log = (line: string) => process.stderr.write(`${line}\n`);
 
 const fallbacks: string[] = [];
 const backends: ScoringBackend[] = [];
-for (const name of BACKEND_NAMES) {
+// BENCH_SEARCH_BACKENDS=wasm-simd skips the slow backends (tfjs, js), e.g. for a million-row run.
+const wanted = process.env.BENCH_SEARCH_BACKENDS?.split(',') ?? BACKEND_NAMES;
+for (const name of BACKEND_NAMES.filter((n) => wanted.includes(n))) {
   backends.push(
     await createScoringBackend(name, {
       onFallback: (engine, error) => fallbacks.push(`${engine}: ${String(error).split('\n')[0]}`),

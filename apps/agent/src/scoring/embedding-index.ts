@@ -66,7 +66,8 @@ export class EmbeddingIndex {
   readonly #rowOf = new Map<string, number>();
   readonly #speakerAt: string[] = [];
   readonly #quantised: Required<QuantisedSearchOptions> | undefined;
-  readonly #compact: QuantisedRows | undefined;
+  // Built when the index first reaches minRows: a small index never pays for it (nor reserves a shared memory).
+  #compact: QuantisedRows | undefined;
   #pool: ScanPool | undefined;
 
   constructor({ backend, dim = DEFAULT_DIM, quantised = {} }: EmbeddingIndexOptions) {
@@ -76,12 +77,19 @@ export class EmbeddingIndex {
     this.#matrix = backend.createMatrix(dim);
     if (quantised === false) return;
     this.#quantised = { ...QUANTISED_DEFAULTS, ...quantised };
-    this.#compact = new QuantisedRows(dim, this.#quantised.format);
   }
 
   /** Bytes held per enrolled speaker in the matrices (f32 row, compact row); maps and ids come on top. */
   get bytesPerSpeaker(): { f32: number; compact: number } {
     return { f32: this.dim * 4, compact: this.#compact?.bytesPerRow ?? 0 };
+  }
+
+  // Encodes every row so far into a new compact copy; from then on writes keep it in step.
+  #buildCompact(options: Required<QuantisedSearchOptions>): QuantisedRows {
+    const compact = new QuantisedRows(this.dim, options.format);
+    for (let row = 0; row < this.size; row++) compact.set(row, this.#matrix.row(row));
+    this.#compact = compact;
+    return compact;
   }
 
   get size(): number {
@@ -102,6 +110,8 @@ export class EmbeddingIndex {
       this.#rowOf.set(speakerId, row);
       this.#speakerAt.push(speakerId);
     }
+    if (!this.#compact && this.#quantised && this.size >= this.#quantised.minRows)
+      this.#buildCompact(this.#quantised);
   }
 
   /** Forgets the speaker; returns false if it was not enrolled. */

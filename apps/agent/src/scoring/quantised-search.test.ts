@@ -53,11 +53,12 @@ describe('quantised search', () => {
         fc.integer(),
         async (ops, probeSeed) => {
           const f32 = new EmbeddingIndex({ backend, dim: DIM, quantised: false });
-          // Thresholds of 0 put every search on the quantised path, sync and pooled (the subject here).
+          // Low thresholds (the subject here): the compact copy is built mid-sequence, at 8 speakers,
+          // and every search from then on takes the quantised path, sync and pooled.
           const quantised = new EmbeddingIndex({
             backend,
             dim: DIM,
-            quantised: { minRows: 0, threadMinRows: 0, threads: 2 },
+            quantised: { minRows: 8, threadMinRows: 0, threads: 2 },
           });
           opened.push(quantised);
           const live = new Map<string, Float32Array>();
