@@ -40,6 +40,8 @@ export async function seedProfiles(
       insert.run([id, `Speaker ${row}`, bytes, `seeded-${row}`, 1_700_000_000_000 + row]);
     }
     db.exec('COMMIT');
+    // Everything into the main file, so the file can be moved or copied on its own.
+    db.exec('PRAGMA wal_checkpoint(TRUNCATE)');
     return { embeddings, speakerIds };
   } finally {
     db.close();
