@@ -1,5 +1,6 @@
-// `npm run bench -- [search|http|writes|sync|propagation|forged-flood|all]`: benchmarks (not tests), peers side by side, one run each.
+// `npm run bench -- [search|http|writes|sync|propagation|forged-flood|preload|all]`: benchmarks (not tests), peers side by side, one run each.
 import { benchForgedFlood } from './forged-flood/index.ts';
+import { benchPreload } from './preload/index.ts';
 import { benchPropagation } from './propagation/index.ts';
 import { benchHttp } from './http/index.ts';
 import { benchSync } from './sync/index.ts';
@@ -16,6 +17,7 @@ const suites: Record<string, () => Promise<string | undefined>> = {
   sync: benchSync,
   propagation: benchPropagation,
   'forged-flood': benchForgedFlood,
+  preload: benchPreload,
 };
 
 for (const [name, run] of Object.entries(suites)) {

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from './logger/index.ts';
 import { type AgentMetrics, createAgentMetrics } from './metrics/index.ts';
 import { type ConnectNotify, connectWithWs, Notifier } from './notify/index.ts';
 import { Outbox } from './outbox/index.ts';
+import { preloadIndex } from './preload/index.ts';
 import { Puller } from './pull/index.ts';
 import { ProfileStore } from './profiles/index.ts';
 import { createScoringBackend, EmbeddingIndex } from './scoring/index.ts';
@@ -87,15 +88,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   });
   const auth = new Authenticator(new EmbeddingIndex({ backend, dim: config.dim }), cohort, config);
   const preloadStarted = performance.now();
-  const total = await profiles.liveCount();
-  let loaded = 0;
-  for await (const page of profiles.pages()) {
-    for (const profile of page) auth.load(profile);
-    loaded += page.length;
-    deps.onPreload?.(loaded, total);
-    // Let timers (a progress bar, signals) run between pages of a large preload.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  await preloadIndex(store, auth, deps.onPreload);
   log.info(
     { profiles: auth.index.size, ms: Math.round(performance.now() - preloadStarted), backend: backend.name },
     'embedding index preloaded',
@@ -176,6 +169,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       await notifier?.stop();
       await pusher?.stop();
       await puller?.stop();
+      auth.index.close();
       store.close();
     },
   };

@@ -18,6 +18,8 @@ export interface Contender {
   readonly kind: 'ours' | 'peer';
   /** Exact scan (compared for speed) rather than an approximate index (compared for recall too). */
   readonly exact: boolean;
+  /** Searches the workload's noisy probes instead of its random queries (recall is checked on those). */
+  readonly onProbes?: boolean;
   /** Row indices of the k best for query `q`, best first; only this call is timed. */
   search(q: number, k: number): ArrayLike<number | bigint>;
 }

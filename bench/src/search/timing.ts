@@ -74,3 +74,21 @@ export function formatMicros(us: number): string {
   if (us < 1000) return `${us < 100 ? us.toFixed(1) : us.toFixed(0)} µs`;
   return `${(us / 1000).toFixed(us < 10_000 ? 2 : 1)} ms`;
 }
+
+/** An async entry (a search answered on worker threads), timed call by call like `sampleAll`. */
+export async function sampleAsync(
+  run: (i: number) => Promise<unknown>,
+  samples: number[],
+  budget: SampleBudget = DEFAULT_BUDGET,
+): Promise<void> {
+  for (let i = 0; i < 8; i++) await run(i);
+  for (let round = 0; round < budget.rounds; round++) {
+    const end = process.hrtime.bigint() + nanos(budget.sliceSeconds);
+    for (let taken = 0; taken < budget.maxPerSlice; taken++) {
+      if (taken >= budget.minPerSlice && process.hrtime.bigint() >= end) break;
+      const start = process.hrtime.bigint();
+      await run(samples.length);
+      samples.push(Number(process.hrtime.bigint() - start) / 1000);
+    }
+  }
+}

@@ -2,7 +2,7 @@
 import { VoicesyncError } from '@voicesync/core';
 import type { AgentConfig } from '../config/index.ts';
 import type { Profile, ProfileChange } from '../profiles/index.ts';
-import { type EmbeddingIndex, l2normalize } from '../scoring/index.ts';
+import { type EmbeddingIndex, l2normalize, type SpeakerScore } from '../scoring/index.ts';
 import { type Cohort, type ScoreStats, topStats } from './cohort.ts';
 
 export { Cohort } from './cohort.ts';
@@ -46,9 +46,14 @@ export class Authenticator {
   }
 
   load(profile: Profile): void {
-    this.index.upsert(profile.speakerId, profile.embedding);
-    this.names.set(profile.speakerId, { name: profile.name, totalSamples: profile.totalSamples });
-    this.modelStats.delete(profile.speakerId);
+    this.loadSpeaker(profile.speakerId, profile.name, profile.totalSamples, profile.embedding);
+  }
+
+  /** `load` from bare columns, so the start-up preload builds no Profile objects. */
+  loadSpeaker(speakerId: string, name: string, totalSamples: number, embedding: Float32Array): void {
+    this.index.upsert(speakerId, embedding);
+    this.names.set(speakerId, { name, totalSamples });
+    this.modelStats.delete(speakerId);
   }
 
   /** The cohort changed: every cached model-side statistic is stale. */
@@ -83,7 +88,20 @@ export class Authenticator {
 
   /** Top-k speakers, best first; open-set: rejected when the best is below its threshold. */
   identify(embedding: Float32Array, k: number): Identification {
-    let candidates = this.index.search(embedding, this.normalising ? Math.min(32, Math.max(k, 10)) : k);
+    return this.decide(embedding, k, this.index.search(embedding, this.candidateCount(k)));
+  }
+
+  /** `identify`, with a large index scanned on worker threads so the caller's thread stays free meanwhile. */
+  async identifyAsync(embedding: Float32Array, k: number): Promise<Identification> {
+    return this.decide(embedding, k, await this.index.searchAsync(embedding, this.candidateCount(k)));
+  }
+
+  private candidateCount(k: number): number {
+    return this.normalising ? Math.min(32, Math.max(k, 10)) : k;
+  }
+
+  private decide(embedding: Float32Array, k: number, found: SpeakerScore[]): Identification {
+    let candidates = found;
     if (this.normalising) {
       const queryStats = this.queryStats(embedding);
       candidates = candidates

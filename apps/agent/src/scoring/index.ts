@@ -5,6 +5,8 @@ export {
   DEFAULT_DIM,
   EmbeddingIndex,
   type EmbeddingIndexOptions,
+  QUANTISED_DEFAULTS,
+  type QuantisedSearchOptions,
   type SpeakerScore,
 } from './embedding-index.ts';
 export { ScoringError, type ScoringErrorCode } from './errors.ts';

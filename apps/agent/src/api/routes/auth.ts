@@ -52,7 +52,7 @@ export function authRoutes(agent: Agent): Hono {
     const body = await parse(identifySchema, readJson(c));
     const embedding = parseEmbedding(body, dim);
     const started = performance.now();
-    const result = agent.auth.identify(embedding, body.k ?? agent.config.identifyK);
+    const result = await agent.auth.identifyAsync(embedding, body.k ?? agent.config.identifyK);
     agent.metrics.observeIdentify((performance.now() - started) / 1000, result.accepted);
     return c.json(result);
   });

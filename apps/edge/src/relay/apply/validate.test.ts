@@ -149,9 +149,15 @@ describe('checkMutation of an enrolment', () => {
   });
 
   it('rejects a sum of the wrong size, non-finite, or longer than its count allows', async () => {
-    expect((await checkMutation(await enrolment([1, 0, 0], 1), DIM, CLOCK)).reason).toMatch(/4 float64 values/);
-    expect((await checkMutation(await enrolment([1, Number.NaN, 0, 0], 1), DIM, CLOCK)).reason).toMatch(/NaN/);
-    expect((await checkMutation(await enrolment([2, 0, 0, 0], 1), DIM, CLOCK)).reason).toMatch(/longer than 1 unit/);
+    expect((await checkMutation(await enrolment([1, 0, 0], 1), DIM, CLOCK)).reason).toMatch(
+      /4 float64 values/,
+    );
+    expect((await checkMutation(await enrolment([1, Number.NaN, 0, 0], 1), DIM, CLOCK)).reason).toMatch(
+      /NaN/,
+    );
+    expect((await checkMutation(await enrolment([2, 0, 0, 0], 1), DIM, CLOCK)).reason).toMatch(
+      /longer than 1 unit/,
+    );
   });
 
   it('rejects a delta whose hash does not match', async () => {
