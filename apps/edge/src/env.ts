@@ -12,7 +12,12 @@ export interface Env {
   /** Bearer token of the admin routes; unset disables them. */
   ADMIN_TOKEN?: string;
   EMBEDDING_DIM?: string;
+  /** Global upstream connection budget, split evenly over the shards. */
   PG_MAX?: string;
+  /** How many Relay Durable Objects share the work (routed by device id). */
+  RELAY_SHARDS?: string;
+  /** Where the shards are created: a Durable Object location hint near the database (e.g. `weur`). */
+  RELAY_LOCATION_HINT?: string;
   PG_ACQUIRE_TIMEOUT_MS?: string;
   PG_STATEMENT_TIMEOUT_MS?: string;
   PG_IDLE_TIMEOUT_MS?: string;

@@ -23,6 +23,7 @@ import {
 } from './devices/index.ts';
 import { PushCounters, type RelayStatus } from './metrics/index.ts';
 import { PULL_RESET, pullChanges } from './pull/index.ts';
+import { allRelays } from './stub.ts';
 import { type BreakerStatus, persistentBreaker, Upstream } from './upstream/index.ts';
 
 interface Services {
@@ -36,6 +37,8 @@ export class Relay extends DurableObject<Env> {
   private readonly startedAt = Date.now();
   private readonly counters = new PushCounters();
   private services: Services | VoicesyncError = new VoicesyncError('internal', 'the Relay is starting');
+  /** Set while a sibling's trip opens this breaker, so the news is not broadcast back. */
+  private trippedBySibling = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -118,13 +121,40 @@ export class Relay extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Answers only once every shard has forgotten the device: a shard-count change may have left
+   * its record in another shard's auth cache, which would otherwise serve it until the TTL.
+   */
   revokeDevice(deviceId: string): Promise<RelayResult<DeviceSummary>> {
     return settle(async () => {
       const { upstream, auth } = this.ready();
       const device = await upstream.transaction((tx) => revokeDevice(tx, deviceId));
       auth.evict(deviceId);
+      await Promise.all(allRelays(this.env).map((relay) => relay.evictDevice(deviceId)));
       this.ctx.waitUntil(disconnectDevice(this.env, device.tenantId, deviceId));
       return device;
+    });
+  }
+
+  /** A sibling revoked (or rotated) the device: the next request re-reads it from PostgreSQL. */
+  evictDevice(deviceId: string): Promise<RelayResult<null>> {
+    return settle(async () => {
+      this.ready().auth.evict(deviceId);
+      return null;
+    });
+  }
+
+  /** A sibling's breaker opened on its own failures: PostgreSQL is down for this shard too. */
+  tripBreaker(): Promise<RelayResult<BreakerStatus>> {
+    return settle(async () => {
+      const { upstream } = this.ready();
+      this.trippedBySibling = true;
+      try {
+        upstream.breaker.trip();
+      } finally {
+        this.trippedBySibling = false;
+      }
+      return upstream.breakerStatus();
     });
   }
 
@@ -151,6 +181,9 @@ export class Relay extends DurableObject<Env> {
   private async start(): Promise<Services> {
     const config = relayConfig(this.env);
     const breaker = await persistentBreaker(this.ctx.storage, systemClock, config.breaker);
+    breaker.onStateChange((state, previous) => {
+      if (state === 'OPEN' && previous === 'CLOSED' && !this.trippedBySibling) this.tripSiblings();
+    });
     const url = this.env.DATABASE_URL?.trim() || this.env.HYPERDRIVE?.connectionString;
     const upstream = new Upstream(url, config.pool, breaker, systemClock);
     const cache = new DeviceCache(systemClock, config.authCacheTtlMs);
@@ -165,6 +198,16 @@ export class Relay extends DurableObject<Env> {
   private announce(device: PushingDevice, plan: BatchPlan, cursor: number): void {
     const serverWon = plan.conflicts.some((conflict) => conflict.winner === 'server');
     this.ctx.waitUntil(announceChange(this.env, device.tenantId, cursor, serverWon ? null : device.deviceId));
+  }
+
+  /** Every shard (this one ignores it, being open already); best effort, each shard also trips alone. */
+  private tripSiblings(): void {
+    const trips = allRelays(this.env).map((relay) =>
+      relay.tripBreaker().catch((error: unknown) => {
+        console.error(`could not trip a sibling shard's breaker: ${asVoicesyncError(error).message}`);
+      }),
+    );
+    this.ctx.waitUntil(Promise.all(trips));
   }
 
   private ready(): Services {

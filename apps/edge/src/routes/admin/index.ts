@@ -40,5 +40,5 @@ admin.get('/devices', async (c) => {
 admin.post('/devices/:id/revoke', async (c) => {
   const deviceId = c.req.param('id');
   if (!isDeviceId(deviceId)) throw new VoicesyncError('not_found', `no device ${deviceId}`);
-  return c.json(unwrap(await relayStub(c.env).revokeDevice(deviceId)));
+  return c.json(unwrap(await relayStub(c.env, deviceId).revokeDevice(deviceId)));
 });

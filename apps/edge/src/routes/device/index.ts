@@ -9,5 +9,5 @@ export const device = new Hono<{ Bindings: Env }>();
 
 device.get('/', async (c) => {
   const credentials = deviceCredentials(c.req.header('Authorization'));
-  return c.json(unwrap(await relayStub(c.env).device(credentials)));
+  return c.json(unwrap(await relayStub(c.env, credentials.deviceId).device(credentials)));
 });

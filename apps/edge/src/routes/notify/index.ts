@@ -25,7 +25,7 @@ notify.get('/', async (c) => {
       'a WebSocket handshake needs Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key (RFC 6455)',
     );
   }
-  const device = unwrap(await relayStub(c.env).authorize(credentials));
+  const device = unwrap(await relayStub(c.env, credentials.deviceId).authorize(credentials));
   const headers = new Headers(c.req.raw.headers);
   // The hub never sees the secret; it trusts the device id set here.
   headers.delete('Authorization');

@@ -20,5 +20,9 @@ export const pull = new Hono<{ Bindings: Env }>();
 pull.get('/', async (c) => {
   const credentials = deviceCredentials(c.req.header('Authorization'));
   const query = parseQuery(c.req.query(), pullQuerySchema);
-  return c.json(unwrap(await relayStub(c.env).pull(credentials, parseCursor(query.cursor), query.limit)));
+  return c.json(
+    unwrap(
+      await relayStub(c.env, credentials.deviceId).pull(credentials, parseCursor(query.cursor), query.limit),
+    ),
+  );
 });

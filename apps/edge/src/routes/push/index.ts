@@ -31,6 +31,6 @@ push.post(
     const checked = await Promise.all(
       batch.mutations.map((mutation) => checkMutation(mutation, embeddingDim)),
     );
-    return c.json(unwrap(await relayStub(c.env).push(credentials, checked)));
+    return c.json(unwrap(await relayStub(c.env, credentials.deviceId).push(credentials, checked)));
   },
 );

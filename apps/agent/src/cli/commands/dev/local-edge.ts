@@ -18,6 +18,17 @@ export interface LocalEdgeOptions {
   onLine?: (line: string) => void;
 }
 
+class ConfigRefused extends Error {
+  override readonly name = 'ConfigRefused';
+}
+
+/** Edge settings an operator may give `npm start` in its environment; options.vars win over them. */
+const FROM_ENVIRONMENT = ['RELAY_SHARDS', 'PG_MAX', 'RELAY_LOCATION_HINT'] as const;
+
+function environmentVars(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(FROM_ENVIRONMENT.flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+}
+
 async function waitForHealth(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
@@ -25,7 +36,14 @@ async function waitForHealth(url: string, child: ChildProcess, deadlineMs: numbe
     try {
       const response = await fetch(`${url}/health`);
       if (response.ok) return;
-    } catch {
+      // A shard split the Worker refuses (RELAY_SHARDS, PG_MAX) will not heal by waiting.
+      const body = (await response.json().catch(() => null)) as {
+        error?: { code?: string; message?: string };
+      } | null;
+      if (body?.error?.code === 'bad_config')
+        throw new ConfigRefused(body.error.message ?? 'bad edge config');
+    } catch (error) {
+      if (error instanceof ConfigRefused) throw error;
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -52,10 +70,11 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
   ];
   // Vars (some are secrets) go through a 0600 env file, not argv, so `ps` never shows them.
   const envFile = join(options.persistDir, 'edge.env');
+  const vars = { ...environmentVars(process.env), ...options.vars };
   mkdirSync(options.persistDir, { recursive: true, mode: 0o700 });
   writeFileSync(
     envFile,
-    Object.entries(options.vars)
+    Object.entries(vars)
       .map(([k, v]) => `${k}=${JSON.stringify(v)}\n`)
       .join(''),
     {
