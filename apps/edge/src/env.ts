@@ -28,4 +28,7 @@ export interface Env {
   BREAKER_OPEN_MS?: string;
   BREAKER_HALF_OPEN_TIMEOUT_MS?: string;
   AUTH_CACHE_TTL_MS?: string;
+  COMPACTION_INTERVAL_MS?: string;
+  COMPACTION_RETENTION_MS?: string;
+  COMPACTION_BATCH?: string;
 }

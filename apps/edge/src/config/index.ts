@@ -34,6 +34,14 @@ export interface RelayConfig {
   breaker: BreakerOptions;
   /** How long a device lookup may be answered from memory; revoke evicts at once. */
   authCacheTtlMs: number;
+  compaction: {
+    /** Time between compaction rounds (a round runs steps back to back until it is done). */
+    intervalMs: number;
+    /** Tombstones and conflict records older than this are removed (default 30 days). */
+    retentionMs: number;
+    /** Rows per step and statement. */
+    batch: number;
+  };
 }
 
 type Tunables = Omit<Env, 'RELAY' | 'HUB' | 'HYPERDRIVE' | 'DATABASE_URL' | 'ADMIN_TOKEN'>;
@@ -101,5 +109,10 @@ export function relayConfig(env: Tunables): RelayConfig {
       halfOpenTimeoutMs: positiveInt(env, 'BREAKER_HALF_OPEN_TIMEOUT_MS', 30_000),
     },
     authCacheTtlMs: positiveInt(env, 'AUTH_CACHE_TTL_MS', 5_000),
+    compaction: {
+      intervalMs: positiveInt(env, 'COMPACTION_INTERVAL_MS', 3_600_000),
+      retentionMs: positiveInt(env, 'COMPACTION_RETENTION_MS', 30 * 24 * 3_600_000),
+      batch: positiveInt(env, 'COMPACTION_BATCH', 1_000),
+    },
   };
 }

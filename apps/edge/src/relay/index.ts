@@ -12,6 +12,7 @@ import { type RelayConfig, relayConfig } from '../config/index.ts';
 import type { Env } from '../env.ts';
 import { asVoicesyncError, type RelayResult, settle } from '../errors/index.ts';
 import { announceChange, disconnectDevice } from '../notify/index.ts';
+import { compactionStep } from './compaction/index.ts';
 import { applyBatch, type BatchPlan, type Checked, type PushingDevice } from './apply/index.ts';
 import {
   type DeviceSummary,
@@ -23,8 +24,13 @@ import {
 } from './devices/index.ts';
 import { PushCounters, type RelayStatus } from './metrics/index.ts';
 import { PULL_RESET, pullChanges } from './pull/index.ts';
+import { shardName } from './shards/index.ts';
 import { allRelays } from './stub.ts';
 import { type BreakerStatus, persistentBreaker, Upstream } from './upstream/index.ts';
+
+const COMPACTION_KEY = 'compaction-after';
+/** Pause between the steps of one round, so request traffic gets the connection in between. */
+const COMPACTION_STEP_GAP_MS = 50;
 
 interface Services {
   config: RelayConfig;
@@ -178,6 +184,30 @@ export class Relay extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Compaction runs on shard 0 only (one round at a time for the whole log), one bounded step per
+   * alarm: the next step follows at once while a round has more, the next round after the interval.
+   */
+  override async alarm(): Promise<void> {
+    if (this.services instanceof VoicesyncError) return;
+    const { upstream, config } = this.services;
+    const after = (await this.ctx.storage.get<number>(COMPACTION_KEY)) ?? 0;
+    let next = config.compaction.intervalMs;
+    try {
+      const step = await compactionStep(upstream, after, config.compaction, Date.now());
+      await this.ctx.storage.put(COMPACTION_KEY, step.after);
+      if (step.superseded + step.tombstones + step.conflicts > 0) {
+        console.info(
+          `compaction removed ${step.superseded} superseded changes, ${step.tombstones} tombstones, ${step.conflicts} conflicts`,
+        );
+      }
+      if (step.more) next = COMPACTION_STEP_GAP_MS;
+    } catch (error) {
+      console.error(`compaction step failed, retrying next interval: ${asVoicesyncError(error).message}`);
+    }
+    await this.ctx.storage.setAlarm(Date.now() + next);
+  }
+
   private async start(): Promise<Services> {
     const config = relayConfig(this.env);
     const breaker = await persistentBreaker(this.ctx.storage, systemClock, config.breaker);
@@ -188,6 +218,10 @@ export class Relay extends DurableObject<Env> {
     const upstream = new Upstream(url, config.pool, breaker, systemClock);
     const cache = new DeviceCache(systemClock, config.authCacheTtlMs);
     const auth = new DeviceAuthenticator(cache, (id) => upstream.transaction((tx) => findDevice(tx, id)));
+    const compacts = this.ctx.id.equals(this.env.RELAY.idFromName(shardName(0)));
+    if (compacts && url && (await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + config.compaction.intervalMs);
+    }
     return { config, upstream, auth };
   }
 

@@ -62,7 +62,11 @@ export const profiles = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.speakerId] })],
 );
 
-/** Append-only change log; `id` is the monotonic pull cursor. */
+/**
+ * The change log; `id` is the monotonic pull cursor. Compaction removes a change that a newer
+ * change of the same speaker supersedes (pull serves current content, so nothing is lost) and
+ * the changes of tombstones past the retention (see `compactionHorizons`).
+ */
 export const changes = pgTable(
   'changes',
   {
@@ -74,8 +78,18 @@ export const changes = pgTable(
     mutationId: bigint('mutation_id', { mode: 'number' }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [index('changes_tenant_cursor').on(t.tenantId, t.id)],
+  (t) => [
+    index('changes_tenant_cursor').on(t.tenantId, t.id),
+    index('changes_tenant_speaker').on(t.tenantId, t.speakerId, t.id),
+  ],
 );
+
+/** Per tenant, the newest change id compaction removed with a tombstone: an older cursor must resync. */
+export const compactionHorizons = pgTable('compaction_horizons', {
+  tenantId: text('tenant_id').primaryKey(),
+  horizon: bigint('horizon', { mode: 'number' }).notNull().default(0),
+  compactedAt: timestamp('compacted_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Every detected conflict, with both sides and the winner under the documented rule. */
 export const conflicts = pgTable('conflicts', {
