@@ -1,4 +1,5 @@
-// `npm run bench -- [search|http|writes|sync|propagation|all]`: benchmarks (not tests), peers side by side, one run each.
+// `npm run bench -- [search|http|writes|sync|propagation|fleet|capacity|all]`: benchmarks (not tests), peers side by side, one run each.
+import { benchFleet } from './fleet/index.ts';
 import { benchPropagation } from './propagation/index.ts';
 import { benchHttp } from './http/index.ts';
 import { benchSync } from './sync/index.ts';
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<string | undefined>> = {
   writes: benchWrites,
   sync: benchSync,
   propagation: benchPropagation,
+  fleet: benchFleet,
 };
 
 for (const [name, run] of Object.entries(suites)) {
