@@ -1,4 +1,6 @@
-// `npm run bench -- [search|http|writes|sync|propagation|fleet|capacity|all]`: benchmarks (not tests), peers side by side, one run each.
+// `npm run bench -- [search|http|writes|sync|propagation|fleet|edge-cost|capacity|all]`: benchmarks (not tests), peers side by side, one run each.
+import { benchEdgeCost } from './capacity/costs.ts';
+import { benchCapacity } from './capacity/index.ts';
 import { benchFleet } from './fleet/index.ts';
 import { benchPropagation } from './propagation/index.ts';
 import { benchHttp } from './http/index.ts';
@@ -16,6 +18,8 @@ const suites: Record<string, () => Promise<string | undefined>> = {
   sync: benchSync,
   propagation: benchPropagation,
   fleet: benchFleet,
+  'edge-cost': benchEdgeCost,
+  capacity: () => benchCapacity(),
 };
 
 for (const [name, run] of Object.entries(suites)) {
