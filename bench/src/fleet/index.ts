@@ -15,10 +15,10 @@ import { summarize, table } from '../stats/index.ts';
 import { type Device, RouteStats, SimulatedDevice, seeded } from './device.ts';
 
 const DEVICES = Number(process.env.BENCH_FLEET_DEVICES ?? 1000);
-const TENANTS = Number(process.env.BENCH_FLEET_TENANTS ?? 200);
-const SECONDS = Number(process.env.BENCH_FLEET_SECONDS ?? 30);
-const MIN_MS = Number(process.env.BENCH_FLEET_MIN_MS ?? 5_000);
-const MAX_MS = Number(process.env.BENCH_FLEET_MAX_MS ?? 15_000);
+const TENANTS = Number(process.env.BENCH_FLEET_TENANTS ?? 250);
+const SECONDS = Number(process.env.BENCH_FLEET_SECONDS ?? 60);
+const MIN_MS = Number(process.env.BENCH_FLEET_MIN_MS ?? 20_000);
+const MAX_MS = Number(process.env.BENCH_FLEET_MAX_MS ?? 40_000);
 const PG_MAX = '4';
 
 interface Row {
