@@ -15,6 +15,8 @@ export interface EdgeCosts {
   push50: number;
   pull100: number;
   handshake: number;
+  /** GET /health: the Worker, one RPC to the shard, no PostgreSQL. The floor of any relay request. */
+  health: number;
 }
 
 /** Median of `runs` measures of workerd CPU-ms per request over `count` requests made by `request`. */
@@ -72,7 +74,8 @@ export async function measureEdgeCosts(): Promise<EdgeCosts> {
     const push50 = await cpuMsPerRequest(Math.ceil(REQUESTS / 10), (i) => send(fifties[i]!));
     const pull100 = await cpuMsPerRequest(REQUESTS, () => get('/v1/pull?cursor=0&limit=100'));
     const handshake = await cpuMsPerRequest(REQUESTS, () => get('/v1/device'));
-    return { push1, push50, pull100, handshake };
+    const health = await cpuMsPerRequest(REQUESTS, () => get('/health'));
+    return { push1, push50, pull100, handshake, health };
   } finally {
     await edge.destroy();
     await postgres.destroy();
@@ -92,6 +95,7 @@ export async function benchEdgeCost(): Promise<string> {
         ['push, 50 mutations', costs.push50, costs.push50 / 50, (costs.push50 / 50) * 1000],
         ['pull, page of 100', costs.pull100, costs.pull100 / 100, (costs.pull100 / 100) * 1000],
         ['handshake (GET /v1/device)', costs.handshake, '-', '-'],
+        ['floor: GET /health (one RPC, no PostgreSQL)', costs.health, '-', '-'],
       ],
     ),
   ].join('\n');
