@@ -16,7 +16,7 @@ import { FailureStreak } from './failure-streak.ts';
 export * from './breaker-store.ts';
 
 /** A failure streak older than this opens the breaker (under the 1 s every shard must meet). */
-export const FAILURE_STREAK_MS = 800;
+export const FAILURE_STREAK_MS = 600;
 
 export type Tx = postgres.TransactionSql;
 
