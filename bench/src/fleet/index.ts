@@ -129,7 +129,7 @@ function report(rows: Row[]): string {
         requests / row.seconds,
         String(row.mutations),
         errors,
-        (row.workerdCpuS * 1000) / Math.max(1, requests),
+        requests > 0 ? (row.workerdCpuS * 1000) / requests : '-',
         String(row.maxConnections),
         row.exactlyOnce,
       ];
