@@ -1,6 +1,9 @@
-// `npm run bench -- [search|http|writes|sync|propagation|forged-flood|preload|all]`: benchmarks (not tests), peers side by side, one run each.
+// `npm run bench -- [search|http|writes|sync|propagation|forged-flood|preload|fleet|edge-cost|capacity|all]`: benchmarks (not tests), peers side by side, one run each.
 import { benchForgedFlood } from './forged-flood/index.ts';
 import { benchPreload } from './preload/index.ts';
+import { benchEdgeCost } from './capacity/costs.ts';
+import { benchCapacity } from './capacity/index.ts';
+import { benchFleet } from './fleet/index.ts';
 import { benchPropagation } from './propagation/index.ts';
 import { benchHttp } from './http/index.ts';
 import { benchSync } from './sync/index.ts';
@@ -18,6 +21,9 @@ const suites: Record<string, () => Promise<string | undefined>> = {
   propagation: benchPropagation,
   'forged-flood': benchForgedFlood,
   preload: benchPreload,
+  fleet: benchFleet,
+  'edge-cost': benchEdgeCost,
+  capacity: () => benchCapacity(),
 };
 
 for (const [name, run] of Object.entries(suites)) {

@@ -24,7 +24,12 @@ export interface Env {
   /** How far ahead of the edge clock a write's updatedAt may be before it is clamped (ms). */
   MAX_CLOCK_SKEW_MS?: string;
   EMBEDDING_DIM?: string;
+  /** Global upstream connection budget, split evenly over the shards. */
   PG_MAX?: string;
+  /** How many Relay Durable Objects share the work (routed by device id). */
+  RELAY_SHARDS?: string;
+  /** Where the shards are created: a Durable Object location hint near the database (e.g. `weur`). */
+  RELAY_LOCATION_HINT?: string;
   PG_ACQUIRE_TIMEOUT_MS?: string;
   PG_STATEMENT_TIMEOUT_MS?: string;
   PG_IDLE_TIMEOUT_MS?: string;
@@ -35,4 +40,7 @@ export interface Env {
   BREAKER_OPEN_MS?: string;
   BREAKER_HALF_OPEN_TIMEOUT_MS?: string;
   AUTH_CACHE_TTL_MS?: string;
+  COMPACTION_INTERVAL_MS?: string;
+  COMPACTION_RETENTION_MS?: string;
+  COMPACTION_BATCH?: string;
 }

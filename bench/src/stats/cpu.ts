@@ -10,18 +10,21 @@ export interface CpuSeconds {
 
 const TICKS_PER_SECOND = 100;
 
-/**
- * User + system CPU of every process named `name`, children already reaped included (a closed
- * PostgreSQL backend's time moves to the postmaster's cutime/cstime), in seconds.
- */
-function cpuOfProcesses(name: string): number {
-  let ticks = 0;
+interface ProcessStat {
+  pid: number;
+  ppid: number;
+  name: string;
+  ticks: number;
+}
+
+function processes(): ProcessStat[] {
   let pids: string[];
   try {
     pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry));
   } catch {
-    return Number.NaN;
+    return [];
   }
+  const out: ProcessStat[] = [];
   for (const pid of pids) {
     let stat: string;
     try {
@@ -30,11 +33,34 @@ function cpuOfProcesses(name: string): number {
       continue; // exited meanwhile
     }
     const close = stat.lastIndexOf(')');
-    if (stat.slice(stat.indexOf('(') + 1, close) !== name) continue;
-    // Fields after the command: state is 3rd; utime, stime, cutime, cstime are the 14th-17th.
+    // Fields after the command: state, ppid, ...; utime, stime, cutime, cstime are the 14th-17th.
     const fields = stat.slice(close + 2).split(' ');
-    ticks += [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
+    out.push({
+      pid: Number(pid),
+      ppid: Number(fields[1]),
+      name: stat.slice(stat.indexOf('(') + 1, close),
+      ticks: [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0),
+    });
   }
+  return out;
+}
+
+/**
+ * User + system CPU of every process named `name` that this process started (directly or not),
+ * children already reaped included (a closed PostgreSQL backend's time moves to the postmaster's
+ * cutime/cstime), in seconds. Other users' workerd or postgres on a shared machine do not count.
+ */
+function cpuOfProcesses(name: string): number {
+  const all = processes();
+  if (all.length === 0) return Number.NaN;
+  const parent = new Map(all.map((p) => [p.pid, p.ppid]));
+  const ours = (pid: number): boolean => {
+    for (let at = pid, hops = 0; at > 1 && hops < 64; at = parent.get(at) ?? 0, hops++) {
+      if (at === process.pid) return true;
+    }
+    return false;
+  };
+  const ticks = all.filter((p) => p.name === name && ours(p.pid)).reduce((sum, p) => sum + p.ticks, 0);
   return ticks / TICKS_PER_SECOND;
 }
 

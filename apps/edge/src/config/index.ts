@@ -2,9 +2,28 @@
 import { type BreakerOptions, VoicesyncError } from '@voicesync/core';
 import type { Env } from '../env.ts';
 
+/** Cloudflare's Durable Object location hints (developers.cloudflare.com/durable-objects/reference/data-location/). */
+export const LOCATION_HINTS = ['wnam', 'enam', 'sam', 'weur', 'eeur', 'apac', 'oc', 'afr', 'me'] as const;
+export type LocationHint = (typeof LOCATION_HINTS)[number];
+
+/** A Durable Object may hold 6 simultaneous outbound connections; one stays free for other I/O. */
+export const MAX_SHARE_PER_SHARD = 5;
+
+export interface ShardConfig {
+  /** RELAY_SHARDS: how many Relay objects share the work, routed by device id. */
+  count: number;
+  /** PG_MAX: upper bound on upstream connections of all shards together. */
+  budget: number;
+  /** floor(PG_MAX / RELAY_SHARDS): each shard's pool cap, so the shares never sum above the budget. */
+  share: number;
+  locationHint: LocationHint | undefined;
+}
+
 export interface RelayConfig {
   embeddingDim: number;
+  shards: ShardConfig;
   pool: {
+    /** This shard's share of PG_MAX. */
     max: number;
     acquireTimeoutMs: number;
     statementTimeoutMs: number;
@@ -17,6 +36,14 @@ export interface RelayConfig {
   authCacheTtlMs: number;
   /** An updatedAt further ahead of the edge clock than this is clamped to the edge clock. */
   maxClockSkewMs: number;
+  compaction: {
+    /** Time between compaction rounds (a round runs steps back to back until it is done). */
+    intervalMs: number;
+    /** Tombstones and conflict records older than this are removed (default 30 days). */
+    retentionMs: number;
+    /** Rows per step and statement. */
+    batch: number;
+  };
 }
 
 type Tunables = Omit<Env, 'RELAY' | 'HUB' | 'HYPERDRIVE' | 'DATABASE_URL' | 'ADMIN_TOKEN' | 'AUTH_FAILURES'>;
@@ -31,12 +58,46 @@ function positiveInt(env: Tunables, name: keyof Tunables, fallback: number): num
   return value;
 }
 
-/** Throws `bad_config` on a var that is set but is not a positive integer. */
+function locationHint(raw: string | undefined): LocationHint | undefined {
+  const hint = raw?.trim() ?? '';
+  if (hint === '') return undefined;
+  if (!(LOCATION_HINTS as readonly string[]).includes(hint)) {
+    throw new VoicesyncError(
+      'bad_config',
+      `RELAY_LOCATION_HINT must be one of ${LOCATION_HINTS.join(', ')}, got "${raw}"`,
+    );
+  }
+  return hint as LocationHint;
+}
+
+/** Splits PG_MAX over RELAY_SHARDS; refuses a split that leaves a shard nothing or more than one object may hold. */
+export function shardConfig(env: Tunables): ShardConfig {
+  const count = positiveInt(env, 'RELAY_SHARDS', 1);
+  const budget = positiveInt(env, 'PG_MAX', 3);
+  const share = Math.floor(budget / count);
+  if (share < 1) {
+    throw new VoicesyncError(
+      'bad_config',
+      `PG_MAX=${budget} over RELAY_SHARDS=${count} leaves a shard no connection: raise PG_MAX to at least RELAY_SHARDS`,
+    );
+  }
+  if (share > MAX_SHARE_PER_SHARD) {
+    throw new VoicesyncError(
+      'bad_config',
+      `PG_MAX=${budget} over RELAY_SHARDS=${count} gives each shard ${share} connections, above ${MAX_SHARE_PER_SHARD} per Durable Object (6 simultaneous connections, one kept for other I/O): raise RELAY_SHARDS to at least ${Math.ceil(budget / MAX_SHARE_PER_SHARD)}`,
+    );
+  }
+  return { count, budget, share, locationHint: locationHint(env.RELAY_LOCATION_HINT) };
+}
+
+/** Throws `bad_config` on a var that is set but is not a positive integer, or on a bad shard split. */
 export function relayConfig(env: Tunables): RelayConfig {
+  const shards = shardConfig(env);
   return {
     embeddingDim: positiveInt(env, 'EMBEDDING_DIM', 192),
+    shards,
     pool: {
-      max: positiveInt(env, 'PG_MAX', 3),
+      max: shards.share,
       acquireTimeoutMs: positiveInt(env, 'PG_ACQUIRE_TIMEOUT_MS', 5_000),
       statementTimeoutMs: positiveInt(env, 'PG_STATEMENT_TIMEOUT_MS', 10_000),
       idleTimeoutMs: positiveInt(env, 'PG_IDLE_TIMEOUT_MS', 300_000),
@@ -51,6 +112,11 @@ export function relayConfig(env: Tunables): RelayConfig {
     },
     authCacheTtlMs: positiveInt(env, 'AUTH_CACHE_TTL_MS', 5_000),
     maxClockSkewMs: positiveInt(env, 'MAX_CLOCK_SKEW_MS', 300_000),
+    compaction: {
+      intervalMs: positiveInt(env, 'COMPACTION_INTERVAL_MS', 3_600_000),
+      retentionMs: positiveInt(env, 'COMPACTION_RETENTION_MS', 30 * 24 * 3_600_000),
+      batch: positiveInt(env, 'COMPACTION_BATCH', 1_000),
+    },
   };
 }
 

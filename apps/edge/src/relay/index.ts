@@ -13,6 +13,7 @@ import { type RelayConfig, relayConfig } from '../config/index.ts';
 import type { Env } from '../env.ts';
 import { asVoicesyncError, type RelayResult, settle } from '../errors/index.ts';
 import { announceChange, disconnectDevice } from '../notify/index.ts';
+import { compactionStep } from './compaction/index.ts';
 import { applyBatch, type BatchPlan, type Checked, type PushingDevice } from './apply/index.ts';
 import {
   type DeviceSummary,
@@ -25,7 +26,13 @@ import {
 } from './devices/index.ts';
 import { PushCounters, type RelayStatus } from './metrics/index.ts';
 import { PULL_RESET, pullChanges } from './pull/index.ts';
+import { shardName } from './shards/index.ts';
+import { allRelays } from './stub.ts';
 import { type BreakerStatus, persistentBreaker, Upstream } from './upstream/index.ts';
+
+const COMPACTION_KEY = 'compaction-after';
+/** Pause between the steps of one round, so request traffic gets the connection in between. */
+const COMPACTION_STEP_GAP_MS = 50;
 
 interface Services {
   config: RelayConfig;
@@ -38,6 +45,8 @@ export class Relay extends DurableObject<Env> {
   private readonly startedAt = Date.now();
   private readonly counters = new PushCounters();
   private services: Services | VoicesyncError = new VoicesyncError('internal', 'the Relay is starting');
+  /** Set while a sibling's trip opens this breaker, so the news is not broadcast back. */
+  private trippedBySibling = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -129,17 +138,45 @@ export class Relay extends DurableObject<Env> {
         rotateDeviceSecret(tx, deviceId, secretHash, graceMs),
       );
       auth.evict(deviceId);
+      await Promise.all(allRelays(this.env).map((relay) => relay.evictDevice(deviceId)));
       return { ...device, token: `${deviceId}.${secret}` };
     });
   }
 
+  /**
+   * Answers only once every shard has forgotten the device: a shard-count change may have left
+   * its record in another shard's auth cache, which would otherwise serve it until the TTL.
+   */
   revokeDevice(deviceId: string): Promise<RelayResult<DeviceSummary>> {
     return settle(async () => {
       const { upstream, auth } = this.ready();
       const device = await upstream.transaction((tx) => revokeDevice(tx, deviceId));
       auth.evict(deviceId);
+      await Promise.all(allRelays(this.env).map((relay) => relay.evictDevice(deviceId)));
       this.ctx.waitUntil(disconnectDevice(this.env, device.tenantId, deviceId));
       return device;
+    });
+  }
+
+  /** A sibling revoked (or rotated) the device: the next request re-reads it from PostgreSQL. */
+  evictDevice(deviceId: string): Promise<RelayResult<null>> {
+    return settle(async () => {
+      this.ready().auth.evict(deviceId);
+      return null;
+    });
+  }
+
+  /** A sibling's breaker opened on its own failures: PostgreSQL is down for this shard too. */
+  tripBreaker(): Promise<RelayResult<BreakerStatus>> {
+    return settle(async () => {
+      const { upstream } = this.ready();
+      this.trippedBySibling = true;
+      try {
+        upstream.breaker.trip();
+      } finally {
+        this.trippedBySibling = false;
+      }
+      return upstream.breakerStatus();
     });
   }
 
@@ -163,15 +200,46 @@ export class Relay extends DurableObject<Env> {
     });
   }
 
+  /**
+   * Compaction runs on shard 0 only (one round at a time for the whole log), one bounded step per
+   * alarm: the next step follows at once while a round has more, the next round after the interval.
+   */
+  override async alarm(): Promise<void> {
+    if (this.services instanceof VoicesyncError) return;
+    const { upstream, config } = this.services;
+    const after = (await this.ctx.storage.get<number>(COMPACTION_KEY)) ?? 0;
+    let next = config.compaction.intervalMs;
+    try {
+      const step = await compactionStep(upstream, after, config.compaction, Date.now());
+      await this.ctx.storage.put(COMPACTION_KEY, step.after);
+      if (step.superseded + step.tombstones + step.conflicts > 0) {
+        console.info(
+          `compaction removed ${step.superseded} superseded changes, ${step.tombstones} tombstones, ${step.conflicts} conflicts`,
+        );
+      }
+      if (step.more) next = COMPACTION_STEP_GAP_MS;
+    } catch (error) {
+      console.error(`compaction step failed, retrying next interval: ${asVoicesyncError(error).message}`);
+    }
+    await this.ctx.storage.setAlarm(Date.now() + next);
+  }
+
   private async start(): Promise<Services> {
     const config = relayConfig(this.env);
     const breaker = await persistentBreaker(this.ctx.storage, systemClock, config.breaker);
+    breaker.onStateChange((state, previous) => {
+      if (state === 'OPEN' && previous === 'CLOSED' && !this.trippedBySibling) this.tripSiblings();
+    });
     // Hyperdrive's string is used as given: Hyperdrive holds the TLS connection to PostgreSQL.
     const databaseUrl = this.env.DATABASE_URL?.trim();
     const url = databaseUrl ? withVerifiedTls(databaseUrl) : this.env.HYPERDRIVE?.connectionString;
     const upstream = new Upstream(url, config.pool, breaker, systemClock);
     const cache = new DeviceCache(systemClock, config.authCacheTtlMs);
     const auth = new DeviceAuthenticator(cache, (id) => upstream.transaction((tx) => findDevice(tx, id)));
+    const compacts = this.ctx.id.equals(this.env.RELAY.idFromName(shardName(0)));
+    if (compacts && url && (await this.ctx.storage.getAlarm()) === null) {
+      await this.ctx.storage.setAlarm(Date.now() + config.compaction.intervalMs);
+    }
     return { config, upstream, auth };
   }
 
@@ -182,6 +250,16 @@ export class Relay extends DurableObject<Env> {
   private announce(device: PushingDevice, plan: BatchPlan, cursor: number): void {
     const serverWon = plan.conflicts.some((conflict) => conflict.winner === 'server');
     this.ctx.waitUntil(announceChange(this.env, device.tenantId, cursor, serverWon ? null : device.deviceId));
+  }
+
+  /** Every shard (this one ignores it, being open already); best effort, each shard also trips alone. */
+  private tripSiblings(): void {
+    const trips = allRelays(this.env).map((relay) =>
+      relay.tripBreaker().catch((error: unknown) => {
+        console.error(`could not trip a sibling shard's breaker: ${asVoicesyncError(error).message}`);
+      }),
+    );
+    this.ctx.waitUntil(Promise.all(trips));
   }
 
   private ready(): Services {

@@ -1,6 +1,8 @@
-// How the Worker's routes reach the Relay: one global instance, so one pool and one breaker.
+// How the Worker's routes reach the Relay shards: a device's own shard, or every shard for fan-out.
+import { shardConfig } from '../config/index.ts';
 import type { Env } from '../env.ts';
 import type { Relay } from './index.ts';
+import { shardName, shardOf } from './shards/index.ts';
 
 /** The Relay's RPC methods as the routes call them. */
 export type RelayApi = Pick<
@@ -13,12 +15,29 @@ export type RelayApi = Pick<
   | 'listDevices'
   | 'rotateDevice'
   | 'revokeDevice'
+  | 'evictDevice'
+  | 'tripBreaker'
   | 'health'
   | 'status'
 >;
 
-export function relayStub(env: Env): RelayApi {
+function shard(env: Env, index: number): RelayApi {
+  const { locationHint } = shardConfig(env);
+  const id = env.RELAY.idFromName(shardName(index));
   // The stub's mapped RPC types recurse without end on zod's JSON type (TS2589). Every method
   // returns plain data, which crosses RPC unchanged, so the class's own signatures are exact.
-  return env.RELAY.get(env.RELAY.idFromName('relay')) as unknown as RelayApi;
+  return (locationHint ? env.RELAY.get(id, { locationHint }) : env.RELAY.get(id)) as unknown as RelayApi;
+}
+
+/**
+ * The shard that serves `deviceId` (see `shardOf`); without one, shard 0, for work that belongs
+ * to no device (admin routes). Throws `bad_config` when RELAY_SHARDS and PG_MAX do not split.
+ */
+export function relayStub(env: Env, deviceId?: string): RelayApi {
+  return shard(env, deviceId === undefined ? 0 : shardOf(deviceId, shardConfig(env).count));
+}
+
+/** Every shard, in index order: for status, health and broadcasts (revocation, breaker trips). */
+export function allRelays(env: Env): RelayApi[] {
+  return Array.from({ length: shardConfig(env).count }, (_, index) => shard(env, index));
 }

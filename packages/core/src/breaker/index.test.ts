@@ -20,6 +20,22 @@ describe('CircuitBreaker', () => {
     expect(breaker.retryAfterMs()).toBe(60_000);
   });
 
+  it('trip opens a closed breaker at once and leaves an open or half-open one alone', () => {
+    const clock = new ManualClock(0);
+    const breaker = new CircuitBreaker(clock);
+    open(breaker, 1);
+    expect(breaker.failures).toBe(1);
+    breaker.trip();
+    expect(breaker.state).toBe('OPEN');
+    expect(breaker.retryAfterMs()).toBe(60_000);
+    clock.advance(60_000);
+    expect(breaker.state).toBe('HALF_OPEN');
+    breaker.trip();
+    expect(breaker.state).toBe('HALF_OPEN');
+    expect(breaker.tryAcquire()).toBe(true);
+    expect(breaker.tryAcquire()).toBe(false);
+  });
+
   it('a success in CLOSED resets the failure count', () => {
     const breaker = new CircuitBreaker(new ManualClock(0));
     open(breaker, 4);

@@ -108,6 +108,21 @@ export class CircuitBreaker {
     }
   }
 
+  /**
+   * Opens a closed breaker at once: another observer (a sibling shard, a failure streak that no
+   * success broke) already knows the dependency is down. Open and half-open states are left alone.
+   */
+  trip(): void {
+    this.refresh();
+    if (this.snapshot.state === 'CLOSED') this.transition('OPEN');
+  }
+
+  /** Consecutive failures counted while CLOSED. */
+  get failures(): number {
+    this.refresh();
+    return this.snapshot.failures;
+  }
+
   /** Milliseconds until a probe will be allowed; 0 unless OPEN. */
   retryAfterMs(): number {
     this.refresh();

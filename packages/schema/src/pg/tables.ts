@@ -75,8 +75,11 @@ export const profiles = pgTable(
 );
 
 /**
- * Append-only change log; `seq` (per tenant, from tenants.change_seq) is the pull cursor, so a
- * cursor says nothing about other tenants' writes. `id` is global and never leaves the edge.
+ * The change log; `seq` (per tenant, from tenants.change_seq) is the pull cursor, so a cursor says
+ * nothing about other tenants' writes; `id` is global and never leaves the edge. Compaction
+ * removes a change that a newer change of the same speaker supersedes (pull serves current
+ * content, so nothing is lost) and the changes of tombstones past the retention (see
+ * `compactionHorizons`, which holds a `seq`).
  */
 export const changes = pgTable(
   'changes',
@@ -90,8 +93,18 @@ export const changes = pgTable(
     mutationId: bigint('mutation_id', { mode: 'number' }).notNull(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('changes_tenant_seq').on(t.tenantId, t.seq)],
+  (t) => [
+    uniqueIndex('changes_tenant_seq').on(t.tenantId, t.seq),
+    index('changes_tenant_speaker').on(t.tenantId, t.speakerId, t.id),
+  ],
 );
+
+/** Per tenant, the newest change `seq` compaction removed with a tombstone: an older cursor must resync. */
+export const compactionHorizons = pgTable('compaction_horizons', {
+  tenantId: text('tenant_id').primaryKey(),
+  horizon: bigint('horizon', { mode: 'number' }).notNull().default(0),
+  compactedAt: timestamp('compacted_at', { withTimezone: true }).notNull().defaultNow(),
+});
 
 /** Every detected conflict, with both sides and the winner under the documented rule. */
 export const conflicts = pgTable('conflicts', {

@@ -46,3 +46,4 @@ export class PushCounters {
     return { batches: this.batches, gaps: this.gaps, mutations: { ...this.mutations } };
   }
 }
+export * from './shards.ts';

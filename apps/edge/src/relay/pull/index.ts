@@ -3,7 +3,7 @@ import { bytesToBase64 } from '@voicesync/core';
 import type { PullChange, PullResponse, WireProfile } from '@voicesync/schema';
 import type { Tx } from '../upstream/index.ts';
 
-/** Tells the agent to forget its cursor and pull from 0 (the cursor was malformed or ahead of the log). */
+/** Tells the agent to forget its cursor and pull from 0 (the cursor was malformed, ahead of the log, or behind the compaction horizon). */
 export const PULL_RESET: PullResponse = { reset: true, changes: [], nextCursor: 0, hasMore: true };
 
 export interface ChangeRow {
@@ -62,9 +62,13 @@ export async function pullChanges(
   cursor: number,
   limit: number,
 ): Promise<PullResponse> {
-  const [head] = await tx<{ newest: string }[]>`
-    select change_seq as newest from tenants where id = ${tenantId}`;
-  if (cursor > Number(head?.newest ?? 0)) return PULL_RESET;
+  const [head] = await tx<{ newest: string; horizon: string }[]>`
+    select coalesce((select change_seq from tenants where id = ${tenantId}), 0) as newest,
+           coalesce((select horizon from compaction_horizons where tenant_id = ${tenantId}), 0) as horizon`;
+  const horizon = Number(head?.horizon ?? 0);
+  // Compaction may have removed a tombstone after the cursor (then the newest change), never one before it.
+  if (cursor > Math.max(Number(head?.newest ?? 0), horizon)) return PULL_RESET;
+  if (cursor > 0 && cursor < horizon) return PULL_RESET;
   const rows = await tx<ChangeRow[]>`
     select c.seq, c.speaker_id, p.name, p.embedding, p.acoustic_features, p.total_samples,
            p.sample_sum, p.content_hash, p.version, p.deleted, p.updated_at

@@ -11,7 +11,12 @@ import {
   upstreamError,
 } from './errors.ts';
 
+import { FailureStreak } from './failure-streak.ts';
+
 export * from './breaker-store.ts';
+
+/** A failure streak older than this opens the breaker (under the 1 s every shard must meet). */
+export const FAILURE_STREAK_MS = 600;
 
 export type Tx = postgres.TransactionSql;
 
@@ -27,6 +32,7 @@ export interface BreakerStatus {
  */
 export class Upstream {
   private readonly pool: Pool<Sql> | undefined;
+  private readonly streak: FailureStreak;
 
   constructor(
     connectionString: string | undefined,
@@ -35,6 +41,7 @@ export class Upstream {
     clock: Clock,
     clients: (url: string) => ClientFactory<Sql> = (url) => postgresClients(url, config),
   ) {
+    this.streak = new FailureStreak(breaker, FAILURE_STREAK_MS);
     this.pool = connectionString
       ? new Pool(
           clients(connectionString),
@@ -74,16 +81,17 @@ export class Upstream {
           return value;
         }) as Promise<T>;
       }, isConnectionError);
-      this.breaker.onSuccess();
+      this.succeeded();
       return value;
     } catch (error) {
       if (!admitted) throw error;
       if (countsAsFailure(error)) {
         this.breaker.onFailure();
+        this.streak.failed();
         throw upstreamError(error);
       }
       // Our own refusals (a mutation gap, a revoked device) and refused statements mean PostgreSQL answered.
-      this.breaker.onSuccess();
+      this.succeeded();
       throw isStatementError(error) ? statementError(error) : error;
     }
   }
@@ -99,6 +107,11 @@ export class Upstream {
 
   poolSnapshot(): PoolSnapshot | null {
     return this.pool?.snapshot() ?? null;
+  }
+
+  private succeeded(): void {
+    this.breaker.onSuccess();
+    this.streak.succeeded();
   }
 
   private unavailable(): VoicesyncError {

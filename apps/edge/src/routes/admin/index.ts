@@ -74,7 +74,7 @@ admin.post('/devices/:id/rotate', async (c) => {
   const text = await c.req.text();
   const body = parseJsonBody(text.trim() === '' ? '{}' : text, rotateDeviceSchema, 'invalid_request');
   const keys = tokenKeys(c.env);
-  const rotated = unwrap(await relayStub(c.env).rotateDevice(deviceId, body.graceSeconds * 1000));
+  const rotated = unwrap(await relayStub(c.env, deviceId).rotateDevice(deviceId, body.graceSeconds * 1000));
   const graceUntil = new Date(Date.now() + body.graceSeconds * 1000).toISOString();
   return c.json({
     ...(await issueToken(keys, rotated, body.expiresInSeconds)),
@@ -85,5 +85,5 @@ admin.post('/devices/:id/rotate', async (c) => {
 admin.post('/devices/:id/revoke', async (c) => {
   const deviceId = c.req.param('id');
   if (!isDeviceId(deviceId)) throw new VoicesyncError('not_found', `no device ${deviceId}`);
-  return c.json(unwrap(await relayStub(c.env).revokeDevice(deviceId)));
+  return c.json(unwrap(await relayStub(c.env, deviceId).revokeDevice(deviceId)));
 });

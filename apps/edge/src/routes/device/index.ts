@@ -6,5 +6,5 @@ import { type DeviceRoute, deviceGate, relayAnswer } from '../gate.ts';
 export const device = new Hono<DeviceRoute>();
 
 device.get('/', deviceGate, async (c) =>
-  c.json(await relayAnswer(c, await relayStub(c.env).device(c.var.credentials))),
+  c.json(await relayAnswer(c, await relayStub(c.env, c.var.credentials.deviceId).device(c.var.credentials))),
 );

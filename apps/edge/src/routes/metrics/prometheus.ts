@@ -1,5 +1,5 @@
 // Prometheus text exposition (v0.0.4) of the Relay status, hand-written: prom-client does not run in workerd.
-import type { LatencySummary, RelayStatus } from '../../relay/metrics/index.ts';
+import type { LatencySummary, RelayStatus, ShardStatus } from '../../relay/metrics/index.ts';
 
 interface Sample {
   labels?: Record<string, string>;
@@ -39,12 +39,39 @@ function summary(name: string, help: string, latency: LatencySummary): Family {
   };
 }
 
-function families(status: RelayStatus): Family[] {
+function perShard(
+  name: string,
+  help: string,
+  shards: ShardStatus[],
+  value: (s: ShardStatus) => number,
+): Family {
+  return {
+    name,
+    help,
+    type: 'gauge',
+    samples: shards.map((s) => ({ labels: { shard: String(s.shard) }, value: value(s) })),
+  };
+}
+
+/** Per-shard gauges beside the sums: a budget that holds overall can still starve one shard. */
+function shardFamilies(shards: ShardStatus[]): Family[] {
+  return [
+    perShard('shard_breaker_open', "Whether this shard's breaker is OPEN (1) or not (0).", shards, (s) =>
+      s.breaker.state === 'OPEN' ? 1 : 0,
+    ),
+    perShard('shard_pool_max', "This shard's share of PG_MAX.", shards, (s) => s.pool?.max ?? 0),
+    perShard('shard_pool_active', 'Connections this shard has leased.', shards, (s) => s.pool?.active ?? 0),
+    perShard('shard_pool_waiting', 'Requests waiting on this shard.', shards, (s) => s.pool?.waiting ?? 0),
+    perShard('shard_load', "Moving average of busy/max of this shard's pool.", shards, (s) => s.load),
+  ];
+}
+
+function families(status: RelayStatus & { shards?: ShardStatus[] }): Family[] {
   const { pool, breaker, push } = status;
   const out: Family[] = [];
   if (pool) {
     out.push(
-      gauge('pool_max', 'Hard cap on upstream PostgreSQL connections.', pool.max),
+      gauge('pool_max', 'Hard cap on upstream PostgreSQL connections, all shards together.', pool.max),
       gauge('pool_active', 'Connections leased to a transaction.', pool.active),
       gauge('pool_idle', 'Open connections waiting for work.', pool.idle),
       gauge('pool_waiting', 'Requests waiting for a free connection.', pool.waiting),
@@ -85,8 +112,9 @@ function families(status: RelayStatus): Family[] {
       type: 'counter',
       samples: Object.entries(push.mutations).map(([state, value]) => ({ labels: { status: state }, value })),
     },
-    gauge('uptime_seconds', 'Seconds since this Relay instance started.', status.uptimeMs / 1000),
+    gauge('uptime_seconds', 'Seconds since the most recently started shard started.', status.uptimeMs / 1000),
   );
+  if (status.shards) out.push(...shardFamilies(status.shards));
   return out;
 }
 
@@ -98,7 +126,7 @@ function labelText(labels: Record<string, string> | undefined): string {
     .join(',')}}`;
 }
 
-export function prometheusText(status: RelayStatus): string {
+export function prometheusText(status: RelayStatus & { shards?: ShardStatus[] }): string {
   const lines: string[] = [];
   for (const family of families(status)) {
     const name = PREFIX + family.name;

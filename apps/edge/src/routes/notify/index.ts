@@ -22,7 +22,10 @@ notify.get('/', deviceGate, async (c) => {
       'a WebSocket handshake needs Sec-WebSocket-Version: 13 and a Sec-WebSocket-Key (RFC 6455)',
     );
   }
-  const device = await relayAnswer(c, await relayStub(c.env).authorize(c.var.credentials));
+  const device = await relayAnswer(
+    c,
+    await relayStub(c.env, c.var.credentials.deviceId).authorize(c.var.credentials),
+  );
   const headers = new Headers(c.req.raw.headers);
   // The hub never sees the secret; it trusts the device id set here.
   headers.delete('Authorization');

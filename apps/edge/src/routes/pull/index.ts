@@ -17,6 +17,10 @@ export const pull = new Hono<DeviceRoute>();
 
 pull.get('/', deviceGate, async (c) => {
   const query = parseQuery(c.req.query(), pullQuerySchema);
-  const result = await relayStub(c.env).pull(c.var.credentials, parseCursor(query.cursor), query.limit);
+  const result = await relayStub(c.env, c.var.credentials.deviceId).pull(
+    c.var.credentials,
+    parseCursor(query.cursor),
+    query.limit,
+  );
   return c.json(await relayAnswer(c, result));
 });

@@ -41,6 +41,11 @@ push.post(
       batch.mutations.map((mutation) => checkMutation(mutation, embeddingDim, clock)),
     );
     reportClamped(c.var.credentials.deviceId, checked, clock.nowMs);
-    return c.json(await relayAnswer(c, await relayStub(c.env).push(c.var.credentials, checked)));
+    return c.json(
+      await relayAnswer(
+        c,
+        await relayStub(c.env, c.var.credentials.deviceId).push(c.var.credentials, checked),
+      ),
+    );
   },
 );

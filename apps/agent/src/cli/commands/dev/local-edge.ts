@@ -22,6 +22,17 @@ export interface LocalEdgeOptions {
 
 const RUNNER = fileURLToPath(new URL('./edge-runner.ts', import.meta.url));
 
+class ConfigRefused extends Error {
+  override readonly name = 'ConfigRefused';
+}
+
+/** Edge settings an operator may give `npm start` in its environment; options.vars win over them. */
+const FROM_ENVIRONMENT = ['RELAY_SHARDS', 'PG_MAX', 'RELAY_LOCATION_HINT'] as const;
+
+function environmentVars(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(FROM_ENVIRONMENT.flatMap((name) => (env[name] ? [[name, env[name]]] : [])));
+}
+
 async function waitForHealth(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
@@ -29,7 +40,14 @@ async function waitForHealth(url: string, child: ChildProcess, deadlineMs: numbe
     try {
       const response = await fetch(`${url}/health`);
       if (response.ok) return;
-    } catch {
+      // A shard split the Worker refuses (RELAY_SHARDS, PG_MAX) will not heal by waiting.
+      const body = (await response.json().catch(() => null)) as {
+        error?: { code?: string; message?: string };
+      } | null;
+      if (body?.error?.code === 'bad_config')
+        throw new ConfigRefused(body.error.message ?? 'bad edge config');
+    } catch (error) {
+      if (error instanceof ConfigRefused) throw error;
       // not listening yet
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
@@ -61,7 +79,7 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
     configPath: options.configPath,
     port: options.port,
     persistDir: options.persistDir,
-    vars: options.vars,
+    vars: { ...environmentVars(process.env), ...options.vars },
     ...(options.inspectorPort === undefined ? {} : { inspectorPort: options.inspectorPort }),
   };
   child.send(request);
