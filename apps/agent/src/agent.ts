@@ -2,6 +2,7 @@
 import { CircuitBreaker, type Clock, halfJitter, type Sleep, systemClock, timerSleep } from '@voicesync/core';
 import { Authenticator, Cohort } from './auth/index.ts';
 import type { AgentConfig } from './config/index.ts';
+import { readSecretFile } from './config/secret-file.ts';
 import { createLogger, type Logger } from './logger/index.ts';
 import { type AgentMetrics, createAgentMetrics } from './metrics/index.ts';
 import { type ConnectNotify, connectWithWs, Notifier } from './notify/index.ts';
@@ -46,6 +47,19 @@ export interface Agent {
   log: Logger;
   startedAt: number;
   close(): Promise<void>;
+}
+
+/**
+ * After the edge refused the credential, a token file the operator has since rewritten is picked
+ * up at the next attempt, so a new token resumes the queue without a restart.
+ */
+function rereadToken(config: AgentConfig, transport: EdgeTransport, log: Logger): void {
+  if (config.tokenFile === undefined) return;
+  try {
+    transport.useToken(readSecretFile(config.tokenFile, 'tokenFile'));
+  } catch (error) {
+    log.warn({ err: String(error) }, 'could not re-read tokenFile');
+  }
 }
 
 /** Opens everything and starts background sync. */
@@ -108,7 +122,17 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       timeoutMs: config.requestTimeoutMs,
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
     });
-    pusher = new Pusher(outbox, transport, breaker, stats, clock, sleep, config, log);
+    const edge = transport;
+    pusher = new Pusher(
+      outbox,
+      transport,
+      breaker,
+      stats,
+      clock,
+      sleep,
+      { ...config, onCredentialRefused: () => rereadToken(config, edge, log) },
+      log,
+    );
     pusher.start();
     puller = new Puller(store, profiles, outbox, transport, stats, clock, log);
     puller.start(config.pullIntervalMs, sleep);

@@ -131,7 +131,10 @@ describe('Puller', () => {
     expect(await profiles.readRow('bob')).toBeUndefined();
 
     // The ack arrives; held in memory until the next outbox write, it already counts as settled.
-    outbox.acknowledge({ lastMutationId: 1, load: 0, results: [{ mutationId: 1, status: 'applied' }] });
+    outbox.acknowledge(
+      { lastMutationId: 1, load: 0, results: [{ mutationId: 1, status: 'applied' }] },
+      { maxAttempts: 5, nextAttemptAt: 0, attempts: new Map() },
+    );
     const resumed = await puller.pull();
     expect(resumed).toMatchObject({ applied: 2, cursor: 6, blocked: false });
     expect(cursors).toEqual([0, 4]);
