@@ -36,13 +36,15 @@ export async function inProcessAgent(
     db?: string;
     config?: Record<string, unknown>;
     fetch?: Fetch;
+    /** Run on the product's defaults instead of FAST_SYNC (what fault suites about outages do). */
+    defaults?: boolean;
   } = {},
 ): Promise<InProcessAgent> {
   const dir = options.db ? undefined : mkdtempSync(join(tmpdir(), 'voicesync-agent-'));
   const db = options.db ?? join(dir ?? '', 'agent.db');
   const config = resolveConfig(
     { db, logLevel: 'silent' },
-    FAST_SYNC,
+    options.defaults ? {} : FAST_SYNC,
     options.edgeUrl ? { edgeUrl: options.edgeUrl, token: options.token } : {},
     options.config,
   );

@@ -23,6 +23,8 @@ export interface OutboxCounts {
   byPriority: Record<PriorityName, number>;
   inFlight: number;
   deadLetters: number;
+  /** When the oldest pending write entered the outbox (ms since epoch); null when none waits. */
+  oldestPendingAt: number | null;
 }
 
 /** What one refusal of a mutation costs it: an attempt, a wait, and the budget that makes it a dead letter. */
@@ -293,10 +295,17 @@ export class Outbox {
 
   async counts(): Promise<OutboxCounts> {
     const rs = await this.store.client.execute(
-      `SELECT priority, status, mutation_id IS NOT NULL AS assigned, COUNT(*) AS n FROM outbox GROUP BY 1, 2, 3`,
+      `SELECT priority, status, mutation_id IS NOT NULL AS assigned, COUNT(*) AS n, MIN(created_at) AS oldest
+         FROM outbox GROUP BY 1, 2, 3`,
     );
     const byPriority = Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<PriorityName, number>;
-    const counts: OutboxCounts = { pending: 0, byPriority, inFlight: 0, deadLetters: 0 };
+    const counts: OutboxCounts = {
+      pending: 0,
+      byPriority,
+      inFlight: 0,
+      deadLetters: 0,
+      oldestPendingAt: null,
+    };
     for (const row of rs.rows) {
       const n = Number(row.n);
       if (row.status === 'dead') {
@@ -304,6 +313,8 @@ export class Outbox {
         continue;
       }
       counts.pending += n;
+      const oldest = Number(row.oldest);
+      counts.oldestPendingAt = Math.min(counts.oldestPendingAt ?? oldest, oldest);
       const name = PRIORITIES[Number(row.priority)];
       if (name) byPriority[name] += n;
       if (Number(row.assigned) === 1) counts.inFlight += n;

@@ -330,7 +330,7 @@ export class Pusher {
       }
       this.options.onCredentialRefused?.();
     }
-    this.stats.wait(reason, reason === 'credential_refused' ? WAIT_ADVICE[reason] : outcome.message, now);
+    this.stats.wait(reason, `${WAIT_ADVICE[reason]} (last answer: ${outcome.message})`, now);
     return { done: false, retryAt: this.notBefore };
   }
 

@@ -3,7 +3,8 @@ import type { BreakerState } from '@voicesync/core';
 import { LatencyWindow } from '@voicesync/core';
 
 /** Why the outbox is waiting instead of uploading. */
-export type WaitReason = 'edge_down' | 'database_down' | 'credential_refused' | 'backpressure';
+export const WAIT_REASONS = ['edge_down', 'database_down', 'credential_refused', 'backpressure'] as const;
+export type WaitReason = (typeof WAIT_REASONS)[number];
 
 export interface Waiting {
   reason: WaitReason;
