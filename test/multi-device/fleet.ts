@@ -11,7 +11,10 @@ import type { Device, Sql } from '../support/index.ts';
 import { startStack } from '../support/stack.ts';
 import { Link } from './link.ts';
 
-/** Small intervals so a partition heals and a drain finishes in seconds; nothing may dead-letter (on the default retry budget: an outage spends none of it). */
+/**
+ * Small intervals so a partition heals and a drain finishes in seconds; nothing may dead-letter, on
+ * the default retry budget (an outage spends none of it).
+ */
 export const FAST_SYNC: AgentConfigInput = {
   syncIntervalMs: 300,
   pullIntervalMs: 500,
