@@ -14,6 +14,7 @@ import { openStore, type Store } from './store/index.ts';
 import { Pusher } from './sync/pusher.ts';
 import { SyncStats } from './sync/stats.ts';
 import { EdgeTransport, type Fetch } from './sync/transport.ts';
+import { resetSync } from './sync/upstream.ts';
 
 export interface AgentDeps {
   /** Told after each page of the start-up preload (the CLI draws a progress bar on a terminal). */
@@ -22,6 +23,11 @@ export interface AgentDeps {
   clock?: Clock;
   sleep?: Sleep;
   logger?: Logger;
+  /**
+   * Forget the upstream position and queue every profile for upload before starting: the database
+   * synced with another upstream (`voicesync agent start --reset-sync`).
+   */
+  resetSync?: boolean;
   /** Opens the /v1/notify socket (tests cut it to simulate a partition); `false` polls only. */
   notify?: ConnectNotify | false;
 }
@@ -68,6 +74,10 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   const sleep = deps.sleep ?? timerSleep;
   const log = deps.logger ?? createLogger(config.logLevel);
   const store = await openStore(config.db, { synchronous: config.synchronous });
+  if (deps.resetSync) {
+    const queued = await resetSync(store);
+    log.warn({ queued }, "sync state reset: every profile uploads as this device's first sync");
+  }
   const profiles = new ProfileStore(store, () => clock.now());
   const outbox = new Outbox(store);
   const cohort = new Cohort(store, config.dim);

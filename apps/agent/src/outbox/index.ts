@@ -8,6 +8,7 @@ import {
   type Store,
   writeStateStatement,
 } from '../store/index.ts';
+import { type LocalPosition, readLocalPosition, recordDeviceStatement } from '../sync/upstream.ts';
 import { OUTBOX_COLUMNS, type OutboxRow, toOutboxRow } from './rows.ts';
 import { eligibleSql, HIGHEST_ID_SQL, IN_FLIGHT_SQL, LAST_ACKED } from './statements.ts';
 
@@ -256,8 +257,22 @@ export class Outbox {
     return this.positionKnown;
   }
 
-  async setUpstreamPosition(lastMutationId: number): Promise<void> {
-    await this.write([writeStateStatement(LAST_ACKED, String(lastMutationId))]);
+  /** The device's position upstream, learned by the handshake, and the device it belongs to. */
+  async setUpstreamPosition(lastMutationId: number, deviceId?: string): Promise<void> {
+    await this.write([
+      writeStateStatement(LAST_ACKED, String(lastMutationId)),
+      ...(deviceId === undefined ? [] : [recordDeviceStatement(deviceId)]),
+    ]);
+  }
+
+  /** Records the device of sync state written before the device was recorded. */
+  async recordDevice(deviceId: string): Promise<void> {
+    await this.write([recordDeviceStatement(deviceId)]);
+  }
+
+  /** The device and last acknowledged id the local sync state was built with. */
+  localPosition(): Promise<LocalPosition> {
+    return readLocalPosition(this.store);
   }
 
   async lastAcknowledged(): Promise<number> {

@@ -13,6 +13,7 @@ import type { Logger } from '../logger/index.ts';
 import { type NextBatch, type Outbox, type OutboxRow, toMutation } from '../outbox/index.ts';
 import { PathBackoff, WAIT_ADVICE, waitReasonOf } from './outage.ts';
 import type { SyncStats } from './stats.ts';
+import { anotherUpstreamMessage, sameUpstream } from './upstream.ts';
 import type { EdgeTransport, PushOutcome } from './transport.ts';
 
 type PathFailure = Extract<PushOutcome, { kind: 'unavailable' | 'refused' }>;
@@ -58,6 +59,8 @@ export class Pusher {
   private notBefore = 0;
   /** After the edge refused a whole batch, send this many rows one by one to find the bad one. */
   private splitRemaining = 0;
+  /** Whether this run has compared the local sync state with the upstream's (once per start). */
+  private upstreamChecked = false;
   /** Failed attempts to reach the edge in a row; an outage is the path's, never a mutation's. */
   private readonly path: PathBackoff;
 
@@ -162,7 +165,7 @@ export class Pusher {
       for (;;) {
         const now = this.clock.now();
         if (this.notBefore > now) return { done: false, retryAt: this.notBefore };
-        if (!(await this.outbox.knowsUpstreamPosition())) {
+        if (!this.upstreamChecked || !(await this.outbox.knowsUpstreamPosition())) {
           const end = await this.handshake();
           if (end) return end;
         }
@@ -345,6 +348,27 @@ export class Pusher {
     else this.breaker.onSuccess();
   }
 
+  /**
+   * A fresh database learns its position; a database with sync state checks it belongs to this
+   * upstream and, when not, says so once with the fix (uploads go on: pending writes still arrive).
+   */
+  private async checkUpstream(upstream: { lastMutationId: number; deviceId?: string }): Promise<void> {
+    this.upstreamChecked = true;
+    if (!(await this.outbox.knowsUpstreamPosition())) {
+      await this.outbox.setUpstreamPosition(upstream.lastMutationId, upstream.deviceId);
+      this.log.info({ lastMutationId: upstream.lastMutationId }, 'learned the device position upstream');
+      return;
+    }
+    const local = await this.outbox.localPosition();
+    const position = { deviceId: upstream.deviceId, lastMutationId: upstream.lastMutationId };
+    if (!sameUpstream(local, position)) {
+      this.stats.anotherUpstream = anotherUpstreamMessage(local, position);
+      this.log.error(this.stats.anotherUpstream);
+    } else if (local.device === undefined && upstream.deviceId !== undefined) {
+      await this.outbox.recordDevice(upstream.deviceId);
+    }
+  }
+
   private async handshake(): Promise<RoundEnd | undefined> {
     const now = this.clock.now();
     if (this.breaker.state === 'OPEN') return { done: false, retryAt: now + this.breaker.retryAfterMs() };
@@ -354,8 +378,7 @@ export class Pusher {
       this.breaker.onSuccess();
       this.stats.edgeAvailable = true;
       this.recovered();
-      await this.outbox.setUpstreamPosition(outcome.lastMutationId);
-      this.log.info({ lastMutationId: outcome.lastMutationId }, 'learned the device position upstream');
+      await this.checkUpstream(outcome);
       return undefined;
     }
     if (outcome.kind === 'unavailable') {

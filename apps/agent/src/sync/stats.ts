@@ -39,6 +39,8 @@ export class SyncStats {
   lastSyncAt: number | undefined;
   lastPullAt: number | undefined;
   lastError: string | undefined;
+  /** Set when the local sync state belongs to another upstream: the one-line message with the fix. */
+  anotherUpstream: string | undefined;
   readonly pushLatency = new LatencyWindow(512);
   private waitingState: Waiting | undefined;
   private readonly waitListeners: Array<(waiting: Waiting | undefined) => void> = [];

@@ -15,7 +15,7 @@ export type PushOutcome =
    */
   | { kind: 'unavailable'; status?: number; code?: string; retryAfterMs?: number; message: string };
 
-export type HandshakeOutcome = { kind: 'ok'; lastMutationId: number } | Failure;
+export type HandshakeOutcome = { kind: 'ok'; lastMutationId: number; deviceId?: string } | Failure;
 
 export interface EdgeTransportOptions {
   edgeUrl: string;
@@ -86,8 +86,13 @@ export class EdgeTransport {
   async handshake(): Promise<HandshakeOutcome> {
     const sent = await this.send('/v1/device');
     if ('kind' in sent) return sent;
-    const { lastMutationId } = (sent.body ?? {}) as { lastMutationId?: unknown };
-    if (sent.response.ok && typeof lastMutationId === 'number') return { kind: 'ok', lastMutationId };
+    const { lastMutationId, deviceId } = (sent.body ?? {}) as {
+      lastMutationId?: unknown;
+      deviceId?: unknown;
+    };
+    if (sent.response.ok && typeof lastMutationId === 'number') {
+      return { kind: 'ok', lastMutationId, ...(typeof deviceId === 'string' ? { deviceId } : {}) };
+    }
     return failure(sent.response, sent.body);
   }
 

@@ -29,6 +29,8 @@ export async function statusSnapshot(agent: Agent) {
       load: stats.load,
       lastSyncAt: stats.lastSyncAt ?? null,
       lastError: stats.lastError ?? null,
+      /** Set when this database synced with another upstream; says how to reset (--reset-sync). */
+      anotherUpstream: stats.anotherUpstream ?? null,
       pushLatencyMs: { p50: stats.pushLatency.quantile(0.5), p99: stats.pushLatency.quantile(0.99) },
     },
     cache: { hits: profiles.cacheHits, misses: profiles.cacheMisses, size: profiles.cacheSize },

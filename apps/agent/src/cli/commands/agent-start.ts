@@ -15,6 +15,7 @@ interface StartFlags {
   token?: string;
   tokenFile?: string;
   socket?: string;
+  resetSync?: boolean;
 }
 
 function flagLayer(flags: StartFlags): Partial<AgentConfigInput> {
@@ -37,6 +38,7 @@ export async function startAgent(flags: StartFlags): Promise<void> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: flagLayer(flags) });
   let bar: Progress | undefined;
   const agent = await createAgent(config, {
+    resetSync: flags.resetSync === true,
     // Small databases load in milliseconds; a bar only helps from tens of thousands of profiles.
     onPreload: (loaded, total) => {
       if (total < 10_000) return;
@@ -83,5 +85,9 @@ export function registerAgentStart(program: Command): void {
     .option('--token <token>', 'device token (prefer VOICESYNC_TOKEN)')
     .option('--token-file <file>', 'file holding the device token, mode 0600')
     .option('--socket <path>', 'also listen on this Unix socket (mode 0600)')
+    .option(
+      '--reset-sync',
+      'the database synced with another upstream: keep the profiles, forget the old position, push them all',
+    )
     .action(startAgent);
 }

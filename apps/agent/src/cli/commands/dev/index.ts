@@ -14,6 +14,7 @@ const ROOT = fileURLToPath(new URL('../../../../../../', import.meta.url));
 
 interface DevFlags {
   dir: string;
+  resetSync?: boolean;
 }
 
 /** A taken port fails here with the fix in the message, not later as a child's exit code. */
@@ -84,7 +85,7 @@ async function runDev(flags: DevFlags): Promise<void> {
       deviceId: demo.deviceId,
       token: demo.token,
     });
-    const agent = await createAgent(config);
+    const agent = await createAgent(config, { resetSync: flags.resetSync === true });
     const servers = await listen(createApp(agent), agent).catch(async (error: unknown) => {
       await agent.close();
       throw listenFailure(error, config);
@@ -133,5 +134,6 @@ export function registerDev(program: Command): void {
       'run the whole system locally: embedded Postgres (unless DATABASE_URL), edge in workerd, agent',
     )
     .option('--dir <dir>', 'state directory', '.voicesync')
+    .option('--reset-sync', "push every local profile as the agent's first sync with this database")
     .action(runDev);
 }
