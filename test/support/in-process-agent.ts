@@ -38,6 +38,8 @@ export async function inProcessAgent(
     fetch?: Fetch;
     /** Run on the product's defaults instead of FAST_SYNC (what fault suites about outages do). */
     defaults?: boolean;
+    /** Start as `voicesync agent start --reset-sync` does. */
+    resetSync?: boolean;
   } = {},
 ): Promise<InProcessAgent> {
   const dir = options.db ? undefined : mkdtempSync(join(tmpdir(), 'voicesync-agent-'));
@@ -50,6 +52,7 @@ export async function inProcessAgent(
   );
   const agent = await createAgent(config, {
     logger: createLogger('silent'),
+    ...(options.resetSync ? { resetSync: true } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
   });
   const app = createApp(agent);

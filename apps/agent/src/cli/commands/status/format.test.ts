@@ -81,6 +81,17 @@ describe('formatStatus', () => {
     const offline = { ...rest, relay: null, edge: { ...status.edge, url: null, available: null } };
     const text = formatStatus(offline, 'x', plain, now);
     expect(text).toContain('offline (no edge configured)');
+    expect(text).not.toContain('another upstream');
+  });
+
+  it('shows a database that synced with another upstream, with the fix', () => {
+    const moved = {
+      ...status,
+      edge: { ...status.edge, anotherUpstream: 'this database synced with another upstream: --reset-sync' },
+    };
+    expect(formatStatus(moved, 'x', plain, now)).toContain(
+      'this database synced with another upstream: --reset-sync',
+    );
     expect(text).not.toContain('relay');
   });
 });

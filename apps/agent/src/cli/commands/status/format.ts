@@ -31,6 +31,7 @@ export interface AgentStatus {
     load: number;
     lastSyncAt: number | null;
     lastError: string | null;
+    anotherUpstream?: string | null;
   };
   cache: { hits: number; misses: number; size: number };
   metrics?: {
@@ -99,6 +100,7 @@ export function formatStatus(s: AgentStatus, agentUrl: string, c: Colors, now = 
     `${label('edge')} ${edge.url ?? '-'}  ${availability}  breaker ${breaker(edge.breaker, c)}  pool load ${pct(edge.load)}  last sync ${ago(edge.lastSyncAt, now)}`,
   ];
   if (edge.lastError && edge.available === false) lines.push(`${label('')} last error: ${edge.lastError}`);
+  if (edge.anotherUpstream) lines.push(`${label('')} ${c.red(edge.anotherUpstream)}`);
   const relay = s.relay;
   if (relay) {
     const pool = relay.pool
