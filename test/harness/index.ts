@@ -31,3 +31,9 @@ export {
 } from './postgres/index.ts';
 export { onProcessExit } from './process/index.ts';
 export { type TempDir, type TempDirOptions, tempDir } from './temp-dir/index.ts';
+export {
+  type FaultMode,
+  type FaultProxy,
+  type FaultProxyOptions,
+  startFaultProxy,
+} from './fault-proxy/index.ts';
