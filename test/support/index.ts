@@ -56,6 +56,14 @@ export function putProfile(agentUrl: string, speakerId: string, body: unknown): 
   });
 }
 
+export function verifyAt(agentUrl: string, body: unknown): Promise<Response> {
+  return fetch(`${agentUrl}/v1/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
 /** Polls `check` until it returns a truthy value or the deadline passes. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,
