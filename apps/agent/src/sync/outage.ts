@@ -1,7 +1,10 @@
 // How the pusher waits out an outage: one backoff for the path, never charged to a mutation.
-import { backoffDelay, halfJitter } from '@voicesync/core';
-import type { WaitReason } from './stats.ts';
+import { backoffDelay, type Clock, halfJitter } from '@voicesync/core';
+import type { Logger } from '../logger/index.ts';
+import type { SyncStats, WaitReason } from './stats.ts';
 import type { PushOutcome } from './transport.ts';
+
+type PathFailure = Extract<PushOutcome, { kind: 'unavailable' | 'refused' }>;
 
 /** Edge codes that say PostgreSQL behind the edge is the part that is down. */
 const DATABASE_CODES = new Set([
@@ -13,7 +16,7 @@ const DATABASE_CODES = new Set([
 ]);
 
 /** Why a failed request leaves the queue waiting (only for answers that say the path is down). */
-export function waitReasonOf(outcome: Extract<PushOutcome, { kind: 'unavailable' | 'refused' }>): WaitReason {
+export function waitReasonOf(outcome: PathFailure): WaitReason {
   if (outcome.kind === 'refused') return 'credential_refused';
   return outcome.code !== undefined && DATABASE_CODES.has(outcome.code) ? 'database_down' : 'edge_down';
 }
@@ -64,5 +67,55 @@ export class PathBackoff {
     const recovered = this.streak > 0;
     this.streak = 0;
     return recovered;
+  }
+}
+
+/**
+ * The pusher's view of the path: each failure backs off and says why the queue waits (once in the
+ * log per reason); the first answer after failures ends the wait.
+ */
+export class PathWatch {
+  private readonly backoff: PathBackoff;
+
+  constructor(
+    private readonly stats: SyncStats,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: PathBackoffOptions & { onCredentialRefused?: (() => void) | undefined },
+  ) {
+    this.backoff = new PathBackoff(options);
+  }
+
+  /** The path is down (or the credential refused): returns when to try again. No row is charged. */
+  failed(outcome: PathFailure): number {
+    const now = this.clock.now();
+    const reason = waitReasonOf(outcome);
+    const delay = this.backoff.next(outcome.kind === 'unavailable' ? outcome.retryAfterMs : undefined);
+    this.stats.lastError = outcome.message;
+    if (reason === 'credential_refused') {
+      if (this.stats.waiting?.reason !== reason) {
+        this.log.error(
+          { status: outcome.status, code: outcome.code },
+          `credential refused: ${WAIT_ADVICE[reason]}`,
+        );
+      }
+      this.options.onCredentialRefused?.();
+    }
+    this.stats.wait(reason, `${WAIT_ADVICE[reason]} (last answer: ${outcome.message})`, now);
+    return now + delay;
+  }
+
+  /** The edge answered; returns whether that ended a run of failures (a recovery). */
+  answered(): boolean {
+    if (!this.backoff.reset()) return false;
+    const waiting = this.stats.waiting;
+    if (waiting && waiting.reason !== 'backpressure') {
+      this.log.info(
+        { reason: waiting.reason, waitedMs: this.clock.now() - waiting.since },
+        'edge answers again; the queue resumes',
+      );
+      this.stats.resume();
+    }
+    return true;
   }
 }

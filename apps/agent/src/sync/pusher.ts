@@ -11,9 +11,9 @@ import {
 } from '@voicesync/core';
 import type { Logger } from '../logger/index.ts';
 import { type NextBatch, type Outbox, type OutboxRow, toMutation } from '../outbox/index.ts';
-import { PathBackoff, WAIT_ADVICE, waitReasonOf } from './outage.ts';
+import { PathWatch, WAIT_ADVICE } from './outage.ts';
 import type { SyncStats } from './stats.ts';
-import { anotherUpstreamMessage, sameUpstream } from './upstream.ts';
+import { checkUpstream } from './upstream.ts';
 import type { EdgeTransport, PushOutcome } from './transport.ts';
 
 type PathFailure = Extract<PushOutcome, { kind: 'unavailable' | 'refused' }>;
@@ -62,7 +62,7 @@ export class Pusher {
   /** Whether this run has compared the local sync state with the upstream's (once per start). */
   private upstreamChecked = false;
   /** Failed attempts to reach the edge in a row; an outage is the path's, never a mutation's. */
-  private readonly path: PathBackoff;
+  private readonly path: PathWatch;
 
   constructor(
     private readonly outbox: Outbox,
@@ -74,9 +74,10 @@ export class Pusher {
     private readonly options: PusherOptions,
     private readonly log: Logger,
   ) {
-    this.path = new PathBackoff({
+    this.path = new PathWatch(stats, clock, log, {
       initialMs: options.backoffInitialMs,
       maxMs: options.backoffMaxMs,
+      onCredentialRefused: options.onCredentialRefused,
       ...(options.random ? { random: options.random } : {}),
     });
   }
@@ -301,39 +302,14 @@ export class Pusher {
 
   /** The edge answered: after an outage, a full round starts at once, highest priority first. */
   private recovered(): void {
-    if (!this.path.reset()) return;
-    const waiting = this.stats.waiting;
-    if (waiting && waiting.reason !== 'backpressure') {
-      this.log.info(
-        { reason: waiting.reason, waitedMs: this.clock.now() - waiting.since },
-        'edge answers again; the queue resumes',
-      );
-      this.stats.resume();
-    }
+    if (!this.path.answered()) return;
     this.flushRequested = true;
     this.woken = true;
   }
 
-  /**
-   * The path is down (or the credential refused): no row spends an attempt, the queue backs off
-   * (1 s doubling to the cap) and says why it waits.
-   */
+  /** The path is down (or the credential refused): no row spends an attempt; the queue backs off. */
   private waitForPath(outcome: PathFailure): RoundEnd {
-    const now = this.clock.now();
-    const reason = waitReasonOf(outcome);
-    const delay = this.path.next(outcome.kind === 'unavailable' ? outcome.retryAfterMs : undefined);
-    this.notBefore = now + delay;
-    this.stats.lastError = outcome.message;
-    if (reason === 'credential_refused') {
-      if (this.stats.waiting?.reason !== reason) {
-        this.log.error(
-          { status: outcome.status, code: outcome.code },
-          `credential refused: ${WAIT_ADVICE[reason]}`,
-        );
-      }
-      this.options.onCredentialRefused?.();
-    }
-    this.stats.wait(reason, `${WAIT_ADVICE[reason]} (last answer: ${outcome.message})`, now);
+    this.notBefore = this.path.failed(outcome);
     return { done: false, retryAt: this.notBefore };
   }
 
@@ -348,27 +324,6 @@ export class Pusher {
     else this.breaker.onSuccess();
   }
 
-  /**
-   * A fresh database learns its position; a database with sync state checks it belongs to this
-   * upstream and, when not, says so once with the fix (uploads go on: pending writes still arrive).
-   */
-  private async checkUpstream(upstream: { lastMutationId: number; deviceId?: string }): Promise<void> {
-    this.upstreamChecked = true;
-    if (!(await this.outbox.knowsUpstreamPosition())) {
-      await this.outbox.setUpstreamPosition(upstream.lastMutationId, upstream.deviceId);
-      this.log.info({ lastMutationId: upstream.lastMutationId }, 'learned the device position upstream');
-      return;
-    }
-    const local = await this.outbox.localPosition();
-    const position = { deviceId: upstream.deviceId, lastMutationId: upstream.lastMutationId };
-    if (!sameUpstream(local, position)) {
-      this.stats.anotherUpstream = anotherUpstreamMessage(local, position);
-      this.log.error(this.stats.anotherUpstream);
-    } else if (local.device === undefined && upstream.deviceId !== undefined) {
-      await this.outbox.recordDevice(upstream.deviceId);
-    }
-  }
-
   private async handshake(): Promise<RoundEnd | undefined> {
     const now = this.clock.now();
     if (this.breaker.state === 'OPEN') return { done: false, retryAt: now + this.breaker.retryAfterMs() };
@@ -378,7 +333,8 @@ export class Pusher {
       this.breaker.onSuccess();
       this.stats.edgeAvailable = true;
       this.recovered();
-      await this.checkUpstream(outcome);
+      this.upstreamChecked = true;
+      await checkUpstream(this.outbox, this.stats, this.log, outcome);
       return undefined;
     }
     if (outcome.kind === 'unavailable') {

@@ -1,6 +1,9 @@
 // Which upstream the local sync state belongs to: detect another one, and reset onto a new one.
 import { Priority } from '@voicesync/core';
+import type { Logger } from '../logger/index.ts';
+import type { Outbox } from '../outbox/index.ts';
 import { type InStatement, readState, type Store, writeStateStatement } from '../store/index.ts';
+import type { SyncStats } from './stats.ts';
 
 /** The sync_state key of the device the local sync state was built with. */
 export const UPSTREAM_DEVICE = 'upstream_device';
@@ -79,4 +82,30 @@ export async function resetSync(store: Store): Promise<number> {
     'write',
   );
   return Number(results[3]?.rows[0]?.n ?? 0);
+}
+
+/**
+ * After a handshake: a fresh database learns its position; a database with sync state checks that
+ * it belongs to this upstream and, when not, says so once with the fix (uploads go on: pending
+ * writes still arrive).
+ */
+export async function checkUpstream(
+  outbox: Pick<Outbox, 'knowsUpstreamPosition' | 'setUpstreamPosition' | 'localPosition' | 'recordDevice'>,
+  stats: SyncStats,
+  log: Logger,
+  upstream: { lastMutationId: number; deviceId?: string },
+): Promise<void> {
+  if (!(await outbox.knowsUpstreamPosition())) {
+    await outbox.setUpstreamPosition(upstream.lastMutationId, upstream.deviceId);
+    log.info({ lastMutationId: upstream.lastMutationId }, 'learned the device position upstream');
+    return;
+  }
+  const local = await outbox.localPosition();
+  const position = { deviceId: upstream.deviceId, lastMutationId: upstream.lastMutationId };
+  if (!sameUpstream(local, position)) {
+    stats.anotherUpstream = anotherUpstreamMessage(local, position);
+    log.error(stats.anotherUpstream);
+  } else if (local.device === undefined && upstream.deviceId !== undefined) {
+    await outbox.recordDevice(upstream.deviceId);
+  }
 }
