@@ -86,7 +86,15 @@ describe('chaos campaign (default settings)', () => {
     sql = pg(postgres.url);
     for (const tenant of TENANTS) {
       const device = await provisionDevice(edge.url, adminToken, tenant);
-      agents.push(await startAgent({ edge: edgeProxy.url, token: device.token, deviceId: device.deviceId }));
+      agents.push(
+        await startAgent({
+          edge: edgeProxy.url,
+          token: device.token,
+          deviceId: device.deviceId,
+          // A restart compiles the agent with tsx again: on a loaded 2-core machine that can take long.
+          readyTimeoutMs: 90_000,
+        }),
+      );
     }
   });
   afterAll(async () => {
