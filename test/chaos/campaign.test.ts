@@ -71,6 +71,7 @@ describe('chaos campaign (default settings)', () => {
   let edgeProxy: FaultProxy;
   let sql: Sql;
   const agents: AgentHandle[] = [];
+  let campaignVerifyP99: number | undefined;
 
   beforeAll(async () => {
     console.log(`chaos campaign: CHAOS_SEED=${seed} (set it to replay this schedule)`);
@@ -186,14 +187,31 @@ describe('chaos campaign (default settings)', () => {
     );
     const drainedMs = Date.now() - lastFaultAt;
 
-    // Every answered write is in PostgreSQL once, with the final hash of its agent.
+    const dead = await Promise.all(
+      agents.map(async (agent) => {
+        const listed = (await (await fetch(`${agent.url}/v1/outbox?status=dead`)).json()) as {
+          entries: unknown[];
+        };
+        return listed.entries;
+      }),
+    );
+    expect(dead, 'dead letters after the campaign').toEqual(agents.map(() => []));
+    // Every answered write is in PostgreSQL once, with the final hash of its agent: the last answered
+    // write of each speaker, or a later one whose answer a SIGKILL cut off after it committed.
     const rows = await sql<{ tenant_id: string; speaker_id: string; content_hash: string; name: string }[]>`
       SELECT tenant_id, speaker_id, content_hash, name FROM profiles WHERE deleted = false`;
     const upstream = new Map(rows.map((r) => [`${r.tenant_id}/${r.speaker_id}`, r]));
     expect(upstream.size).toBe(rows.length);
     for (const [i, workload] of workloads.entries()) {
       for (const [id, written] of workload.answered) {
-        expect(upstream.get(`${TENANTS[i]}/${id}`)?.content_hash, id).toBe(written.contentHash);
+        const row = upstream.get(`${TENANTS[i]}/${id}`);
+        const possible = [written.name, ...(workload.inDoubt.get(id) ?? [])];
+        expect(possible, id).toContain(row?.name);
+        if (row?.name === written.name) expect(row.content_hash, id).toBe(written.contentHash);
+        const local = (await (await fetch(`${agents[i]?.url}/v1/profiles/${id}`)).json()) as {
+          contentHash?: string;
+        };
+        expect(local.contentHash, `${id} on its agent`).toBe(row?.content_hash);
       }
     }
     // Every agent of a tenant holds what PostgreSQL holds for that tenant (pull converges).
@@ -250,10 +268,16 @@ describe('chaos campaign (default settings)', () => {
     expect(failures).toEqual([]);
     expect(writes).toBeGreaterThan(100);
     expect(pool.max).toBeLessThanOrEqual(PG_MAX);
-    // The p99 of every verification of the campaign, from the agents' own histograms (compute only,
-    // no HTTP): a bucket bound of at most 5 ms. The worst interval is printed, not asserted: with
-    // ~100 verifications per 10 s interval its p99 is the slowest sample, i.e. one descheduling.
-    expect(verifyP99).toBeLessThanOrEqual(0.005);
     expect(rssMax).toBeLessThan(400);
+    campaignVerifyP99 = verifyP99;
   }, 420_000);
+
+  // Its own test, so a machine too loaded to keep the bound shows as that and nothing else.
+  it('kept the verify p99 under 5 ms through the faults', () => {
+    // Every verification of the campaign, from the agents' own histograms (compute only, no HTTP),
+    // as a bucket bound. The worst 10 s interval is printed, not asserted: with ~100 verifications
+    // per interval its p99 is the slowest sample, one descheduling of the process.
+    expect(campaignVerifyP99).toBeDefined();
+    expect(campaignVerifyP99).toBeLessThanOrEqual(0.005);
+  });
 });

@@ -14,6 +14,11 @@ export class Workload {
   readonly answered = new Map<string, Written>();
   writes = 0;
   verifications = 0;
+  /**
+   * Writes sent after the last answered one of a speaker whose answer was lost to a kill: each may
+   * have committed before the SIGKILL, so the final content may be one of them.
+   */
+  readonly inDoubt = new Map<string, string[]>();
   /** Failures while the agent was up: none is allowed. */
   readonly failures: string[] = [];
   /** Set around a deliberate kill: requests that fail meanwhile are the kill's, not the agent's. */
@@ -62,15 +67,27 @@ export class Workload {
     const seed = Math.floor(this.random() * 2 ** 30);
     const name = `${id}#${n}`;
     const priority = PRIORITIES[Math.floor(this.random() * PRIORITIES.length)];
-    const response = await putProfile(this.agent.url, id, { name, embedding: randomVector(seed), priority });
-    if (response.status !== 200) throw new Error(`write ${id} answered ${response.status}`);
-    const body = (await response.json()) as { contentHash: string };
+    let body: { contentHash: string };
+    try {
+      const response = await putProfile(this.agent.url, id, {
+        name,
+        embedding: randomVector(seed),
+        priority,
+      });
+      if (response.status !== 200) throw new Error(`write ${id} answered ${response.status}`);
+      body = (await response.json()) as { contentHash: string };
+    } catch (error) {
+      this.inDoubt.set(id, [...(this.inDoubt.get(id) ?? []), name]);
+      throw error;
+    }
     this.answered.set(id, { name, contentHash: body.contentHash, seed });
+    this.inDoubt.delete(id);
     this.writes += 1;
   }
 
   private async verify(): Promise<void> {
-    const ids = [...this.answered.keys()];
+    // A speaker with a write in doubt may hold that content now: verify only what is known.
+    const ids = [...this.answered.keys()].filter((id) => !this.inDoubt.has(id));
     const id = ids[Math.floor(this.random() * ids.length)];
     const written = id === undefined ? undefined : this.answered.get(id);
     if (!id || !written) return;
