@@ -199,6 +199,11 @@ export class Puller {
     if (local === 'unsent') return 'skip';
     const current = await this.profiles.readRow(speakerId);
     if (current?.contentHash === change.contentHash) return 'skip';
+    // A change older than the local content (by the conflict rule's order: updatedAt, then hash) is
+    // one this content already replaced upstream, e.g. this device's own earlier write read back
+    // after its newer one was acknowledged: applying it would turn verification back to old content
+    // until the next pull. The newer content is upstream or on its way; the log brings what wins.
+    if (current && isOlder(change, current)) return 'skip';
     if (change.op === 'delete') {
       if (change.contentHash !== (await tombstoneHash(speakerId))) return this.corrupt(change);
       const statement = upsertProfileStatement({
@@ -251,4 +256,10 @@ export class Puller {
     );
     return 'skip';
   }
+}
+
+/** Whether a pulled change sorts before the local content in the edge's conflict order. */
+function isOlder(change: PullChange, local: { updatedAt: number; contentHash: string }): boolean {
+  if (change.updatedAt !== local.updatedAt) return change.updatedAt < local.updatedAt;
+  return change.contentHash < local.contentHash;
 }
