@@ -165,6 +165,17 @@ export class Outbox {
     return state;
   }
 
+  /** When the soonest pending entry that waits out a refusal's backoff is due; undefined if none. */
+  async nextDue(now: number): Promise<number | undefined> {
+    const rs = await this.store.client.execute({
+      sql: `SELECT MIN(next_attempt_at) AS due FROM outbox
+            WHERE status = 'pending' AND mutation_id IS NULL AND next_attempt_at > ?`,
+      args: [now],
+    });
+    const due = rs.rows[0]?.due;
+    return due === null || due === undefined ? undefined : Number(due);
+  }
+
   /** Whether any of these levels has an entry that could join a batch now. */
   async hasEligible(levels: readonly Priority[], now: number): Promise<boolean> {
     if (levels.length === 0) return false;

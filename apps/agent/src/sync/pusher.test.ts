@@ -249,13 +249,16 @@ describe('Pusher', () => {
     await write('c', Priority.NORMAL);
     await write('d', Priority.NORMAL);
     edge.refuse = (m) => m.speakerId === 'bad';
-    await pusher.round(ALL);
+    // The round ends with the refused row's due time, so it is retried then, not at the next interval.
+    const first = await pusher.round(ALL);
     expect(edge.applied.map((m) => m.speakerId)).toEqual(['a', 'c', 'd']);
     expect(edge.applied.map((m) => m.mutationId)).toEqual([1, 2, 3]);
-    expect(await outbox.list('pending', 10)).toMatchObject([{ speakerId: 'bad', attempts: 1 }]);
+    const [waiting] = await outbox.list('pending', 10);
+    expect(waiting).toMatchObject({ speakerId: 'bad', attempts: 1 });
+    expect(first).toEqual({ done: false, retryAt: waiting?.nextAttemptAt });
     for (let refusal = 2; refusal <= 5; refusal++) {
       clock.advance(60_000);
-      expect(await pusher.round(ALL)).toEqual({ done: true });
+      expect((await pusher.round(ALL)).done).toBe(refusal === 5);
     }
     expect(await outbox.list('dead', 10)).toMatchObject([{ speakerId: 'bad', attempts: 5 }]);
     expect((await outbox.counts()).pending).toBe(0);

@@ -226,6 +226,9 @@ export class Pusher {
     if (deferred.length > 0 && (await this.outbox.hasEligible(deferred, now))) {
       return { done: false, retryAt: this.stats.loadAt + this.options.backpressureCooldownMs };
     }
+    // A refused entry waiting out its backoff is tried again when due, not at the next interval.
+    const due = await this.outbox.nextDue(now);
+    if (due !== undefined) return { done: false, retryAt: due };
     return { done: true };
   }
 
