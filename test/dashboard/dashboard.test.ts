@@ -105,6 +105,16 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(await textOf(page, '#connection')).toBe('live');
   });
 
+  it('says why the outbox waits and since when', async () => {
+    await waitFor(
+      async () => (await textOf(page, '#outbox-waiting')).startsWith('waiting: database down for'),
+      15_000,
+    );
+    expect(await page.getAttribute('#outbox-waiting', 'data-state')).toBe('unavailable');
+    expect(await page.getAttribute('#outbox-waiting', 'title')).toContain('PostgreSQL');
+    expect(await textOf(page, '#outbox-oldest')).toMatch(/^\d+s|^\d+m/);
+  });
+
   it('follows a write through the API into the outbox count', async () => {
     const before = (await t.agent.outbox.counts()).pending;
     await waitForText(page, '#outbox-pending', String(before));

@@ -45,3 +45,9 @@ export {
   type StartPrometheusOptions,
   startPrometheus,
 } from './prometheus/index.ts';
+export {
+  type FaultMode,
+  type FaultProxy,
+  type FaultProxyOptions,
+  startFaultProxy,
+} from './fault-proxy/index.ts';

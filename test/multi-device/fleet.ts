@@ -12,13 +12,15 @@ import { apiKeyHeader } from '../support/in-process-agent.ts';
 import { startStack } from '../support/stack.ts';
 import { Link } from './link.ts';
 
-/** Small intervals so a partition heals and a drain finishes in seconds; nothing may dead-letter. */
+/**
+ * Small intervals so a partition heals and a drain finishes in seconds; nothing may dead-letter, on
+ * the default retry budget (an outage spends none of it).
+ */
 export const FAST_SYNC: AgentConfigInput = {
   syncIntervalMs: 300,
   pullIntervalMs: 500,
   backoffInitialMs: 50,
   backoffMaxMs: 200,
-  maxAttempts: 1_000_000,
   requestTimeoutMs: 10_000,
   breaker: { openMs: 500 },
   relayStatusIntervalMs: 60_000,

@@ -97,6 +97,8 @@ export class FakeEdge {
   upstreamDown = false;
   load = 0.42;
   relayBreaker: 'CLOSED' | 'OPEN' | 'HALF_OPEN' = 'CLOSED';
+  /** Every mutation is answered `rejected` (the edge refusing it), the only way to a dead letter. */
+  rejectMutations = false;
   applied: Mutation[] = [];
   private lastMutationId = 0;
 
@@ -123,6 +125,9 @@ export class FakeEdge {
       const { mutations } = JSON.parse(String(init?.body)) as { mutations: Mutation[] };
       const results = mutations.map((m) => {
         const fresh = m.mutationId > this.lastMutationId;
+        if (fresh && this.rejectMutations) {
+          return { mutationId: m.mutationId, status: 'rejected', reason: 'refused by the test edge' };
+        }
         if (fresh) this.applied.push(m);
         return {
           mutationId: m.mutationId,

@@ -99,7 +99,13 @@ describe('log scan', () => {
     await call('/v1/profiles/bad', 'PUT', { name: 'Bad', embedding: [...(written[0] ?? []), 0.12345678] });
     await call('/v1/verify', 'POST', { speakerId: 'nobody', embedding: written[1] });
     await call('/v1/profiles/speaker-2');
+    // PostgreSQL comes back, but the edge refuses every mutation: refusals, not the outage, spend
+    // the (lowered) retry budget and make dead letters.
+    await waitFor(async () => (await status()).edge.breaker === 'OPEN', 30_000);
+    edge.upstreamDown = false;
+    edge.rejectMutations = true;
     await waitFor(async () => (await status()).outbox.deadLetters >= 4, 30_000);
+    edge.rejectMutations = false;
     // Then the edge itself disappears: the re-queued letters fail with connection errors.
     await served.close();
     await call('/v1/outbox/retry', 'POST');
@@ -132,8 +138,9 @@ describe('log scan', () => {
     expect(logged).toContain('edge breaker CLOSED -> OPEN');
     expect(logged).toContain('relay breaker CLOSED -> OPEN');
     expect(logged).toContain('relay status unreachable');
-    expect(logged).toContain('retry budget spent; entries kept as dead letters');
-    expect(logged.filter((m) => m === 'edge unavailable: writes wait in the outbox')).toHaveLength(1);
+    expect(logged).toContain('edge rejected mutations; each spends an attempt');
+    // Once when PostgreSQL went down behind the edge, once when the edge itself went away.
+    expect(logged.filter((m) => m === 'edge unavailable: writes wait in the outbox')).toHaveLength(2);
     expect(logged).toContain('dead letters re-queued');
   });
 

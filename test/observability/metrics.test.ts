@@ -38,7 +38,6 @@ describe('metrics after writes, reads, verifications and an unreachable edge', (
       breaker: { failureThreshold: 2, openMs: 60_000 },
       backoffInitialMs: 10,
       backoffMaxMs: 20,
-      maxAttempts: 10,
       threshold: 0.9,
       metricsIntervalMs: 100,
     });
@@ -126,7 +125,7 @@ describe('metrics after writes, reads, verifications and an unreachable edge', (
 });
 
 describe('metrics through an outage and a recovery', () => {
-  it('shows dead letters, then the edge back, the breaker closed and the relay state', async () => {
+  it('shows the outage as waiting, dead letters only from refusals, then the edge back, the breaker closed and the relay state', async () => {
     const edge = new FakeEdge();
     const t = await startTestAgent(
       {
@@ -146,15 +145,29 @@ describe('metrics through an outage and a recovery', () => {
     await waitFor(() => t.agent.stats.edgeAvailable === true);
     edge.down = true;
     expect((await put(t, 'alice', 1, 'CRITICAL')).status).toBe(200);
-    await waitFor(async () => (await t.agent.outbox.counts()).deadLetters === 1);
+    // The outage opens the breaker and costs the write nothing: it waits, and says why.
+    await waitFor(() => t.agent.breaker.state === 'OPEN');
     let m = await scrape(t);
+    expect(m.value('voicesync_outbox_pending')).toBe(1);
+    expect(m.value('voicesync_outbox_dead_letters')).toBe(0);
+    expect(m.value('voicesync_sync_failed_total')).toBeGreaterThanOrEqual(2);
+    expect(m.value('voicesync_outbox_waiting', { reason: 'edge_down' })).toBe(1);
+    expect(m.value('voicesync_outbox_waiting_since_timestamp_seconds')).toBeGreaterThan(0);
+    expect(m.value('voicesync_outbox_oldest_pending_seconds')).toBeGreaterThanOrEqual(0);
+    expect((await t.agent.outbox.list('pending', 1))[0]?.attempts).toBe(0);
+
+    // The edge is back but refuses the mutation: only that spends attempts, up to the (lowered) budget.
+    edge.down = false;
+    edge.rejectMutations = true;
+    await waitFor(async () => (await t.agent.outbox.counts()).deadLetters === 1);
+    m = await scrape(t);
     expect(m.value('voicesync_outbox_dead_letters')).toBe(1);
     expect(m.value('voicesync_sync_dead_lettered_total')).toBe(1);
-    expect(m.value('voicesync_sync_failed_total')).toBe(2);
     expect(m.value('voicesync_outbox_pending')).toBe(0);
-    expect(logLines(t, 'retry budget spent; entries kept as dead letters')).toHaveLength(1);
+    expect(m.value('voicesync_outbox_waiting', { reason: 'edge_down' })).toBe(0);
+    expect(logLines(t, 'edge rejected mutations; each spends an attempt')).toHaveLength(2);
 
-    edge.down = false;
+    edge.rejectMutations = false;
     expect(await (await t.request('/v1/outbox/retry', { method: 'POST' })).json()).toEqual({ requeued: 1 });
     await waitFor(() => t.agent.stats.synced === 1 && t.agent.breaker.state === 'CLOSED');
     await waitFor(() => t.agent.metrics.relayView()?.reachable === true, 5_000);

@@ -47,13 +47,17 @@ export async function inProcessAgent(
     clock?: Clock;
     /** Collects the agent's log lines (raw JSON) instead of discarding them. */
     logs?: string[];
+    /** Run on the product's defaults instead of FAST_SYNC (what fault suites about outages do). */
+    defaults?: boolean;
+    /** Start as `voicesync agent start --reset-sync` does. */
+    resetSync?: boolean;
   } = {},
 ): Promise<InProcessAgent> {
   const dir = options.db ? undefined : mkdtempSync(join(tmpdir(), 'voicesync-agent-'));
   const db = options.db ?? join(dir ?? '', 'agent.db');
   const config = resolveConfig(
     { db, logLevel: 'silent' },
-    FAST_SYNC,
+    options.defaults ? {} : FAST_SYNC,
     options.edgeUrl ? { edgeUrl: options.edgeUrl, token: options.token } : {},
     options.config,
   );
@@ -62,6 +66,7 @@ export async function inProcessAgent(
     logger: logs
       ? createLogger('info', { write: (line: string) => void logs.push(line) })
       : createLogger('silent'),
+    ...(options.resetSync ? { resetSync: true } : {}),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });

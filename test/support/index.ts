@@ -58,6 +58,15 @@ export function putProfile(agentUrl: string, speakerId: string, body: unknown): 
   });
 }
 
+/** POST /v1/verify on an agent; the harness's agents get their API key added. */
+export function verifyAt(agentUrl: string, body: unknown): Promise<Response> {
+  return agentFetch(`${agentUrl}/v1/verify`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
 /** Polls `check` until it returns a truthy value or the deadline passes. */
 export async function eventually<T>(
   check: () => Promise<T | undefined | false>,

@@ -5,6 +5,7 @@ import { loadOrCreateApiKey } from './api/api-key/index.ts';
 import { Authenticator, Cohort } from './auth/index.ts';
 import { ClockSkew } from './clock-skew/index.ts';
 import type { AgentConfig } from './config/index.ts';
+import { readSecretFile } from './config/secret-file.ts';
 import { createLogger, type Logger } from './logger/index.ts';
 import { type AgentMetrics, createAgentMetrics } from './metrics/index.ts';
 import { type ConnectNotify, connectWithWs, Notifier } from './notify/index.ts';
@@ -17,6 +18,7 @@ import { openStore, type Store } from './store/index.ts';
 import { Pusher } from './sync/pusher.ts';
 import { SyncStats } from './sync/stats.ts';
 import { EdgeTransport, type Fetch } from './sync/transport.ts';
+import { resetSync } from './sync/upstream.ts';
 
 export interface AgentDeps {
   /** Told after each page of the start-up preload (the CLI draws a progress bar on a terminal). */
@@ -25,6 +27,11 @@ export interface AgentDeps {
   clock?: Clock;
   sleep?: Sleep;
   logger?: Logger;
+  /**
+   * Forget the upstream position and queue every profile for upload before starting: the database
+   * synced with another upstream (`voicesync agent start --reset-sync`).
+   */
+  resetSync?: boolean;
   /** Opens the /v1/notify socket (tests cut it to simulate a partition); `false` polls only. */
   notify?: ConnectNotify | false;
 }
@@ -70,6 +77,19 @@ function openAccess(config: AgentConfig, log: Logger): ApiAccess {
   return new ApiAccess({ key, keyPath: path });
 }
 
+/**
+ * After the edge refused the credential, a token file the operator has since rewritten is picked
+ * up at the next attempt, so a new token resumes the queue without a restart.
+ */
+function rereadToken(config: AgentConfig, transport: EdgeTransport, log: Logger): void {
+  if (config.tokenFile === undefined) return;
+  try {
+    transport.useToken(readSecretFile(config.tokenFile, 'tokenFile'));
+  } catch (error) {
+    log.warn({ err: String(error) }, 'could not re-read tokenFile');
+  }
+}
+
 /** Opens everything and starts background sync. */
 export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<Agent> {
   const clock = deps.clock ?? systemClock;
@@ -78,6 +98,10 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   const access = openAccess(config, log);
   const store = await openStore(config.db, { synchronous: config.synchronous });
   const clockSkew = new ClockSkew(clock, config.maxClockSkewMs, log);
+  if (deps.resetSync) {
+    const queued = await resetSync(store);
+    log.warn({ queued }, "sync state reset: every profile uploads as this device's first sync");
+  }
   const profiles = new ProfileStore(store, () => clockSkew.now(), config.maxClockSkewMs);
   const outbox = new Outbox(store);
   const cohort = new Cohort(store, config.dim);
@@ -126,7 +150,17 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       now: () => clock.now(),
       ...(deps.fetch ? { fetch: deps.fetch } : {}),
     });
-    pusher = new Pusher(outbox, transport, breaker, stats, clock, sleep, config, log);
+    const edge = transport;
+    pusher = new Pusher(
+      outbox,
+      transport,
+      breaker,
+      stats,
+      clock,
+      sleep,
+      { ...config, onCredentialRefused: () => rereadToken(config, edge, log) },
+      log,
+    );
     pusher.start();
     puller = new Puller(store, profiles, outbox, transport, stats, clock, log);
     puller.start(config.pullIntervalMs, sleep);

@@ -46,6 +46,8 @@ export interface EdgeHandle {
   stop(): Promise<void>;
   /** `stop()` then `start()`: in-memory state is lost, Durable Object storage survives. */
   restart(): Promise<void>;
+  /** SIGKILL to workerd (a crash: nothing flushed), then miniflare is let go; `start()` brings it back. */
+  kill(): Promise<void>;
   /** Stops and deletes the storage (if the harness created it). */
   destroy(): Promise<void>;
 }
@@ -180,6 +182,13 @@ export async function startEdge(given: StartEdgeOptions = {}): Promise<EdgeHandl
     async restart() {
       await handle.stop();
       await handle.start();
+    },
+    async kill() {
+      if (!mf) return;
+      if (workerdPid !== undefined) signalPid(workerdPid, 'SIGKILL');
+      // The runtime is already gone: disposing only releases miniflare's own handles.
+      await mf.dispose().catch(() => undefined);
+      mf = undefined;
     },
     async destroy() {
       await handle.stop();

@@ -133,7 +133,7 @@ export const agentConfigSchema = z
       .int()
       .positive()
       .default(5)
-      .describe('attempts before an entry becomes a dead letter'),
+      .describe('refusals by the edge before an entry becomes a dead letter (outages never count)'),
     backoffInitialMs: z
       .number()
       .int()

@@ -16,6 +16,7 @@ function setup() {
     byPriority: { CRITICAL: 1, HIGH: 0, NORMAL: 2, LOW: 0, DEFERRED: 0 },
     inFlight: 0,
     deadLetters: 1,
+    oldestPendingAt: now - 90_000,
   };
   const metrics = new AgentMetrics({
     stats,
@@ -85,6 +86,22 @@ describe('AgentMetrics', () => {
     expect(text).toContain('voicesync_sync_failed_total 4');
     expect(text).toContain('voicesync_outbox_pending_by_priority{priority="NORMAL"} 2');
     expect(text).toContain('voicesync_outbox_dead_letters 1');
+  });
+
+  it('shows how old the oldest pending write is, and why and since when the queue waits', async () => {
+    const { metrics, stats } = setup();
+    let text = await metrics.render();
+    expect(text).toContain('voicesync_outbox_oldest_pending_seconds 90');
+    expect(text).toContain('voicesync_outbox_waiting{reason="edge_down"} 0');
+    expect(text).toContain('voicesync_outbox_waiting_since_timestamp_seconds 0');
+    stats.wait('database_down', 'pg down', 940_000);
+    stats.wait('database_down', 'pg still down', 990_000);
+    text = await metrics.render();
+    expect(text).toContain('voicesync_outbox_waiting{reason="database_down"} 1');
+    expect(text).toContain('voicesync_outbox_waiting{reason="edge_down"} 0');
+    expect(text).toContain('voicesync_outbox_waiting_since_timestamp_seconds 940');
+    stats.resume();
+    expect(await metrics.render()).toContain('voicesync_outbox_waiting{reason="database_down"} 0');
   });
 
   it('ignores impossible durations instead of corrupting the histogram', async () => {

@@ -24,6 +24,7 @@ const emptyCounts = (): OutboxCounts => ({
   byPriority: Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<PriorityName, number>,
   inFlight: 0,
   deadLetters: 0,
+  oldestPendingAt: null,
 });
 
 export class AgentMetrics {

@@ -3,7 +3,7 @@ import { type BreakerState, type CircuitBreaker, type Clock, PRIORITIES } from '
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { OutboxCounts } from '../outbox/index.ts';
 import type { ProfileStore } from '../profiles/index.ts';
-import type { SyncStats } from '../sync/stats.ts';
+import { type SyncStats, WAIT_REASONS } from '../sync/stats.ts';
 import type { RelayView } from './relay-status.ts';
 
 /** What the collectors read; `outbox` is fetched once per scrape, before the registry renders. */
@@ -100,6 +100,14 @@ export function registerStateCollectors(registry: Registry, s: StateSources): vo
       'Dead letters held (voicesync outbox retry)',
       () => s.outbox().deadLetters,
     ],
+    [
+      'voicesync_outbox_oldest_pending_seconds',
+      'Age of the oldest write waiting to upload (0 when none waits)',
+      () => {
+        const oldest = s.outbox().oldestPendingAt;
+        return oldest === null ? 0 : Math.max(0, s.clock.now() - oldest) / 1000;
+      },
+    ],
     ['voicesync_cache_size', 'Profiles held in the read cache', () => profiles.cacheSize],
     [
       'voicesync_edge_available',
@@ -149,6 +157,22 @@ export function registerStateCollectors(registry: Registry, s: StateSources): vo
       for (const priority of PRIORITIES) this.set({ priority }, s.outbox().byPriority[priority]);
     },
   });
+  new Gauge({
+    name: 'voicesync_outbox_waiting',
+    help: 'Why the outbox waits instead of uploading: 1 for the current reason, all 0 while uploads go through',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      const current = stats.waiting?.reason;
+      for (const reason of WAIT_REASONS) this.set({ reason }, current === reason ? 1 : 0);
+    },
+  });
+  gaugeOf(
+    registry,
+    'voicesync_outbox_waiting_since_timestamp_seconds',
+    'When the outbox began waiting for its current reason (unix s, 0 = not waiting)',
+    () => seconds(stats.waiting?.since),
+  );
   stateOf(
     registry,
     'voicesync_edge_breaker_state',

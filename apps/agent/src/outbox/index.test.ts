@@ -67,40 +67,59 @@ describe('Outbox', () => {
     expect(first.kind).toBe('send');
     await profiles.put('alice', { name: 'A2', embedding: randomEmbedding(2) }, Priority.CRITICAL);
     expect(await outbox.list('all', 10)).toHaveLength(2);
-    await outbox.recordFailure(first.kind === 'send' ? first.rows : [], 'down', 0, 1);
+    const [row] = first.kind === 'send' ? first.rows : [];
+    await outbox.refuse(row!, 'refused', { maxAttempts: 1, nextAttemptAt: 0 });
     const next = await outbox.nextBatch(Date.now(), ALL, quotas(), 50);
     expect(next.kind).toBe('idle');
   });
 
-  it('settles acknowledged rows, keeps rejected ones as dead letters without ids', async () => {
+  it('settles acknowledged rows; a rejected one spends an attempt and waits without its id', async () => {
     await profiles.put('a', { name: 'A', embedding: randomEmbedding(1) }, Priority.NORMAL);
     await profiles.put('b', { name: 'B', embedding: randomEmbedding(2) }, Priority.NORMAL);
     const batch = await outbox.nextBatch(Date.now(), ALL, quotas(), 50);
     if (batch.kind !== 'send') throw new Error('expected a batch');
     const [a, b] = batch.rows;
-    const result = outbox.acknowledge({
-      lastMutationId: 2,
-      load: 0,
-      results: [
-        { mutationId: a!.mutationId!, status: 'applied' },
-        { mutationId: b!.mutationId!, status: 'rejected', reason: 'bad' },
-      ],
-    });
-    expect(result).toEqual({ settled: 1, rejected: 1 });
+    const ack = (mutationId: number, lastMutationId: number, attempts: number) =>
+      outbox.acknowledge(
+        { lastMutationId, load: 0, results: [{ mutationId, status: 'rejected', reason: 'bad' }] },
+        { maxAttempts: 5, nextAttemptAt: 0, attempts: new Map([[mutationId, attempts]]) },
+      );
+    const result = outbox.acknowledge(
+      {
+        lastMutationId: 2,
+        load: 0,
+        results: [
+          { mutationId: a!.mutationId!, status: 'applied' },
+          { mutationId: b!.mutationId!, status: 'rejected', reason: 'bad' },
+        ],
+      },
+      { maxAttempts: 5, nextAttemptAt: 0, attempts: new Map() },
+    );
+    expect(result).toEqual({ settled: 1, rejected: 1, dead: 0 });
     await outbox.flush();
-    const dead = await outbox.list('dead', 10);
-    expect(dead).toMatchObject([{ speakerId: 'b', mutationId: null }]);
+    expect(await outbox.list('pending', 10)).toMatchObject([
+      { speakerId: 'b', mutationId: null, attempts: 1 },
+    ]);
     expect(await outbox.lastAcknowledged()).toBe(2);
+    // Refused again until its budget is spent: then, and only then, a dead letter.
+    for (let attempts = 1; attempts < 5; attempts++) {
+      const again = await outbox.nextBatch(Date.now(), ALL, quotas(), 50);
+      if (again.kind !== 'send') throw new Error('expected a batch');
+      const id = again.rows[0]!.mutationId!;
+      expect(ack(id, id, attempts).dead).toBe(attempts === 4 ? 1 : 0);
+      await outbox.flush();
+    }
+    expect(await outbox.list('dead', 10)).toMatchObject([{ speakerId: 'b', mutationId: null, attempts: 5 }]);
   });
 
-  it('turns rows past the retry budget into dead letters and re-queues them on retry', async () => {
+  it('turns a row refused past the retry budget into a dead letter and re-queues it on retry', async () => {
     await profiles.put('a', { name: 'A', embedding: randomEmbedding(1) }, Priority.NORMAL);
     const batch = await outbox.nextBatch(Date.now(), ALL, quotas(), 50);
     if (batch.kind !== 'send') throw new Error('expected a batch');
-    let rows = batch.rows;
+    let row = batch.rows[0]!;
     for (let attempt = 1; attempt <= 5; attempt++) {
-      await outbox.recordFailure(rows, 'edge down', 0, 5);
-      rows = rows.map((r) => ({ ...r, attempts: r.attempts + 1 }));
+      expect(await outbox.refuse(row, 'invalid', { maxAttempts: 5, nextAttemptAt: 0 })).toBe(attempt === 5);
+      row = { ...row, attempts: row.attempts + 1 };
     }
     expect((await outbox.counts()).deadLetters).toBe(1);
     expect((await outbox.nextBatch(Date.now(), ALL, quotas(), 50)).kind).toBe('idle');
@@ -127,11 +146,14 @@ describe('Outbox', () => {
       await profiles.put(id, { name: id, embedding: randomEmbedding(id.length) }, 2);
     const first = await outbox.nextBatch(Date.now(), ALL, quotas(), 2);
     if (first.kind !== 'send') throw new Error('expected a batch');
-    outbox.acknowledge({
-      lastMutationId: 2,
-      load: 0,
-      results: first.rows.map((r) => ({ mutationId: r.mutationId!, status: 'applied' as const })),
-    });
+    outbox.acknowledge(
+      {
+        lastMutationId: 2,
+        load: 0,
+        results: first.rows.map((r) => ({ mutationId: r.mutationId!, status: 'applied' as const })),
+      },
+      { maxAttempts: 5, nextAttemptAt: 0, attempts: new Map() },
+    );
     // Nothing written yet: a crash here only means the edge sees ids 1-2 again, as duplicates.
     expect((await outbox.counts()).pending).toBe(3);
     expect(await outbox.lastAcknowledged()).toBe(0);

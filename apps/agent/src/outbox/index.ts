@@ -8,6 +8,7 @@ import {
   type Store,
   writeStateStatement,
 } from '../store/index.ts';
+import { type LocalPosition, readLocalPosition, recordDeviceStatement } from '../sync/upstream.ts';
 import { OUTBOX_COLUMNS, type OutboxRow, toOutboxRow } from './rows.ts';
 import { eligibleSql, HIGHEST_ID_SQL, IN_FLIGHT_SQL, LAST_ACKED } from './statements.ts';
 
@@ -23,6 +24,30 @@ export interface OutboxCounts {
   byPriority: Record<PriorityName, number>;
   inFlight: number;
   deadLetters: number;
+  /** When the oldest pending write entered the outbox (ms since epoch); null when none waits. */
+  oldestPendingAt: number | null;
+}
+
+/** What one refusal of a mutation costs it: an attempt, a wait, and the budget that makes it a dead letter. */
+export interface RefusalPolicy {
+  maxAttempts: number;
+  nextAttemptAt: number;
+  /** Attempts already spent, by mutation id (rows of the refused batch). */
+  attempts: ReadonlyMap<number, number>;
+}
+
+function refusalStatement(
+  key: 'seq' | 'mutation_id',
+  value: number,
+  reason: string,
+  refusal: Omit<RefusalPolicy, 'attempts'>,
+): InStatement {
+  return {
+    sql: `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, mutation_id = NULL, last_error = ?,
+            status = CASE WHEN attempts + 1 >= ? THEN 'dead' ELSE 'pending' END
+          WHERE ${key} = ?`,
+    args: [refusal.nextAttemptAt, reason.slice(0, 500), refusal.maxAttempts, value],
+  };
 }
 
 export class Outbox {
@@ -140,6 +165,17 @@ export class Outbox {
     return state;
   }
 
+  /** When the soonest pending entry that waits out a refusal's backoff is due; undefined if none. */
+  async nextDue(now: number): Promise<number | undefined> {
+    const rs = await this.store.client.execute({
+      sql: `SELECT MIN(next_attempt_at) AS due FROM outbox
+            WHERE status = 'pending' AND mutation_id IS NULL AND next_attempt_at > ?`,
+      args: [now],
+    });
+    const due = rs.rows[0]?.due;
+    return due === null || due === undefined ? undefined : Number(due);
+  }
+
   /** Whether any of these levels has an entry that could join a batch now. */
   async hasEligible(levels: readonly Priority[], now: number): Promise<boolean> {
     if (levels.length === 0) return false;
@@ -152,26 +188,33 @@ export class Outbox {
   }
 
   /**
-   * Settles a committed batch: applied, duplicate and conflict rows leave; rejected ones become
-   * dead letters. Written with the outbox's next write (or `flush()`), not on its own.
+   * Settles a committed batch: applied, duplicate and conflict rows leave; a row the edge rejected
+   * spends one attempt, loses its id and waits (a dead letter once `refusal.maxAttempts` is spent).
+   * Written with the outbox's next write (or `flush()`), not on its own.
    */
-  acknowledge(ack: PushAck): { settled: number; rejected: number } {
+  acknowledge(ack: PushAck, refusal: RefusalPolicy): { settled: number; rejected: number; dead: number } {
     const statements: InStatement[] = [];
     let rejected = 0;
+    let dead = 0;
     for (const result of ack.results) {
       if (result.status !== 'rejected') continue;
       rejected += 1;
-      statements.push({
-        sql: `UPDATE outbox SET status = 'dead', mutation_id = NULL, last_error = ? WHERE mutation_id = ?`,
-        args: [`rejected by edge: ${result.reason ?? 'invalid'}`, result.mutationId],
-      });
+      if ((refusal.attempts.get(result.mutationId) ?? 0) + 1 >= refusal.maxAttempts) dead += 1;
+      statements.push(
+        refusalStatement(
+          'mutation_id',
+          result.mutationId,
+          `rejected by edge: ${result.reason ?? 'invalid'}`,
+          refusal,
+        ),
+      );
     }
     statements.push(
       { sql: 'DELETE FROM outbox WHERE mutation_id <= ?', args: [ack.lastMutationId] },
       writeStateStatement(LAST_ACKED, String(ack.lastMutationId)),
     );
     this.hold(ack.lastMutationId, statements);
-    return { settled: ack.results.length - rejected, rejected };
+    return { settled: ack.results.length - rejected, rejected, dead };
   }
 
   /** Writes an acknowledgement still held in memory. */
@@ -197,35 +240,14 @@ export class Outbox {
     await this.write([{ sql: 'UPDATE outbox SET mutation_id = NULL WHERE mutation_id > ?', args: [after] }]);
   }
 
-  /** A failed upload: count the attempt, back off, and turn rows past the budget into dead letters. */
-  async recordFailure(
-    rows: OutboxRow[],
-    error: string,
-    nextAttemptAt: number,
-    maxAttempts: number,
-  ): Promise<number> {
-    let dead = 0;
-    const statements = rows.map((row) => {
-      const attempts = row.attempts + 1;
-      const status = attempts >= maxAttempts ? 'dead' : 'pending';
-      if (status === 'dead') dead += 1;
-      return {
-        sql: 'UPDATE outbox SET attempts = ?, next_attempt_at = ?, status = ?, last_error = ? WHERE seq = ?',
-        args: [attempts, nextAttemptAt, status, error.slice(0, 500), row.seq],
-      };
-    });
-    await this.write(statements);
-    return dead;
-  }
-
-  /** A row the edge refused as invalid on its own: a dead letter at once, its id released. */
-  async reject(row: OutboxRow, reason: string): Promise<void> {
-    await this.write([
-      {
-        sql: `UPDATE outbox SET status = 'dead', mutation_id = NULL, last_error = ? WHERE seq = ?`,
-        args: [reason.slice(0, 500), row.seq],
-      },
-    ]);
+  /**
+   * The edge refused this row on its own (a poison mutation): it spends one attempt, loses its id
+   * and waits until `nextAttemptAt`; past the budget it becomes a dead letter. Returns whether it did.
+   * Outages never come here: they leave rows untouched.
+   */
+  async refuse(row: OutboxRow, reason: string, refusal: Omit<RefusalPolicy, 'attempts'>): Promise<boolean> {
+    await this.write([refusalStatement('seq', row.seq, reason, refusal)]);
+    return row.attempts + 1 >= refusal.maxAttempts;
   }
 
   /** Puts dead letters back in the queue with a fresh retry budget. */
@@ -246,8 +268,22 @@ export class Outbox {
     return this.positionKnown;
   }
 
-  async setUpstreamPosition(lastMutationId: number): Promise<void> {
-    await this.write([writeStateStatement(LAST_ACKED, String(lastMutationId))]);
+  /** The device's position upstream, learned by the handshake, and the device it belongs to. */
+  async setUpstreamPosition(lastMutationId: number, deviceId?: string): Promise<void> {
+    await this.write([
+      writeStateStatement(LAST_ACKED, String(lastMutationId)),
+      ...(deviceId === undefined ? [] : [recordDeviceStatement(deviceId)]),
+    ]);
+  }
+
+  /** Records the device of sync state written before the device was recorded. */
+  async recordDevice(deviceId: string): Promise<void> {
+    await this.write([recordDeviceStatement(deviceId)]);
+  }
+
+  /** The device and last acknowledged id the local sync state was built with. */
+  localPosition(): Promise<LocalPosition> {
+    return readLocalPosition(this.store);
   }
 
   async lastAcknowledged(): Promise<number> {
@@ -285,10 +321,17 @@ export class Outbox {
 
   async counts(): Promise<OutboxCounts> {
     const rs = await this.store.client.execute(
-      `SELECT priority, status, mutation_id IS NOT NULL AS assigned, COUNT(*) AS n FROM outbox GROUP BY 1, 2, 3`,
+      `SELECT priority, status, mutation_id IS NOT NULL AS assigned, COUNT(*) AS n, MIN(created_at) AS oldest
+         FROM outbox GROUP BY 1, 2, 3`,
     );
     const byPriority = Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<PriorityName, number>;
-    const counts: OutboxCounts = { pending: 0, byPriority, inFlight: 0, deadLetters: 0 };
+    const counts: OutboxCounts = {
+      pending: 0,
+      byPriority,
+      inFlight: 0,
+      deadLetters: 0,
+      oldestPendingAt: null,
+    };
     for (const row of rs.rows) {
       const n = Number(row.n);
       if (row.status === 'dead') {
@@ -296,6 +339,8 @@ export class Outbox {
         continue;
       }
       counts.pending += n;
+      const oldest = Number(row.oldest);
+      counts.oldestPendingAt = Math.min(counts.oldestPendingAt ?? oldest, oldest);
       const name = PRIORITIES[Number(row.priority)];
       if (name) byPriority[name] += n;
       if (Number(row.assigned) === 1) counts.inFlight += n;

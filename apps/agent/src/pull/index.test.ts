@@ -65,6 +65,23 @@ describe('Puller', () => {
   });
   afterEach(() => store.cleanup());
 
+  it('skips a change older than the local content (its own earlier write read back after a newer ack)', async () => {
+    const older = await remoteChange('ada', 1, 5);
+    log.push({ ...older, updatedAt: 500_000 });
+    // The local write is newer (the clock is at 1,000,000) and already settled: the outbox is clear.
+    await profiles.put('ada', { name: 'newest', embedding: randomEmbedding(9) }, Priority.HIGH);
+    const batch = await outbox.nextBatch(Date.now(), [0, 1, 2, 3, 4], { 0: 9, 1: 9, 2: 9, 3: 9, 4: 9 }, 50);
+    if (batch.kind !== 'send') throw new Error('expected a batch');
+    await outbox.settleUpTo(1);
+    const result = await puller.pull();
+    expect(result).toMatchObject({ applied: 0, skipped: 1, cursor: 1 });
+    expect((await profiles.readRow('ada'))?.name).toBe('newest');
+    // A newer change still replaces it.
+    log.push(await remoteChange('ada', 2, 6));
+    expect(await puller.pull()).toMatchObject({ applied: 1 });
+    expect((await profiles.readRow('ada'))?.name).toBe('ada (remote)');
+  });
+
   it('stops at once when stop() comes during a pull, without sleeping an interval first', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
@@ -131,7 +148,10 @@ describe('Puller', () => {
     expect(await profiles.readRow('bob')).toBeUndefined();
 
     // The ack arrives; held in memory until the next outbox write, it already counts as settled.
-    outbox.acknowledge({ lastMutationId: 1, load: 0, results: [{ mutationId: 1, status: 'applied' }] });
+    outbox.acknowledge(
+      { lastMutationId: 1, load: 0, results: [{ mutationId: 1, status: 'applied' }] },
+      { maxAttempts: 5, nextAttemptAt: 0, attempts: new Map() },
+    );
     const resumed = await puller.pull();
     expect(resumed).toMatchObject({ applied: 2, cursor: 6, blocked: false });
     expect(cursors).toEqual([0, 4]);

@@ -6,6 +6,7 @@ import { ProfileStore } from '../profiles/index.ts';
 import { randomEmbedding, ScriptedEdge, tempStore } from '../testing/index.ts';
 import { Pusher } from './pusher.ts';
 import { SyncStats } from './stats.ts';
+import type { PushOutcome } from './transport.ts';
 
 const ALL = [0, 1, 2, 3, 4];
 const options = {
@@ -121,7 +122,7 @@ describe('Pusher', () => {
     expect(edge.applied.map((m) => m.mutationId)).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
   });
 
-  it('opens its breaker after 5 failures, then stops calling the edge until it may probe', async () => {
+  it('opens its breaker after 5 failures, then stops calling the edge until it may probe; nothing dead-letters', async () => {
     await write('a', Priority.CRITICAL);
     for (let i = 0; i < 5; i++) {
       edge.script.push({ kind: 'unavailable', status: 503, message: 'down' });
@@ -130,10 +131,106 @@ describe('Pusher', () => {
     }
     expect(breaker.state).toBe('HALF_OPEN');
     expect(edge.requests).toHaveLength(5);
-    expect((await outbox.counts()).deadLetters).toBe(1);
-    expect(await outbox.retryDead()).toBe(1);
+    expect((await outbox.counts()).deadLetters).toBe(0);
+    expect((await outbox.list('pending', 10))[0]?.attempts).toBe(0);
     await pusher.round(ALL);
     expect(edge.applied.map((m) => m.speakerId)).toEqual(['a']);
+  });
+
+  it('no answer that says the path is down spends an attempt or makes a dead letter', async () => {
+    const outages: PushOutcome[] = [
+      { kind: 'unavailable', message: 'edge unreachable: ECONNREFUSED' },
+      { kind: 'unavailable', message: 'edge unreachable: ECONNRESET' },
+      { kind: 'unavailable', message: 'edge unreachable: getaddrinfo ENOTFOUND' },
+      { kind: 'unavailable', message: 'edge unreachable: The operation was aborted due to timeout' },
+      { kind: 'unavailable', status: 500, message: '500 internal' },
+      { kind: 'unavailable', status: 502, message: '502 bad gateway' },
+      { kind: 'unavailable', status: 408, message: '408 timeout' },
+      { kind: 'unavailable', status: 429, retryAfterMs: 5_000, message: '429' },
+      { kind: 'unavailable', status: 503, code: 'upstream_unavailable', message: '503 circuit open' },
+      { kind: 'unavailable', status: 503, retryAfterMs: 30_000, message: '503 with Retry-After' },
+      { kind: 'unavailable', status: 301, message: 'edge answered 301, a redirect' },
+      { kind: 'unavailable', status: 404, message: '404 (not an answer of the voicesync edge)' },
+    ];
+    for (let i = 0; i < 10; i++) await write(`s${i}`, (i % 5) as Priority, i);
+    for (let round = 0; round < 60; round++) {
+      edge.script.push(outages[round % outages.length]!);
+      const end = await pusher.round(ALL);
+      if (!end.done) expect(end.retryAt - clock.now()).toBeLessThanOrEqual(60_000);
+      clock.advance(60_000);
+    }
+    const rows = await outbox.list('all', 20);
+    expect(rows).toHaveLength(10);
+    expect(rows.every((row) => row.status === 'pending' && row.attempts === 0)).toBe(true);
+    expect(stats.deadLettered).toBe(0);
+    // The path comes back: the probe succeeds, the breaker closes, and one round drains everything.
+    await pusher.round(ALL);
+    expect(breaker.state).toBe('CLOSED');
+    expect(edge.applied.map((m) => m.priority)).toEqual([0, 0, 1, 1, 2, 2, 3, 3, 4, 4]);
+    expect((await outbox.counts()).pending).toBe(0);
+  });
+
+  it('says why the queue waits and since when: edge down, then database down, then nothing', async () => {
+    await write('a', Priority.CRITICAL);
+    const started = clock.now();
+    edge.script.push({ kind: 'unavailable', message: 'edge unreachable: ECONNREFUSED' });
+    await pusher.round(ALL);
+    expect(stats.waiting).toMatchObject({ reason: 'edge_down', since: started });
+    clock.advance(5_000);
+    edge.script.push({ kind: 'unavailable', status: 503, code: 'upstream_unavailable', message: 'pg down' });
+    await pusher.round(ALL);
+    expect(stats.waiting).toMatchObject({ reason: 'database_down', since: started + 5_000 });
+    clock.advance(60_000);
+    await pusher.round(ALL);
+    expect(stats.waiting).toBeUndefined();
+    expect(edge.applied).toHaveLength(1);
+  });
+
+  it('a refused credential dead-letters nothing, waits saying so, and a new token resumes the queue', async () => {
+    let refusals = 0;
+    const refusing = new Pusher(
+      outbox,
+      edge,
+      breaker,
+      stats,
+      clock,
+      async () => undefined,
+      { ...options, onCredentialRefused: () => (refusals += 1) },
+      createLogger('silent'),
+    );
+    for (let i = 0; i < 3; i++) await write(`s${i}`, Priority.HIGH, i);
+    for (let i = 0; i < 20; i++) {
+      edge.script.push({ kind: 'refused', status: 401, code: 'unauthorized', message: '401 unauthorized' });
+      const end = await refusing.round(ALL);
+      expect(end.done).toBe(false);
+      clock.advance(60_000);
+    }
+    expect(refusals).toBe(20);
+    expect(stats.waiting).toMatchObject({ reason: 'credential_refused' });
+    expect(stats.waiting?.message).toContain('new token');
+    expect((await outbox.counts()).deadLetters).toBe(0);
+    expect((await outbox.list('pending', 10)).every((row) => row.attempts === 0)).toBe(true);
+    // The operator's new token is accepted: the queue drains with no other action.
+    expect(await refusing.round(ALL)).toEqual({ done: true });
+    expect(edge.applied).toHaveLength(3);
+    expect(stats.waiting).toBeUndefined();
+  });
+
+  it('backoff on a long outage doubles from 1 s and stays at 60 s', async () => {
+    await write('a', Priority.CRITICAL);
+    const waits: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      // An open breaker is what the edge reports; the agent's own breaker must not hide the backoff.
+      breaker.onSuccess();
+      edge.script.push({ kind: 'unavailable', message: 'edge unreachable' });
+      const end = await pusher.round(ALL);
+      if (end.done) throw new Error('expected a wait');
+      waits.push(end.retryAt - clock.now());
+      clock.set(end.retryAt);
+      if (breaker.state === 'OPEN') clock.advance(breaker.retryAfterMs());
+    }
+    expect(waits.slice(0, 7)).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 60_000]);
+    expect(Math.max(...waits)).toBe(60_000);
   });
 
   it('honours Retry-After from the edge', async () => {
@@ -146,17 +243,26 @@ describe('Pusher', () => {
     expect(edge.requests).toHaveLength(1);
   });
 
-  it('a refused mutation becomes a dead letter and does not block the ones behind it', async () => {
+  it('a refused mutation spends one attempt per refusal, does not block the ones behind it, and dead-letters after 5', async () => {
     await write('a', Priority.NORMAL);
     await write('bad', Priority.NORMAL);
     await write('c', Priority.NORMAL);
     await write('d', Priority.NORMAL);
     edge.refuse = (m) => m.speakerId === 'bad';
-    expect(await pusher.round(ALL)).toEqual({ done: true });
-    expect((await outbox.list('dead', 10)).map((r) => r.speakerId)).toEqual(['bad']);
+    // The round ends with the refused row's due time, so it is retried then, not at the next interval.
+    const first = await pusher.round(ALL);
     expect(edge.applied.map((m) => m.speakerId)).toEqual(['a', 'c', 'd']);
     expect(edge.applied.map((m) => m.mutationId)).toEqual([1, 2, 3]);
+    const [waiting] = await outbox.list('pending', 10);
+    expect(waiting).toMatchObject({ speakerId: 'bad', attempts: 1 });
+    expect(first).toEqual({ done: false, retryAt: waiting?.nextAttemptAt });
+    for (let refusal = 2; refusal <= 5; refusal++) {
+      clock.advance(60_000);
+      expect((await pusher.round(ALL)).done).toBe(refusal === 5);
+    }
+    expect(await outbox.list('dead', 10)).toMatchObject([{ speakerId: 'bad', attempts: 5 }]);
     expect((await outbox.counts()).pending).toBe(0);
+    expect(stats.deadLettered).toBe(1);
   });
 
   it('a wake that arrives during a round is not lost (the loop does not sleep through it)', async () => {

@@ -11,8 +11,12 @@ import {
 } from '@voicesync/core';
 import type { Logger } from '../logger/index.ts';
 import { type NextBatch, type Outbox, type OutboxRow, toMutation } from '../outbox/index.ts';
+import { PathWatch, WAIT_ADVICE } from './outage.ts';
 import type { SyncStats } from './stats.ts';
+import { checkUpstream } from './upstream.ts';
 import type { EdgeTransport, PushOutcome } from './transport.ts';
+
+type PathFailure = Extract<PushOutcome, { kind: 'unavailable' | 'refused' }>;
 
 export interface PusherOptions {
   batchSize: number;
@@ -24,6 +28,8 @@ export interface PusherOptions {
   backpressureCooldownMs: number;
   priorityLimits: Record<(typeof PRIORITIES)[number], number>;
   random?: () => number;
+  /** The edge refused the device credential: a chance to pick up a new one (e.g. re-read tokenFile). */
+  onCredentialRefused?: () => void;
 }
 
 const ALL_LEVELS = [0, 1, 2, 3, 4] as const;
@@ -53,6 +59,10 @@ export class Pusher {
   private notBefore = 0;
   /** After the edge refused a whole batch, send this many rows one by one to find the bad one. */
   private splitRemaining = 0;
+  /** Whether this run has compared the local sync state with the upstream's (once per start). */
+  private upstreamChecked = false;
+  /** Failed attempts to reach the edge in a row; an outage is the path's, never a mutation's. */
+  private readonly path: PathWatch;
 
   constructor(
     private readonly outbox: Outbox,
@@ -63,7 +73,14 @@ export class Pusher {
     private readonly sleep: Sleep,
     private readonly options: PusherOptions,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.path = new PathWatch(stats, clock, log, {
+      initialMs: options.backoffInitialMs,
+      maxMs: options.backoffMaxMs,
+      onCredentialRefused: options.onCredentialRefused,
+      ...(options.random ? { random: options.random } : {}),
+    });
+  }
 
   start(): void {
     if (!this.stopped) return;
@@ -124,9 +141,13 @@ export class Pusher {
     const now = this.clock.now();
     const fresh = now - this.stats.loadAt < this.options.backpressureCooldownMs;
     if (fresh && this.stats.load > this.options.backpressureThreshold) {
-      if (requested.some((level) => !isImmediate(level as Priority))) this.stats.deferred += 1;
+      if (requested.some((level) => !isImmediate(level as Priority))) {
+        this.stats.deferred += 1;
+        if (!this.stats.waiting) this.stats.wait('backpressure', WAIT_ADVICE.backpressure, now);
+      }
       return requested.filter((level) => isImmediate(level as Priority)) as Priority[];
     }
+    this.stats.resume('backpressure');
     return [...requested] as Priority[];
   }
 
@@ -145,7 +166,7 @@ export class Pusher {
       for (;;) {
         const now = this.clock.now();
         if (this.notBefore > now) return { done: false, retryAt: this.notBefore };
-        if (!(await this.outbox.knowsUpstreamPosition())) {
+        if (!this.upstreamChecked || !(await this.outbox.knowsUpstreamPosition())) {
           const end = await this.handshake();
           if (end) return end;
         }
@@ -161,7 +182,10 @@ export class Pusher {
         if (!batch) {
           const size = this.splitRemaining > 0 ? 1 : this.options.batchSize;
           batch = await this.outbox.nextBatch(now, levels, quotas, size);
-          if (batch.kind === 'idle') return this.idle(requested, levels, quotas, now);
+          if (batch.kind === 'idle') {
+            await this.confirmRecovery();
+            return this.idle(requested, levels, quotas, now);
+          }
           if (batch.kind === 'wait') return { done: false, retryAt: batch.until };
           charge(quotas, batch.rows);
         }
@@ -202,6 +226,9 @@ export class Pusher {
     if (deferred.length > 0 && (await this.outbox.hasEligible(deferred, now))) {
       return { done: false, retryAt: this.stats.loadAt + this.options.backpressureCooldownMs };
     }
+    // A refused entry waiting out its backoff is tried again when due, not at the next interval.
+    const due = await this.outbox.nextDue(now);
+    if (due !== undefined) return { done: false, retryAt: due };
     return { done: true };
   }
 
@@ -211,50 +238,93 @@ export class Pusher {
     if (outcome.kind === 'unavailable') {
       this.breaker.onFailure();
       this.stats.edgeAvailable = false;
-      return this.fail(rows, outcome.message, outcome.retryAfterMs);
+      this.stats.failed += rows.length;
+      return this.waitForPath(outcome);
     }
     this.breaker.onSuccess();
     this.stats.edgeAvailable = true;
+    if (outcome.kind === 'refused' && (outcome.status === 401 || outcome.status === 403)) {
+      this.stats.failed += rows.length;
+      return this.waitForPath(outcome);
+    }
+    this.recovered();
     switch (outcome.kind) {
       case 'ack': {
-        const { settled, rejected } = this.outbox.acknowledge(outcome.ack);
+        const { settled, rejected, dead } = this.outbox.acknowledge(outcome.ack, {
+          ...this.refusal(rows),
+          attempts: new Map(rows.map((row) => [row.mutationId ?? 0, row.attempts])),
+        });
         this.stats.synced += settled;
         this.stats.rejected += rejected;
-        this.stats.deadLettered += rejected;
+        this.stats.deadLettered += dead;
         this.stats.conflicts += outcome.ack.results.filter((r) => r.status === 'conflict').length;
         this.stats.load = outcome.ack.load;
         this.stats.loadAt = this.clock.now();
         this.stats.lastSyncAt = this.clock.now();
         if (this.splitRemaining > 0) this.splitRemaining -= 1;
-        if (rejected > 0) this.log.warn({ rejected }, 'edge rejected mutations; kept as dead letters');
+        if (rejected > 0)
+          this.log.warn({ rejected, dead }, 'edge rejected mutations; each spends an attempt');
         return undefined;
       }
       case 'gap':
         this.stats.gaps += 1;
         this.stats.synced += await this.outbox.settleUpTo(outcome.lastMutationId);
         return undefined;
-      case 'refused':
-        if (outcome.status === 401 || outcome.status === 403) {
-          this.log.error(
-            { status: outcome.status, code: outcome.code },
-            'edge refused the device credential',
-          );
-          return this.fail(rows, outcome.message, undefined);
-        }
+      case 'refused': {
         if (rows.length > 1) {
           this.splitRemaining = rows.length;
           return undefined;
         }
         if (this.splitRemaining > 0) this.splitRemaining -= 1;
-        for (const row of rows) await this.outbox.reject(row, outcome.message);
-        this.stats.rejected += rows.length;
-        this.stats.deadLettered += rows.length;
+        const [row] = rows;
+        if (!row) return undefined;
+        const dead = await this.outbox.refuse(row, outcome.message, this.refusal(rows));
+        this.stats.rejected += 1;
+        if (dead) this.stats.deadLettered += 1;
         this.log.warn(
-          { status: outcome.status, code: outcome.code },
-          'edge refused a mutation; kept as a dead letter',
+          { status: outcome.status, code: outcome.code, attempts: row.attempts + 1, dead },
+          dead
+            ? 'edge refused a mutation past its retry budget; kept as a dead letter'
+            : 'edge refused a mutation',
         );
         return undefined;
+      }
     }
+  }
+
+  /** The cost of one refusal: an attempt, and a wait of the usual backoff for that attempt. */
+  private refusal(rows: OutboxRow[]): { maxAttempts: number; nextAttemptAt: number } {
+    const attempt = Math.max(...rows.map((r) => r.attempts)) + 1;
+    const delay = backoffDelay(attempt, {
+      initialMs: this.options.backoffInitialMs,
+      maxMs: this.options.backoffMaxMs,
+      jitter: halfJitter(this.options.random ?? Math.random),
+    });
+    return { maxAttempts: this.options.maxAttempts, nextAttemptAt: this.clock.now() + delay };
+  }
+
+  /** The edge answered: after an outage, a full round starts at once, highest priority first. */
+  private recovered(): void {
+    if (!this.path.answered()) return;
+    this.flushRequested = true;
+    this.woken = true;
+  }
+
+  /** The path is down (or the credential refused): no row spends an attempt; the queue backs off. */
+  private waitForPath(outcome: PathFailure): RoundEnd {
+    this.notBefore = this.path.failed(outcome);
+    return { done: false, retryAt: this.notBefore };
+  }
+
+  /**
+   * A half-open breaker whose probe succeeded and found nothing more to send would re-open after its
+   * half-open timeout and hold the next write for a minute: one more cheap request closes it.
+   */
+  private async confirmRecovery(): Promise<void> {
+    if (this.breaker.state !== 'HALF_OPEN' || !this.breaker.tryAcquire()) return;
+    const outcome = await this.transport.handshake();
+    if (outcome.kind === 'unavailable') this.breaker.onFailure();
+    else this.breaker.onSuccess();
   }
 
   private async handshake(): Promise<RoundEnd | undefined> {
@@ -265,8 +335,9 @@ export class Pusher {
     if (outcome.kind === 'ok') {
       this.breaker.onSuccess();
       this.stats.edgeAvailable = true;
-      await this.outbox.setUpstreamPosition(outcome.lastMutationId);
-      this.log.info({ lastMutationId: outcome.lastMutationId }, 'learned the device position upstream');
+      this.recovered();
+      this.upstreamChecked = true;
+      await checkUpstream(this.outbox, this.stats, this.log, outcome);
       return undefined;
     }
     if (outcome.kind === 'unavailable') {
@@ -274,35 +345,7 @@ export class Pusher {
       this.stats.edgeAvailable = false;
     } else {
       this.breaker.onSuccess();
-      this.log.error({ status: outcome.status, code: outcome.code }, 'edge refused the device credential');
     }
-    this.stats.lastError = outcome.message;
-    const wait = outcome.kind === 'unavailable' ? (outcome.retryAfterMs ?? 0) : 0;
-    return { done: false, retryAt: now + Math.max(this.options.backoffInitialMs, wait) };
-  }
-
-  private async fail(
-    rows: OutboxRow[],
-    message: string,
-    retryAfterMs: number | undefined,
-  ): Promise<RoundEnd> {
-    const now = this.clock.now();
-    const attempt = Math.max(...rows.map((r) => r.attempts)) + 1;
-    const jitter = halfJitter(this.options.random ?? Math.random);
-    const backoff = backoffDelay(attempt, {
-      initialMs: this.options.backoffInitialMs,
-      maxMs: this.options.backoffMaxMs,
-      jitter,
-    });
-    const delay = Math.max(backoff, retryAfterMs ?? 0);
-    if (retryAfterMs !== undefined) this.notBefore = now + retryAfterMs;
-    const dead = await this.outbox.recordFailure(rows, message, now + delay, this.options.maxAttempts);
-    this.stats.failed += rows.length;
-    this.stats.lastError = message;
-    if (dead > 0) {
-      this.stats.deadLettered += dead;
-      this.log.warn({ dead, attempts: attempt }, 'retry budget spent; entries kept as dead letters');
-    }
-    return { done: false, retryAt: now + delay };
+    return this.waitForPath(outcome);
   }
 }

@@ -2,6 +2,18 @@
 import type { BreakerState } from '@voicesync/core';
 import { LatencyWindow } from '@voicesync/core';
 
+/** Why the outbox is waiting instead of uploading. */
+export const WAIT_REASONS = ['edge_down', 'database_down', 'credential_refused', 'backpressure'] as const;
+export type WaitReason = (typeof WAIT_REASONS)[number];
+
+export interface Waiting {
+  reason: WaitReason;
+  /** When the queue began waiting for this reason (ms since epoch). */
+  since: number;
+  /** The last error or advice, one line. */
+  message: string;
+}
+
 /** `previous` is undefined on the first contact with the edge since start. */
 type AvailabilityListener = (available: boolean, previous: boolean | undefined) => void;
 
@@ -27,7 +39,11 @@ export class SyncStats {
   lastSyncAt: number | undefined;
   lastPullAt: number | undefined;
   lastError: string | undefined;
+  /** Set when the local sync state belongs to another upstream: the one-line message with the fix. */
+  anotherUpstream: string | undefined;
   readonly pushLatency = new LatencyWindow(512);
+  private waitingState: Waiting | undefined;
+  private readonly waitListeners: Array<(waiting: Waiting | undefined) => void> = [];
   private readonly availabilityListeners: AvailabilityListener[] = [];
   private readonly pushListeners: Array<(ms: number) => void> = [];
 
@@ -41,6 +57,34 @@ export class SyncStats {
     this.available = value;
     if (value === previous || value === undefined) return;
     for (const listener of this.availabilityListeners) listener(value, previous);
+  }
+
+  /** Why the queue waits and since when; undefined while uploads go through. */
+  get waiting(): Waiting | undefined {
+    return this.waitingState;
+  }
+
+  /** The queue waits for `reason`; `since` stays from the first time while the reason is unchanged. */
+  wait(reason: WaitReason, message: string, now: number): void {
+    const current = this.waitingState;
+    if (current?.reason === reason) {
+      current.message = message;
+      return;
+    }
+    this.waitingState = { reason, since: now, message };
+    for (const listener of this.waitListeners) listener(this.waitingState);
+  }
+
+  /** Uploads go through again (or the given reason no longer holds). */
+  resume(reason?: WaitReason): void {
+    if (!this.waitingState || (reason !== undefined && this.waitingState.reason !== reason)) return;
+    this.waitingState = undefined;
+    for (const listener of this.waitListeners) listener(undefined);
+  }
+
+  /** Told once per change of the waiting reason, so logs say it once, not once per attempt. */
+  onWaiting(listener: (waiting: Waiting | undefined) => void): void {
+    this.waitListeners.push(listener);
   }
 
   /** Logs and metrics hear "edge back" / "edge unavailable" once per change, not once per push. */

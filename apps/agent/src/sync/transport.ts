@@ -13,12 +13,13 @@ export type PushOutcome =
    * Edge or upstream unavailable (network error, timeout, 5xx, 408, 429), or an answer the edge never
    * gives (a redirect, a 404: `edgeUrl` is wrong); worth retrying later.
    */
-  | { kind: 'unavailable'; status?: number; retryAfterMs?: number; message: string };
+  | { kind: 'unavailable'; status?: number; code?: string; retryAfterMs?: number; message: string };
 
-export type HandshakeOutcome = { kind: 'ok'; lastMutationId: number } | Failure;
+export type HandshakeOutcome = { kind: 'ok'; lastMutationId: number; deviceId?: string } | Failure;
 
 export interface EdgeTransportOptions {
   edgeUrl: string;
+  /** The device credential; replaced with `useToken` when the operator issues a new one. */
   token: string;
   timeoutMs: number;
   fetch?: Fetch;
@@ -43,19 +44,27 @@ export class EdgeTransport {
   /** Requests sent, for tests that prove the authentication path never touches the network. */
   requests = 0;
 
+  private token: string;
+
   constructor(private readonly options: EdgeTransportOptions) {
     this.fetch = options.fetch ?? edgeFetch;
+    this.token = options.token;
   }
 
   get edgeUrl(): string {
     return this.options.edgeUrl;
   }
 
+  /** A new device credential (rotated after the edge refused the old one): the queue resumes with it. */
+  useToken(token: string): void {
+    this.token = token;
+  }
+
   /** Sends any request to the edge with the device credential and the timeout. */
   async request(path: string, init: RequestInit = {}): Promise<Response> {
     this.requests += 1;
     const headers = new Headers(init.headers);
-    headers.set('authorization', `Bearer ${this.options.token}`);
+    headers.set('authorization', `Bearer ${this.token}`);
     const now = this.options.now ?? Date.now;
     const sentAt = now();
     const response = await this.fetch(new URL(path, this.options.edgeUrl).toString(), {
@@ -84,8 +93,13 @@ export class EdgeTransport {
   async handshake(): Promise<HandshakeOutcome> {
     const sent = await this.send('/v1/device');
     if ('kind' in sent) return sent;
-    const { lastMutationId } = (sent.body ?? {}) as { lastMutationId?: unknown };
-    if (sent.response.ok && typeof lastMutationId === 'number') return { kind: 'ok', lastMutationId };
+    const { lastMutationId, deviceId } = (sent.body ?? {}) as {
+      lastMutationId?: unknown;
+      deviceId?: unknown;
+    };
+    if (sent.response.ok && typeof lastMutationId === 'number') {
+      return { kind: 'ok', lastMutationId, ...(typeof deviceId === 'string' ? { deviceId } : {}) };
+    }
     return failure(sent.response, sent.body);
   }
 
@@ -128,7 +142,13 @@ function failure(response: Response, body: unknown): Failure {
   if (EDGE_REFUSALS.has(status)) return { kind: 'refused', status, code: error?.code ?? 'error', message };
   if (response.ok || status >= 500 || status === 429 || status === 408) {
     const wait = retryAfterMs(response);
-    return { kind: 'unavailable', status, message, ...(wait === undefined ? {} : { retryAfterMs: wait }) };
+    return {
+      kind: 'unavailable',
+      status,
+      message,
+      ...(error?.code === undefined ? {} : { code: error.code }),
+      ...(wait === undefined ? {} : { retryAfterMs: wait }),
+    };
   }
   if (status >= 300 && status < 400) {
     const location = response.headers.get('location') ?? 'an unnamed location';

@@ -1,5 +1,5 @@
 // /v1/profiles: write (commit locally, then answer), read from memory first, delete as a tombstone.
-import { VoicesyncError } from '@voicesync/core';
+import { Priority, VoicesyncError } from '@voicesync/core';
 import { Hono } from 'hono';
 import type { Agent } from '../../agent.ts';
 import {
@@ -20,7 +20,9 @@ export function profileRoutes(agent: Agent): Hono {
     if (!parsed.success) throw zodError(parsed.error);
     const input = parsed.data;
     const embedding = parseEmbedding(input, agent.config.dim);
-    const priority = parsePriority(input.priority);
+    // HIGH by default, as the original design writes profiles: an enrolment reaches the user's other
+    // devices at once instead of at the next 30 s round.
+    const priority = parsePriority(input.priority, Priority.HIGH);
     const result = await agent.profiles.put(
       speakerId,
       {

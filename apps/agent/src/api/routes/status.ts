@@ -1,13 +1,21 @@
-// /v1/status: the agent's state at a glance (outbox, sync counters, breaker, cache).
+// /v1/status: the agent's state at a glance (outbox and why it waits, sync counters, breaker, cache).
 import { Hono } from 'hono';
 import type { Agent } from '../../agent.ts';
 
 export async function statusSnapshot(agent: Agent) {
   const { stats, profiles } = agent;
   const counts = await agent.outbox.counts();
+  const now = Date.now();
+  const { oldestPendingAt, ...outbox } = counts;
   return {
-    uptimeMs: Date.now() - agent.startedAt,
-    outbox: counts,
+    uptimeMs: now - agent.startedAt,
+    outbox: {
+      ...outbox,
+      /** Age of the oldest write not yet upstream; 0 when none waits. */
+      oldestPendingSeconds: oldestPendingAt === null ? 0 : Math.max(0, now - oldestPendingAt) / 1000,
+    },
+    /** Why the queue is not uploading (edge_down, database_down, credential_refused, backpressure), since when, and the fix. */
+    waiting: stats.waiting ? { ...stats.waiting } : null,
     synced: stats.synced,
     failed: stats.failed,
     deferred: stats.deferred,
@@ -21,6 +29,8 @@ export async function statusSnapshot(agent: Agent) {
       load: stats.load,
       lastSyncAt: stats.lastSyncAt ?? null,
       lastError: stats.lastError ?? null,
+      /** Set when this database synced with another upstream; says how to reset (--reset-sync). */
+      anotherUpstream: stats.anotherUpstream ?? null,
       pushLatencyMs: { p50: stats.pushLatency.quantile(0.5), p99: stats.pushLatency.quantile(0.99) },
     },
     cache: { hits: profiles.cacheHits, misses: profiles.cacheMisses, size: profiles.cacheSize },

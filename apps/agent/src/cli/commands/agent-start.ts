@@ -18,6 +18,7 @@ interface StartFlags {
   socket?: string;
   allowUnauthenticated?: boolean;
   allowRemoteApi?: boolean;
+  resetSync?: boolean;
 }
 
 function flagLayer(flags: StartFlags): Partial<AgentConfigInput> {
@@ -42,6 +43,7 @@ export async function startAgent(flags: StartFlags): Promise<void> {
   const config = loadConfig({ file: flags.config, env: process.env, flags: flagLayer(flags) });
   let bar: Progress | undefined;
   const agent = await createAgent(config, {
+    resetSync: flags.resetSync === true,
     // Small databases load in milliseconds; a bar only helps from tens of thousands of profiles.
     onPreload: (loaded, total) => {
       if (total < 10_000) return;
@@ -92,5 +94,9 @@ export function registerAgentStart(program: Command): void {
     .option('--socket <path>', 'also listen on this Unix socket (mode 0600, no key needed there)')
     .option('--allow-unauthenticated', 'serve the API without its key (every local user can use it)')
     .option('--allow-remote-api', 'allow --host to be a non-loopback address (the key stays required)')
+    .option(
+      '--reset-sync',
+      'the database synced with another upstream: keep the profiles, forget the old position, push them all',
+    )
     .action(startAgent);
 }

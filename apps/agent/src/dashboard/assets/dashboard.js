@@ -76,6 +76,27 @@ function renderRelay(relay) {
   setText('relay-checked', fmtAgo(relay.checkedAt));
 }
 
+/** Why the queue waits and for how long; the fix (e.g. for a refused credential) in the tooltip. */
+function renderWaiting(s) {
+  const w = s.waiting;
+  setText(
+    'outbox-oldest',
+    s.outbox.oldestPendingSeconds ? fmtDuration(s.outbox.oldestPendingSeconds * 1000) : '–',
+  );
+  if (!w) {
+    setState('outbox-waiting', 'uploading', 'available');
+    byId('outbox-waiting').title = '';
+    return;
+  }
+  const state = w.reason === 'backpressure' ? 'half_open' : 'unavailable';
+  setState(
+    'outbox-waiting',
+    `waiting: ${w.reason.replace('_', ' ')} for ${fmtDuration(Date.now() - w.since)}`,
+    state,
+  );
+  byId('outbox-waiting').title = w.message;
+}
+
 function renderStatus(s) {
   const m = s.metrics;
   setText('uptime', fmtDuration(s.uptimeMs));
@@ -100,6 +121,7 @@ function renderStatus(s) {
   setText('outbox-pending', fmtCount(s.outbox.pending));
   setText('outbox-in-flight', fmtCount(s.outbox.inFlight));
   setText('outbox-dead', fmtCount(s.outbox.deadLetters));
+  renderWaiting(s);
   for (const p of PRIORITIES) setText(`outbox-${p}`, fmtCount(s.outbox.byPriority[p]));
   setText('synced', fmtCount(s.synced));
   setText('failed', fmtCount(s.failed));

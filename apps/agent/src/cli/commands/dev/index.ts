@@ -16,6 +16,7 @@ const ROOT = fileURLToPath(new URL('../../../../../../', import.meta.url));
 interface DevFlags {
   dir: string;
   inspectEdge?: string;
+  resetSync?: boolean;
 }
 
 /** A taken port fails here with the fix in the message, not later as a child's exit code. */
@@ -92,7 +93,7 @@ async function runDev(flags: DevFlags): Promise<void> {
       deviceId: demo.deviceId,
       token: demo.token,
     });
-    const agent = await createAgent(config);
+    const agent = await createAgent(config, { resetSync: flags.resetSync === true });
     const servers = await listen(createApp(agent), agent).catch(async (error: unknown) => {
       await agent.close();
       throw listenFailure(error, config);
@@ -146,5 +147,6 @@ export function registerDev(program: Command): void {
     )
     .option('--dir <dir>', 'state directory', '.voicesync')
     .option('--inspect-edge <port>', "open workerd's DevTools inspector on 127.0.0.1:<port> (off by default)")
+    .option('--reset-sync', "push every local profile as the agent's first sync with this database")
     .action(runDev);
 }

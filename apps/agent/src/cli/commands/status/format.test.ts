@@ -12,6 +12,12 @@ const status: AgentStatus = {
     byPriority: { CRITICAL: 1, HIGH: 0, NORMAL: 2, LOW: 0, DEFERRED: 0 },
     inFlight: 1,
     deadLetters: 2,
+    oldestPendingSeconds: 125,
+  },
+  waiting: {
+    reason: 'database_down',
+    since: now - 75_000,
+    message: 'PostgreSQL behind the edge is unavailable',
   },
   synced: 10,
   failed: 4,
@@ -56,8 +62,9 @@ describe('formatStatus', () => {
     expect(text).toContain('last error: edge unreachable: fetch failed');
     expect(text).toContain('breaker HALF_OPEN  pool 1/3 busy, 0 waiting, load 25.0%  checked 2s ago');
     expect(text).toContain(
-      '3 pending (CRITICAL 1, HIGH 0, NORMAL 2, LOW 0, DEFERRED 0), 1 in flight, 2 dead letters',
+      '3 pending (CRITICAL 1, HIGH 0, NORMAL 2, LOW 0, DEFERRED 0), oldest 2m 5s, 1 in flight, 2 dead letters',
     );
+    expect(text).toContain('waiting   database down for 1m 15s: PostgreSQL behind the edge is unavailable');
     expect(text).toContain('hits 3, misses 1 (75.0% hit rate), 2 cached');
     expect(text).toContain('accepted 18, rejected 2; latency p50 50µs p99 1.50ms (20)');
     expect(text).toContain('push -');
@@ -74,6 +81,17 @@ describe('formatStatus', () => {
     const offline = { ...rest, relay: null, edge: { ...status.edge, url: null, available: null } };
     const text = formatStatus(offline, 'x', plain, now);
     expect(text).toContain('offline (no edge configured)');
+    expect(text).not.toContain('another upstream');
     expect(text).not.toContain('relay');
+  });
+
+  it('shows a database that synced with another upstream, with the fix', () => {
+    const moved = {
+      ...status,
+      edge: { ...status.edge, anotherUpstream: 'this database synced with another upstream: --reset-sync' },
+    };
+    expect(formatStatus(moved, 'x', plain, now)).toContain(
+      'this database synced with another upstream: --reset-sync',
+    );
   });
 });

@@ -10,7 +10,15 @@ interface Latency {
 /** The parts of /v1/status this view reads; other fields are ignored, missing optional ones shown as "-". */
 export interface AgentStatus {
   uptimeMs: number;
-  outbox: { pending: number; byPriority: Record<string, number>; inFlight: number; deadLetters: number };
+  outbox: {
+    pending: number;
+    byPriority: Record<string, number>;
+    inFlight: number;
+    deadLetters: number;
+    oldestPendingSeconds?: number;
+  };
+  /** Why the queue waits, since when, and the fix; null while uploads go through. */
+  waiting?: { reason: string; since: number; message: string } | null;
   synced: number;
   failed: number;
   deferred: number;
@@ -23,6 +31,7 @@ export interface AgentStatus {
     load: number;
     lastSyncAt: number | null;
     lastError: string | null;
+    anotherUpstream?: string | null;
   };
   cache: { hits: number; misses: number; size: number };
   metrics?: {
@@ -91,6 +100,7 @@ export function formatStatus(s: AgentStatus, agentUrl: string, c: Colors, now = 
     `${label('edge')} ${edge.url ?? '-'}  ${availability}  breaker ${breaker(edge.breaker, c)}  pool load ${pct(edge.load)}  last sync ${ago(edge.lastSyncAt, now)}`,
   ];
   if (edge.lastError && edge.available === false) lines.push(`${label('')} last error: ${edge.lastError}`);
+  if (edge.anotherUpstream) lines.push(`${label('')} ${c.red(edge.anotherUpstream)}`);
   const relay = s.relay;
   if (relay) {
     const pool = relay.pool
@@ -101,8 +111,18 @@ export function formatStatus(s: AgentStatus, agentUrl: string, c: Colors, now = 
       : c.red(relay.error ?? 'not checked yet');
     lines.push(`${label('relay')} ${reach}  checked ${ago(relay.checkedAt, now)}`);
   }
+  const oldest = s.outbox.oldestPendingSeconds
+    ? `, oldest ${duration(s.outbox.oldestPendingSeconds * 1000)}`
+    : '';
   lines.push(
-    `${label('outbox')} ${s.outbox.pending} pending (${priorities}), ${s.outbox.inFlight} in flight, ${dead}`,
+    `${label('outbox')} ${s.outbox.pending} pending (${priorities})${oldest}, ${s.outbox.inFlight} in flight, ${dead}`,
+  );
+  if (s.waiting) {
+    const reason = s.waiting.reason.replace('_', ' ');
+    const word = s.waiting.reason === 'credential_refused' ? c.red(reason) : c.yellow(reason);
+    lines.push(`${label('waiting')} ${word} for ${duration(now - s.waiting.since)}: ${s.waiting.message}`);
+  }
+  lines.push(
     `${label('sync')} synced ${s.synced}, failed ${s.failed}, deferred ${s.deferred}, rejected ${s.rejected}, conflicts ${s.conflicts}`,
     `${label('cache')} hits ${s.cache.hits}, misses ${s.cache.misses}${reads ? ` (${pct(s.cache.hits / reads)} hit rate)` : ''}, ${s.cache.size} cached`,
   );
