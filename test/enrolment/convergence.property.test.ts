@@ -104,7 +104,7 @@ describe('enrolment, replace and delete from three devices converge (property)',
   });
 
   const call = async (d: number, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${devices[d]!.agent.url}${path}`, {
+    const response = await devices[d]!.agent.fetch(path, {
       method,
       ...(body === undefined
         ? {}

@@ -65,9 +65,9 @@ describe('Puller', () => {
   });
   afterEach(() => store.cleanup());
 
-  it('skips a change older than the local content (its own earlier write read back after a newer ack)', async () => {
+  it('skips its own earlier write read back after a newer ack, but applies older content of another device', async () => {
     const older = await remoteChange('ada', 1, 5);
-    log.push({ ...older, updatedAt: 500_000 });
+    log.push({ ...older, updatedAt: 500_000, own: true });
     // The local write is newer (the clock is at 1,000,000) and already settled: the outbox is clear.
     await profiles.put('ada', { name: 'newest', embedding: randomEmbedding(9) }, Priority.HIGH);
     const batch = await outbox.nextBatch(Date.now(), [0, 1, 2, 3, 4], { 0: 9, 1: 9, 2: 9, 3: 9, 4: 9 }, 50);
@@ -76,8 +76,17 @@ describe('Puller', () => {
     const result = await puller.pull();
     expect(result).toMatchObject({ applied: 0, skipped: 1, cursor: 1 });
     expect((await profiles.readRow('ada'))?.name).toBe('newest');
+    // Another device's content is what PostgreSQL holds even when older (e.g. a tombstone that a
+    // dropped enrolment left standing): it is applied.
+    log.push({ ...(await remoteChange('ada', 2, 7)), updatedAt: 500_001 });
+    expect(await puller.pull()).toMatchObject({ applied: 1 });
+    expect((await profiles.readRow('ada'))?.name).toBe('ada (remote)');
+    await profiles.put('ada', { name: 'newest', embedding: randomEmbedding(9) }, Priority.HIGH);
+    const again = await outbox.nextBatch(Date.now(), [0, 1, 2, 3, 4], { 0: 9, 1: 9, 2: 9, 3: 9, 4: 9 }, 50);
+    if (again.kind !== 'send') throw new Error('expected a batch');
+    await outbox.settleUpTo(2);
     // A newer change still replaces it.
-    log.push(await remoteChange('ada', 2, 6));
+    log.push(await remoteChange('ada', 3, 6));
     expect(await puller.pull()).toMatchObject({ applied: 1 });
     expect((await profiles.readRow('ada'))?.name).toBe('ada (remote)');
   });

@@ -202,12 +202,12 @@ export class Puller {
     const sampleSum = sumBytes(change);
     if (sampleSum === 'corrupt') return this.corrupt(change);
     if (current?.contentHash === change.contentHash && sameSum(current.sampleSum, sampleSum)) return 'skip';
-    // A change older than the local content (an earlier updatedAt) is one this content already
-    // replaced upstream, e.g. this device's own earlier write read back after its newer one was
-    // acknowledged: applying it would turn verification back to old content until the next pull.
-    // Only a strictly earlier time counts: a merged enrolment keeps the later of its two times, so an
-    // equal time may carry samples of other devices that the local content lacks.
-    if (current && change.updatedAt < current.updatedAt) return 'skip';
+    // This device's own earlier write, read back after its newer one was acknowledged: the newer
+    // content is already upstream, and applying the old one would turn verification back to it until
+    // the next pull. Only own writes: another device's older content can still be what PostgreSQL
+    // holds (an enrolment dropped on a deleted speaker leaves the older tombstone standing), and a
+    // merged enrolment keeps the later of two times, so an equal time is never skipped either.
+    if (current && change.own && change.updatedAt < current.updatedAt) return 'skip';
     if (change.op === 'delete') {
       if (change.contentHash !== (await tombstoneHash(speakerId))) return this.corrupt(change);
       const statement = upsertProfileStatement({

@@ -28,6 +28,8 @@ export const pullChangeSchema = z.object({
    * profile; absent when it was written whole (the sum is then the unit embedding x totalSamples).
    */
   sampleSumB64: z.string().optional(),
+  /** Set when the pulling device itself wrote this content (so it may already hold newer content of its own). */
+  own: z.literal(true).optional(),
 });
 
 export const pullResponseSchema = z.object({

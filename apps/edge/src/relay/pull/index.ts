@@ -19,6 +19,8 @@ export interface ChangeRow {
   version: number;
   deleted: boolean;
   updated_at: string;
+  /** The pulling device wrote this content. */
+  own?: boolean;
 }
 
 /**
@@ -41,6 +43,7 @@ export function pageOf(rows: ChangeRow[], cursor: number, limit: number): PullRe
       updatedAt: Number(row.updated_at),
       version: row.version,
     };
+    if (row.own) change.own = true;
     if (!row.deleted) {
       change.profile = {
         name: row.name,
@@ -59,6 +62,7 @@ export function pageOf(rows: ChangeRow[], cursor: number, limit: number): PullRe
 export async function pullChanges(
   tx: Tx,
   tenantId: string,
+  deviceId: string,
   cursor: number,
   limit: number,
 ): Promise<PullResponse> {
@@ -71,7 +75,8 @@ export async function pullChanges(
   if (cursor > 0 && cursor < horizon) return PULL_RESET;
   const rows = await tx<ChangeRow[]>`
     select c.seq, c.speaker_id, p.name, p.embedding, p.acoustic_features, p.total_samples,
-           p.sample_sum, p.content_hash, p.version, p.deleted, p.updated_at
+           p.sample_sum, p.content_hash, p.version, p.deleted, p.updated_at,
+           p.updated_by = ${deviceId} as own
     from changes c
     join profiles p on p.tenant_id = c.tenant_id and p.speaker_id = c.speaker_id
     where c.tenant_id = ${tenantId} and c.seq > ${cursor}
