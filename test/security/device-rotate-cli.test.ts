@@ -1,26 +1,22 @@
 // Issue 12, item 5: `voicesync device rotate` against the real edge and PostgreSQL: a new token,
 // the old one refused after the grace period (0 here: the subject of the test), expiry on request.
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, call } from '../../apps/edge/test/edge-client.ts';
 import { runCli } from '../cli/run-cli.ts';
-import { type EdgeHandle, type PostgresHandle, startEdge, startPostgres } from '../harness/index.ts';
+import type { EdgeHandle } from '../harness/index.ts';
+import type { Sql } from '../support/index.ts';
+import { type Stack, startStack } from '../support/stack.ts';
 
-let cluster: PostgresHandle;
-let sql: postgres.Sql;
+let stack: Stack;
+let sql: Sql;
 let edge: EdgeHandle;
 
 beforeAll(async () => {
-  cluster = await startPostgres();
-  sql = postgres(cluster.url, { max: 1, onnotice: () => {} });
-  edge = await startEdge({ vars: { DATABASE_URL: cluster.url, ADMIN_TOKEN } });
+  stack = await startStack({ vars: { ADMIN_TOKEN } });
+  ({ sql, edge } = stack);
 }, 180_000);
 
-afterAll(async () => {
-  await edge?.destroy();
-  await sql?.end({ timeout: 1 });
-  await cluster?.destroy();
-});
+afterAll(() => stack?.destroy());
 
 describe('voicesync device rotate', () => {
   it('prints a new token that works; with --grace 0 the old one is refused at once', async () => {

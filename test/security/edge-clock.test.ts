@@ -1,26 +1,22 @@
 // Issue 12, item 2 (edge side): a device's clock cannot pin a profile's conflict order, against the
 // real Worker and PostgreSQL. Default MAX_CLOCK_SKEW_MS (5 min) throughout.
 import type { PullResponse, PushAck } from '@voicesync/schema';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, call, createDevice, type Device, upsert } from '../../apps/edge/test/edge-client.ts';
-import { type EdgeHandle, type PostgresHandle, startEdge, startPostgres } from '../harness/index.ts';
+import type { EdgeHandle } from '../harness/index.ts';
+import type { Sql } from '../support/index.ts';
+import { type Stack, startStack } from '../support/stack.ts';
 
-let cluster: PostgresHandle;
-let sql: postgres.Sql;
+let stack: Stack;
+let sql: Sql;
 let edge: EdgeHandle;
 
 beforeAll(async () => {
-  cluster = await startPostgres();
-  sql = postgres(cluster.url, { max: 2, onnotice: () => {} });
-  edge = await startEdge({ vars: { DATABASE_URL: cluster.url, ADMIN_TOKEN } });
+  stack = await startStack({ vars: { ADMIN_TOKEN } });
+  ({ sql, edge } = stack);
 }, 180_000);
 
-afterAll(async () => {
-  await edge?.destroy();
-  await sql?.end({ timeout: 1 });
-  await cluster?.destroy();
-});
+afterAll(() => stack?.destroy());
 
 const YEAR_MS = 365 * 86_400_000;
 

@@ -2,26 +2,20 @@
 // at the Worker, failures are limited, secrets rotate with a grace period, cursors are per tenant.
 import { createHmac, randomBytes } from 'node:crypto';
 import type { PullResponse, PushAck } from '@voicesync/schema';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, call, createDevice, type Device, upsert } from '../../apps/edge/test/edge-client.ts';
-import { type EdgeHandle, type PostgresHandle, startEdge, startPostgres } from '../harness/index.ts';
+import type { EdgeHandle } from '../harness/index.ts';
+import { type Stack, startStack } from '../support/stack.ts';
 
-let cluster: PostgresHandle;
-let sql: postgres.Sql;
+let stack: Stack;
 let edge: EdgeHandle;
 
 beforeAll(async () => {
-  cluster = await startPostgres();
-  sql = postgres(cluster.url, { max: 2, onnotice: () => {} });
-  edge = await startEdge({ vars: { DATABASE_URL: cluster.url, ADMIN_TOKEN } });
+  stack = await startStack({ vars: { ADMIN_TOKEN } });
+  ({ edge } = stack);
 }, 180_000);
 
-afterAll(async () => {
-  await edge?.destroy();
-  await sql?.end({ timeout: 1 });
-  await cluster?.destroy();
-});
+afterAll(() => stack?.destroy());
 
 interface Status {
   pool: { queries: number; load: number };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { acceptsLegacyTokens, checkAdminTokenStrength, tokenKeys } from './auth.ts';
 
-const KEY = 'k'.repeat(20) + 'abcdefghijklmnopqrstuvw';
+const KEY = `${'k'.repeat(20)}abcdefghijklmnopqrstuvw`;
 
 describe('auth settings', () => {
   it('needs a DEVICE_TOKEN_KEY of 32+ bytes, and keeps the previous one beside it', () => {
