@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, rememberAgentKey, repoPath, tempDir } from '../harness/index.ts';
+import { freePort, rememberAgentKey, repoPath, startPostgres, tempDir } from '../harness/index.ts';
 import { agentStatus, eventually, putProfile, randomVector } from '../support/index.ts';
 
 /** Free ports for the agent, the edge and PostgreSQL. */
@@ -14,7 +14,11 @@ async function devPorts(): Promise<{ port: number; edgePort: number; pgPort: num
 }
 
 /** `voicesync dev` on those ports, embedded PostgreSQL (no DATABASE_URL), stdout and stderr collected. */
-function spawnDev(dir: string, ports: { port: number; edgePort: number; pgPort: number }) {
+function spawnDev(
+  dir: string,
+  ports: { port: number; edgePort: number; pgPort: number },
+  databaseUrl?: string,
+) {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     VOICESYNC_PORT: String(ports.port),
@@ -22,6 +26,7 @@ function spawnDev(dir: string, ports: { port: number; edgePort: number; pgPort: 
     VOICESYNC_PG_PORT: String(ports.pgPort),
   };
   delete env.DATABASE_URL;
+  if (databaseUrl !== undefined) env.DATABASE_URL = databaseUrl;
   const child = spawn(
     process.execPath,
     [repoPath('apps', 'agent', 'bin', 'voicesync.js'), 'dev', '--dir', dir],
@@ -103,6 +108,43 @@ describe('npm start', () => {
     expect(await exited).toBe(0);
     await expect(fetch(`${url}/health`)).rejects.toThrow();
     await expect(fetch(`http://127.0.0.1:${edgePort}/health`)).rejects.toThrow();
+  });
+
+  it('runs against a DATABASE_URL without a password (a trust-auth server), PUT included', async () => {
+    // miniflare's local Hyperdrive proxy hung every request of the Worker when handed such a URL.
+    const server = await startPostgres();
+    const started = tempDir('voicesync-dev-url-');
+    const ports = await devPorts();
+    const url = `http://127.0.0.1:${ports.port}`;
+    const databaseUrl = new URL(server.url);
+    databaseUrl.password = '';
+    const dev = spawnDev(started.path, ports, databaseUrl.toString());
+    try {
+      await eventually(async () => (await fetch(`${url}/health`)).ok, 60_000, 250);
+      await eventually(
+        async () => (await fetch(`http://127.0.0.1:${ports.edgePort}/health`)).ok,
+        10_000,
+        250,
+      );
+      rememberAgentKey(url, readFileSync(join(started.path, 'api-key'), 'utf8').trim());
+      const response = await putProfile(url, 'by-url', { name: 'Url', embedding: randomVector(2) });
+      const { contentHash } = (await response.json()) as { contentHash: string };
+      await eventually(async () => (await agentStatus(url)).outbox.pending === 0, 30_000);
+      const sql = postgres(server.url, { max: 1, onnotice: () => {} });
+      try {
+        const rows = await sql<{ content_hash: string }[]>`
+          SELECT content_hash FROM profiles WHERE speaker_id = 'by-url'`;
+        expect(rows[0]?.content_hash).toBe(contentHash);
+      } finally {
+        await sql.end({ timeout: 1 });
+      }
+      dev.child.kill('SIGINT');
+      expect(await dev.exited).toBe(0);
+    } finally {
+      dev.child.kill('SIGKILL');
+      started.remove();
+      await server.destroy();
+    }
   });
 
   it('exits 2 naming the taken agent port, and stops the edge and PostgreSQL it had started', async () => {

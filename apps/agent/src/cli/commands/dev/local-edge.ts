@@ -63,7 +63,10 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
       ...process.env,
       WRANGLER_SEND_METRICS: 'false',
       CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-      ...(options.vars.DATABASE_URL
+      // The Worker connects with DATABASE_URL; the Hyperdrive binding only has to start. miniflare's
+      // local Hyperdrive proxy never answers a request when its string has no password (the Worker
+      // then hangs), so a password-less DATABASE_URL leaves wrangler.toml's placeholder in place.
+      ...(options.vars.DATABASE_URL && new URL(options.vars.DATABASE_URL).password
         ? { CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE: options.vars.DATABASE_URL }
         : {}),
     },
