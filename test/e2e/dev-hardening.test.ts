@@ -1,11 +1,10 @@
 // Issue 12, item 6 (agent side): the embedded PostgreSQL of `npm start` took any user and password from any local
 // account, workerd's inspector was open, and a SIGKILLed `voicesync dev` left wrangler and workerd serving.
-import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, repoPath, tempDir } from '../harness/index.ts';
+import { type DevHandle, spawnDev } from '../harness/index.ts';
 import { eventually } from '../support/index.ts';
 
 /** Every process below `root` (by parent pid, from /proc). */
@@ -57,46 +56,17 @@ function listeningPorts(pids: number[]): number[] {
   return [...new Set(ports)];
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe('voicesync dev hardening', { timeout: 240_000 }, () => {
-  const dir = tempDir('voicesync-dev-hard-');
-  let devPid: number | undefined;
-  let children: number[] = [];
-  afterAll(() => {
-    for (const pid of [devPid, ...children]) if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
-    dir.remove();
-  });
+  let dev: DevHandle | undefined;
+  afterAll(() => dev?.destroy());
 
   it('needs the generated PostgreSQL password, keeps the inspector closed, and takes its children along when SIGKILLed', async () => {
-    const [port, edgePort, pgPort] = [await freePort(), await freePort(), await freePort()];
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      VOICESYNC_PORT: String(port),
-      VOICESYNC_EDGE_PORT: String(edgePort),
-      VOICESYNC_PG_PORT: String(pgPort),
-    };
-    delete env.DATABASE_URL;
-    const dev = spawn(
-      process.execPath,
-      [repoPath('apps', 'agent', 'bin', 'voicesync.js'), 'dev', '--dir', dir.path],
-      {
-        env,
-        stdio: ['ignore', 'ignore', 'ignore'],
-      },
-    );
-    devPid = dev.pid;
-    await eventually(async () => (await fetch(`http://127.0.0.1:${port}/health`)).ok, 150_000, 500);
+    dev = await spawnDev();
+    const { edgePort, pgPort } = dev.ports;
+    await eventually(async () => (await fetch(`${dev?.url}/health`)).ok, 150_000, 500);
 
-    const password = readFileSync(join(dir.path, 'pg-password'), 'utf8');
-    expect(statSync(join(dir.path, 'pg-password')).mode & 0o777).toBe(0o600);
+    const password = readFileSync(join(dev.dir, 'pg-password'), 'utf8');
+    expect(statSync(join(dev.dir, 'pg-password')).mode & 0o777).toBe(0o600);
     expect(password).toMatch(/^[A-Za-z0-9_-]{32}\n$/);
     const connect = async (pw: string) => {
       const sql = postgres({
@@ -121,7 +91,8 @@ describe('voicesync dev hardening', { timeout: 240_000 }, () => {
     expect(await connect(password.trim())).toBe(1);
 
     // No process of dev listens with a DevTools endpoint (the inspector answers /json/version).
-    children = descendants(dev.pid ?? 0);
+    const children = descendants(dev.child.pid ?? 0);
+    expect(children.length).toBeGreaterThan(0);
     const ports = listeningPorts(children);
     expect(ports).toContain(edgePort);
     for (const candidate of ports) {
@@ -130,8 +101,11 @@ describe('voicesync dev hardening', { timeout: 240_000 }, () => {
       expect(text, `port ${candidate}`).not.toContain('webSocketDebuggerUrl');
     }
 
-    process.kill(dev.pid ?? 0, 'SIGKILL');
-    await eventually(async () => children.every((pid) => !alive(pid)), 30_000, 250);
+    // Its edge runner sees the IPC channel close and stops workerd; nothing of the tree survives,
+    // re-parented orphans included (they carry the tree's mark in their environment).
+    dev.child.kill('SIGKILL');
+    await dev.exited;
+    expect(await dev.settledLeftovers(30_000)).toEqual([]);
     await expect(fetch(`http://127.0.0.1:${edgePort}/health`)).rejects.toThrow();
   });
 });

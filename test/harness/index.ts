@@ -18,6 +18,7 @@ export {
   type StartEdgeOptions,
   startEdge,
 } from './edge/index.ts';
+export { type DevHandle, type DevPorts, type SpawnDevOptions, spawnDev } from './dev/index.ts';
 export { freePort } from './free-port/index.ts';
 export { repoPath, repoRoot } from './paths/index.ts';
 export {

@@ -3,6 +3,7 @@ export { onProcessExit } from './exit-hooks.ts';
 export {
   childPids,
   isAlive,
+  pidsWithEnv,
   processCommandLine,
   processName,
   signalPid,

@@ -55,6 +55,27 @@ export function childPids(pid: number): number[] {
   return children;
 }
 
+/**
+ * Live pids whose environment holds `name=value`. A process keeps the environment it was started
+ * with and passes it to its children, so this finds a whole process tree, orphans re-parented to
+ * PID 1 included, where a walk down from the root finds none.
+ */
+export function pidsWithEnv(name: string, value: string): number[] {
+  const wanted = `${name}=${value}`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(wanted) && isAlive(pid))
+        found.push(pid);
+    } catch {
+      // gone meanwhile, or another user's
+    }
+  }
+  return found;
+}
+
 /** Sends a signal, ignoring "no such process". */
 export function signalPid(pid: number, signal: NodeJS.Signals): void {
   try {

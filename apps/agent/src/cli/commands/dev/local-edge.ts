@@ -1,4 +1,8 @@
 // Runs the edge Worker locally in workerd, offline, with the root wrangler.toml, in a child that dies with `voicesync dev`.
+//
+// workerd does not exit when its parent dies, and the runner stops its workerd pair only when it
+// can run code: SIGKILL of the runner left both serving. So the runner leads its own process
+// group, and every way of stopping it ends with SIGKILL to that group.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -36,9 +40,11 @@ function environmentVars(env: NodeJS.ProcessEnv): Record<string, string> {
 async function waitForHealth(url: string, child: ChildProcess, deadlineMs: number): Promise<void> {
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the edge process exited with code ${child.exitCode}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the edge process exited (${child.signalCode ?? `code ${child.exitCode}`})`);
     try {
-      const response = await fetch(`${url}/health`);
+      // A Worker that accepts and never answers must not stall the deadline.
+      const response = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) });
       if (response.ok) return;
       // A shard split the Worker refuses (RELAY_SHARDS, PG_MAX) will not heal by waiting.
       const body = (await response.json().catch(() => null)) as {
@@ -53,6 +59,32 @@ async function waitForHealth(url: string, child: ChildProcess, deadlineMs: numbe
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`edge did not become healthy within ${deadlineMs / 1000} s`);
+}
+
+/** Signals the runner's whole process group (the runner, wrangler's esbuild, both workerd processes). */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(process.platform === 'win32' ? child.pid : -child.pid, signal);
+  } catch (error) {
+    // ESRCH: the group is already empty.
+    if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+  }
+}
+
+/** Asks the runner to dispose workerd (SIGTERM), then kills whatever of its group is left. */
+function stopRunner(child: ChildProcess, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const finish = () => {
+      clearTimeout(timer);
+      signalGroup(child, 'SIGKILL');
+      resolve();
+    };
+    const timer = setTimeout(finish, graceMs);
+    if (child.exitCode !== null || child.signalCode !== null) return finish();
+    child.once('exit', finish);
+    child.kill('SIGTERM');
+  });
 }
 
 export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEdge> {
@@ -71,7 +103,11 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
         : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // Its own process group, so that the group can be killed; Ctrl-C reaches it through stop().
+    detached: true,
   });
+  // However the runner ends (a crash, the OOM killer), its workerd pair goes with it.
+  child.once('exit', () => signalGroup(child, 'SIGKILL'));
   for (const stream of [child.stdout, child.stderr]) {
     stream?.setEncoding('utf8');
     stream?.on('data', (chunk: string) => {
@@ -90,17 +126,9 @@ export async function startLocalEdge(options: LocalEdgeOptions): Promise<LocalEd
   try {
     await waitForHealth(url, child, 90_000);
   } catch (error) {
-    child.kill('SIGKILL');
+    // A refused config (RELAY_SHARDS over PG_MAX) lands here with workerd already running.
+    await stopRunner(child, 5_000);
     throw error;
   }
-  return {
-    url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-      }),
-  };
+  return { url, stop: () => stopRunner(child, 5_000) };
 }
