@@ -1,4 +1,5 @@
 // Child process of `voicesync dev` that runs the edge Worker in workerd (wrangler's startWorker), and stops it with its parent.
+import { getNodeCompat } from 'miniflare';
 import { unstable_startWorker } from 'wrangler';
 
 export interface EdgeRunnerRequest {
@@ -36,6 +37,12 @@ process.once('message', async (request: EdgeRunnerRequest) => {
   try {
     worker = await unstable_startWorker({
       config: request.configPath,
+      // Bundle with the config's nodejs_compat, as `wrangler dev` and `wrangler deploy` do: without
+      // this hook startWorker bundles as if the flag were off and warns about every node: import.
+      build: {
+        nodejsCompatMode: (config) =>
+          getNodeCompat(config.compatibility_date, config.compatibility_flags ?? []).mode,
+      },
       bindings: Object.fromEntries(
         Object.entries(request.vars).map(([name, value]) => [name, { type: 'plain_text', value }]),
       ),

@@ -72,7 +72,11 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
-/** Asks the runner to dispose workerd (SIGTERM), then kills whatever of its group is left. */
+/**
+ * SIGTERM to the whole group, as Ctrl-C in a terminal would send SIGINT to it: the runner disposes
+ * workerd, and wrangler's esbuild ends quietly instead of reporting its lost parent as a fatal error.
+ * Whatever of the group is left after the runner ended, or after `graceMs`, is killed.
+ */
 function stopRunner(child: ChildProcess, graceMs: number): Promise<void> {
   return new Promise<void>((resolve) => {
     const finish = () => {
@@ -83,7 +87,7 @@ function stopRunner(child: ChildProcess, graceMs: number): Promise<void> {
     const timer = setTimeout(finish, graceMs);
     if (child.exitCode !== null || child.signalCode !== null) return finish();
     child.once('exit', finish);
-    child.kill('SIGTERM');
+    signalGroup(child, 'SIGTERM');
   });
 }
 
