@@ -21,10 +21,10 @@ export interface RouteInput<R> {
 }
 
 /** How an app reads and refuses input: the error code of each part, and its JSON body reader. */
-export interface InputRules<E extends Env> {
+export interface InputRules {
   codes: { params: string; query: string; body: string };
   /** Reads the body as a JSON value (size cap, content type, malformed JSON are the reader's errors). */
-  readJson(c: Context<E>): Promise<unknown>;
+  readJson(c: Context): Promise<unknown>;
 }
 
 /** The first issue as a VoicesyncError: `path: message`, with the path in `details`. */
@@ -52,12 +52,12 @@ function check<S extends z.ZodType>(schema: S, value: unknown, code: string): z.
  * const route = openRoutes({ codes, readJson });
  * route(app, createRoute({ method: 'get', path: '/x', responses }), (c, input) => c.json({}));
  */
-export function openRoutes<E extends Env>(rules: InputRules<E>) {
-  return function route<R extends RouteConfig>(
+export function openRoutes(rules: InputRules) {
+  return function route<E extends Env, R extends RouteConfig>(
     app: OpenAPIHono<E>,
     definition: R,
     handler: (c: Context<E>, input: RouteInput<R>) => Response | Promise<Response>,
-    options: Partial<InputRules<E>['codes']> & { readJson?: InputRules<E>['readJson'] } = {},
+    options: Partial<InputRules['codes']> & { readJson?: InputRules['readJson'] } = {},
   ): void {
     const { middleware, ...documented } = definition;
     app.openAPIRegistry.registerPath(documented as RouteConfig);
