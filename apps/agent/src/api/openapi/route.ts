@@ -1,6 +1,6 @@
 // The agent's route definer and the error answers its routes share, for the document and for validation.
 import { errorResponses, openRoutes } from '@voicesync/schema/openapi';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { readJson } from '../request/index.ts';
 
 /** Defines an agent route: documented, and its input checked with the agent's error codes. */
@@ -9,11 +9,19 @@ export const route = openRoutes({
   readJson,
 });
 
-/** Every route behind the API key; the guard's 403 applies to every route. */
-export const guarded = errorResponses({
-  401: 'unauthorized: no API key, or not this agent’s (the WWW-Authenticate header names the realm)',
+const refusals = errorResponses({
+  401: 'unauthorized: no API key, or not this agent’s (WWW-Authenticate names the realm); a browser’s GET (Accept: text/html) gets the sign-in page',
   403: 'forbidden: a request from a web page of another origin, or a Host name that is not this agent’s',
 });
+
+/** Every route behind the API key; the guard's 403 applies to every route. */
+export const guarded = {
+  401: {
+    ...refusals[401],
+    content: { ...refusals[401].content, 'text/html': { schema: z.string() } },
+  },
+  403: refusals[403],
+};
 
 /** Answers of a route that reads a JSON body. */
 export const bodyErrors = errorResponses({

@@ -58,8 +58,8 @@ const pages = [
     summary: 'The dashboard (loopback host names only; a browser without a session gets the sign-in page)',
     responses: {
       200: html('the dashboard page'),
-      401: html('the sign-in page'),
-      ...errorResponses({ 403: 'forbidden: not a loopback host name' }),
+      ...guarded,
+      ...errorResponses({ 403: 'forbidden: not a loopback host name, or another origin' }),
     },
   }),
   createRoute({

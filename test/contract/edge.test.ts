@@ -1,0 +1,118 @@
+// The edge's OpenAPI document against the live Worker (workerd + PostgreSQL): every documented
+// operation is called, successes and errors, and every answer must match the document.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { app } from '../../apps/edge/src/app.ts';
+import { type Stack, startStack, upsertMutation } from '../support/stack.ts';
+import { Contract, openApi31Problems, raw, undocumentedRoutes } from './contract.ts';
+
+let stack: Stack;
+let contract: Contract;
+
+/** Answers that need a broken PostgreSQL or an attack on the failure limit; test/faults and test/security cover them. */
+const EXEMPT = {
+  '* 429': 'the failure limit would lock this suite out: test/security covers it',
+  '* 503': 'PostgreSQL down or a missing secret: test/faults and apps/edge/src/config cover them',
+};
+
+beforeAll(async () => {
+  stack = await startStack();
+  const document = await (await fetch(`${stack.edge.url}/openapi.json`)).json();
+  contract = new Contract('edge', document, stack.edge.url);
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.destroy();
+});
+
+const json = (token: string | undefined, body: unknown): RequestInit => ({
+  headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+  body: typeof body === 'string' ? body : JSON.stringify(body),
+});
+const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
+
+describe('edge OpenAPI contract', () => {
+  it('serves a valid OpenAPI 3.1 document that names every route of the app', async () => {
+    expect(await openApi31Problems(contract.document)).toBe('');
+    expect(undocumentedRoutes(app.routes, contract.document, /^$/)).toEqual([]);
+  });
+
+  it('answers every operation as documented, errors included', async () => {
+    const c = contract;
+    const admin = bearer(stack.adminToken);
+    await c.call('GET', '/openapi.json', 200);
+    await c.call('GET', '/health', 200);
+    await c.call('GET', '/v1/status', 200);
+    const metrics = await c.call('GET', '/metrics', 200);
+    expect(metrics.body).toContain('voicesync_');
+
+    // Administration.
+    const tenantId = 'contract-tenant';
+    const created = await c.call('POST', '/v1/admin/devices', 201, {
+      ...json(stack.adminToken, { tenantId, name: 'phone' }),
+    });
+    const device = created.body as { deviceId: string; token: string };
+    await c.call('POST', '/v1/admin/devices', 400, json(stack.adminToken, { tenantId: '' }));
+    await c.call('POST', '/v1/admin/devices', 400, json(stack.adminToken, '{"tenantId":'));
+    await c.call('POST', '/v1/admin/devices', 401, json(undefined, { tenantId }));
+    await c.call('GET', `/v1/admin/devices?tenantId=${tenantId}`, 200, admin);
+    await c.call('GET', '/v1/admin/devices', 400, admin);
+    await c.call('GET', `/v1/admin/devices?tenantId=${tenantId}`, 401);
+    const rotated = await c.call('POST', `/v1/admin/devices/${device.deviceId}/rotate`, 200, {
+      ...json(stack.adminToken, { graceSeconds: 0 }),
+    });
+    const token = (rotated.body as { token: string }).token;
+    await c.call('POST', `/v1/admin/devices/${device.deviceId}/rotate`, 400, {
+      ...json(stack.adminToken, { graceSeconds: -1 }),
+    });
+    await c.call('POST', '/v1/admin/devices/nope/rotate', 404, admin);
+    await c.call('POST', `/v1/admin/devices/${device.deviceId}/rotate`, 401, { method: 'POST' });
+
+    // A device's sync.
+    await c.call('GET', '/v1/device', 200, bearer(token));
+    await c.call('GET', '/v1/device', 401);
+    const first = await upsertMutation('ada', 1, 1);
+    const ack = await c.call('POST', '/v1/push', 200, json(token, { mutations: [first] }));
+    expect(ack.body.results[0].status).toBe('applied');
+    await c.call('POST', '/v1/push', 409, json(token, { mutations: [await upsertMutation('ada', 5, 2)] }));
+    await c.call('POST', '/v1/push', 400, json(token, { mutations: [] }));
+    await c.call('POST', '/v1/push', 400, json(token, '{"mutations":'));
+    const tooLarge = await raw('POST', `${stack.edge.url}/v1/push`, {
+      authorization: `Bearer ${token}`,
+      'content-type': 'application/json',
+      'content-length': String(8 * 1024 * 1024 + 1),
+    });
+    c.check('POST', '/v1/push', 413, tooLarge);
+    await c.call('POST', '/v1/push', 401, json(undefined, { mutations: [first] }));
+    const pulled = await c.call('GET', '/v1/pull?cursor=0&limit=10', 200, bearer(token));
+    expect(pulled.body.changes.map((change: { speakerId: string }) => change.speakerId)).toEqual(['ada']);
+    await c.call('GET', '/v1/pull?cursor=junk', 200, bearer(token));
+    await c.call('GET', '/v1/pull?limit=0', 400, bearer(token));
+    await c.call('GET', '/v1/pull', 401);
+    await c.call('GET', '/v1/notify', 426, bearer(token));
+    await c.call('GET', '/v1/notify', 401);
+    const ws = { authorization: `Bearer ${token}`, connection: 'Upgrade', upgrade: 'websocket' };
+    c.check('GET', '/v1/notify', 400, await raw('GET', `${stack.edge.url}/v1/notify`, ws));
+    const opened = await raw('GET', `${stack.edge.url}/v1/notify`, {
+      ...ws,
+      'sec-websocket-version': '13',
+      'sec-websocket-key': Buffer.from('0123456789abcdef').toString('base64'),
+    });
+    c.check('GET', '/v1/notify', 101, opened);
+
+    // Revocation: the device's every route then answers 403.
+    await c.call('POST', `/v1/admin/devices/${device.deviceId}/revoke`, 200, admin);
+    await c.call('POST', '/v1/admin/devices/nope/revoke', 404, admin);
+    await c.call('POST', `/v1/admin/devices/${device.deviceId}/revoke`, 401, { method: 'POST' });
+    await c.call('GET', '/v1/device', 403, bearer(token));
+    await c.call('GET', '/v1/pull', 403, bearer(token));
+    await c.call('POST', '/v1/push', 403, json(token, { mutations: [await upsertMutation('ada', 2, 3)] }));
+    const handshake = {
+      ...ws,
+      'sec-websocket-version': '13',
+      'sec-websocket-key': Buffer.from('0123456789abcdef').toString('base64'),
+    };
+    c.check('GET', '/v1/notify', 403, await raw('GET', `${stack.edge.url}/v1/notify`, handshake));
+
+    expect(c.unseen(EXEMPT)).toEqual([]);
+  }, 120_000);
+});
