@@ -1,9 +1,8 @@
 // The edge's OpenAPI document against the live Worker (workerd + PostgreSQL): every documented
 // operation is called, successes and errors, and every answer must match the document.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { app } from '../../apps/edge/src/app.ts';
 import { type Stack, startStack, upsertMutation } from '../support/stack.ts';
-import { Contract, openApi31Problems, raw, undocumentedRoutes } from './contract.ts';
+import { Contract, openApi31Problems, raw } from './contract.ts';
 
 let stack: Stack;
 let contract: Contract;
@@ -31,9 +30,10 @@ const json = (token: string | undefined, body: unknown): RequestInit => ({
 const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
 
 describe('edge OpenAPI contract', () => {
-  it('serves a valid OpenAPI 3.1 document that names every route of the app', async () => {
+  // That every route of the app is in it is checked beside the app (apps/edge/src/routes/openapi):
+  // the Worker's types do not load in this suite's TypeScript project.
+  it('serves a valid OpenAPI 3.1 document', async () => {
     expect(await openApi31Problems(contract.document)).toBe('');
-    expect(undocumentedRoutes(app.routes, contract.document, /^$/)).toEqual([]);
   });
 
   it('answers every operation as documented, errors included', async () => {
