@@ -61,8 +61,8 @@ export function openRoutes(rules: InputRules) {
   ): void {
     const { middleware, ...documented } = definition;
     app.openAPIRegistry.registerPath(documented as RouteConfig);
-    const codes = { ...rules.codes, ...options };
-    const readJson = options.readJson ?? rules.readJson;
+    const { readJson = rules.readJson, ...codeOverrides } = options;
+    const codes = { ...rules.codes, ...codeOverrides };
     const { params, query, body } = definition.request ?? {};
     const media = body?.content['application/json'];
     const bodySchema = media && 'schema' in media ? (media.schema as z.ZodType) : undefined;
