@@ -1,6 +1,6 @@
 // The edge Worker's HTTP surface: routes mounted in one place, every error shaped by one handler.
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { VoicesyncError } from '@voicesync/core';
-import { Hono } from 'hono';
 import type { Env } from './env.ts';
 import { errorResponse } from './errors/index.ts';
 import { admin } from './routes/admin/index.ts';
@@ -8,10 +8,11 @@ import { device } from './routes/device/index.ts';
 import { health } from './routes/health/index.ts';
 import { metrics } from './routes/metrics/index.ts';
 import { notify } from './routes/notify/index.ts';
+import { documentRoutes } from './routes/openapi/index.ts';
 import { pull } from './routes/pull/index.ts';
 import { push } from './routes/push/index.ts';
 
-export const app = new Hono<{ Bindings: Env }>();
+export const app = new OpenAPIHono<{ Bindings: Env }>();
 
 // Agents compare their clock with this header (Cloudflare adds it in production; workerd locally does not).
 app.use('*', async (c, next) => {
@@ -26,6 +27,7 @@ app.route('/v1/pull', pull);
 app.route('/v1/notify', notify);
 app.route('/v1/device', device);
 app.route('/v1/admin', admin);
+documentRoutes(app);
 
 app.notFound(() => {
   throw new VoicesyncError('not_found', 'no such route');

@@ -3,7 +3,6 @@ import { VoicesyncError } from '@voicesync/core';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { ZodError } from 'zod';
 import { ScoringError } from '../scoring/index.ts';
 
 const STATUS: Record<string, ContentfulStatusCode> = {
@@ -23,14 +22,6 @@ const STATUS: Record<string, ContentfulStatusCode> = {
   payload_too_large: 413,
   unsupported_media_type: 415,
 };
-
-export function zodError(error: ZodError): VoicesyncError {
-  const issue = error.issues[0];
-  const path = issue?.path.join('.') ?? '';
-  return new VoicesyncError('invalid_body', `${path ? `${path}: ` : ''}${issue?.message ?? 'invalid body'}`, {
-    details: { path },
-  });
-}
 
 export function errorResponse(error: unknown, c: Context): Response {
   if (error instanceof VoicesyncError || error instanceof ScoringError) {
@@ -84,68 +75,4 @@ function storageError(
     };
   }
   return undefined;
-}
-
-/** Largest request body the API reads (a 1,000-sample enrolment of 192-d vectors fits). */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
-
-/**
- * The body as text, at most MAX_BODY_BYTES. On the Node server it is read straight from the
- * socket's IncomingMessage: converting it to a web stream first costs about a third of a
- * verification's time.
- */
-async function readBody(c: Context): Promise<string> {
-  const declared = Number(c.req.header('content-length') ?? 0);
-  if (declared > MAX_BODY_BYTES)
-    throw new VoicesyncError('payload_too_large', 'request body is larger than 4 MiB');
-  const incoming = (c.env as { incoming?: AsyncIterable<Buffer> } | undefined)?.incoming;
-  if (!incoming) {
-    const text = await c.req.text();
-    if (Buffer.byteLength(text) > MAX_BODY_BYTES)
-      throw new VoicesyncError('payload_too_large', 'request body is larger than 4 MiB');
-    return text;
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of incoming) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES)
-      throw new VoicesyncError('payload_too_large', 'request body is larger than 4 MiB');
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** `application/json`, optionally with `charset=utf-8`: the only body the API reads. */
-const JSON_TYPE = /^application\/json\s*(;\s*charset\s*=\s*"?utf-8"?\s*)?$/i;
-
-/**
- * Parses a JSON body, turning malformed JSON into a 400 instead of a 500. A body without a
- * content type is read as JSON (scripts often omit it); any other type is refused, so a form or
- * `text/plain` post from a web page never reaches a route.
- */
-export async function readJson(c: Context): Promise<unknown> {
-  const type = c.req.header('content-type');
-  if (type !== undefined && !JSON_TYPE.test(type.trim())) {
-    throw new VoicesyncError('unsupported_media_type', `send application/json (got ${type})`);
-  }
-  const text = await readBody(c);
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new VoicesyncError('invalid_json', 'request body is not valid JSON', { cause });
-  }
-}
-
-/** A `limit` query parameter: `fallback` when absent, else an integer from 1 to `max`. */
-export function queryLimit(raw: string | undefined, fallback: number, max: number): number {
-  if (raw === undefined) return fallback;
-  const limit = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(limit) || limit < 1 || limit > max) {
-    throw new VoicesyncError(
-      'invalid_query',
-      `limit must be an integer from 1 to ${max}, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return limit;
 }

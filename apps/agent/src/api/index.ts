@@ -2,36 +2,36 @@
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { getRequestListener, type ServerType, serve } from '@hono/node-server';
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { BlankEnv } from 'hono/types';
 import type { Agent } from '../agent.ts';
 import { dashboardRoutes } from '../dashboard/index.ts';
 import { metricsRoutes } from '../metrics/routes.ts';
 import { loginRoutes, UNIX_SOCKET } from './access/index.ts';
 import { errorResponse } from './errors.ts';
 import { browserGuard } from './guard.ts';
+import { documentRoutes } from './openapi/document.ts';
 import { authRoutes } from './routes/auth.ts';
+import { operationRoutes } from './routes/operations.ts';
 import { outboxRoutes } from './routes/outbox.ts';
 import { profileListRoutes } from './routes/profile-list.ts';
 import { profileRoutes } from './routes/profiles.ts';
 import { statusRoutes } from './routes/status.ts';
 
-export function createApp(agent: Agent): Hono {
-  const app = new Hono();
+export function createApp(agent: Agent): OpenAPIHono<BlankEnv> {
+  const app = new OpenAPIHono<BlankEnv>();
   app.use('*', browserGuard(agent.config.host, agent.config.allowedHosts));
   app.use('*', agent.access.middleware());
-  app.get('/health', (c) => c.json({ ok: true }));
+  operationRoutes(agent, app);
   if (agent.access.required) app.route('/', loginRoutes(agent.access));
   app.route('/v1', authRoutes(agent));
   app.route('/v1/profiles', profileListRoutes(agent));
   app.route('/v1/profiles', profileRoutes(agent));
   app.route('/v1/outbox', outboxRoutes(agent));
   app.route('/v1/status', statusRoutes(agent));
-  app.post('/v1/sync', (c) => {
-    agent.pusher?.flushSoon();
-    return c.json({ scheduled: agent.pusher !== undefined });
-  });
   app.route('/', metricsRoutes(agent.metrics));
   if (agent.config.dashboard) app.route('/', dashboardRoutes());
+  documentRoutes(app);
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
@@ -49,7 +49,7 @@ export interface Servers {
 }
 
 /** Serves on host:port (loopback by default) and, when configured, on a 0600 Unix socket. */
-export async function listen(app: Hono, agent: Agent): Promise<Servers> {
+export async function listen(app: OpenAPIHono<BlankEnv>, agent: Agent): Promise<Servers> {
   const { host, port, socketPath } = agent.config;
   const servers: ServerType[] = [];
   const close = () =>

@@ -26,16 +26,6 @@ export const profileInputSchema = z
 
 export type ProfileInput = z.infer<typeof profileInputSchema>;
 
-export function parseSpeakerId(raw: string): string {
-  const parsed = speakerIdSchema.safeParse(raw);
-  if (!parsed.success)
-    throw new VoicesyncError(
-      'invalid_speaker_id',
-      `speakerId: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
-    );
-  return parsed.data;
-}
-
 export function parsePriority(name: string | undefined, fallback: Priority = Priority.NORMAL): Priority {
   return name === undefined ? fallback : Priority[name as keyof typeof Priority];
 }

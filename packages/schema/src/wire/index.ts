@@ -1,4 +1,5 @@
 // zod schemas of everything that crosses the agent <-> edge wire.
+export * from './edge.ts';
 export * from './errors.ts';
 export * from './pull.ts';
 export * from './push.ts';

@@ -8,8 +8,8 @@ import { Sessions, sessionCookieName } from './sessions.ts';
 /** Marks requests that arrived on the Unix socket; only the server sets it, a client cannot. */
 export const UNIX_SOCKET = 'voicesyncUnixSocket';
 
-/** Routes that answer without the key: liveness probes, and the page where a browser signs in. */
-const OPEN_PATHS = new Set(['/health', '/login']);
+/** Routes that answer without the key: liveness probes, the page where a browser signs in, and the API's description. */
+const OPEN_PATHS = new Set(['/health', '/login', '/openapi.json', '/docs']);
 
 export interface ApiAccessOptions {
   /** The required key; undefined means `allowUnauthenticated`. */

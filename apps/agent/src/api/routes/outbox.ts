@@ -1,18 +1,47 @@
 // /v1/outbox: inspect pending entries and dead letters, and re-queue dead letters.
-import { PRIORITIES, VoicesyncError } from '@voicesync/core';
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { PRIORITIES } from '@voicesync/core';
+import { errorResponses, jsonResponse } from '@voicesync/schema/openapi';
+import { z } from 'zod';
 import type { Agent } from '../../agent.ts';
-import { queryLimit } from '../errors.ts';
+import { guarded, route, storageErrors } from '../openapi/route.ts';
+import { outboxListSchema, retryResultSchema } from '../openapi/schemas.ts';
+import { limitQuery } from '../request/index.ts';
 
-export function outboxRoutes(agent: Agent): Hono {
-  const app = new Hono();
+const list = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['outbox'],
+  summary: 'Writes waiting for the edge and dead letters (never an embedding)',
+  request: {
+    query: z.object({
+      status: z.enum(['pending', 'dead', 'all'], { error: 'must be pending, dead or all' }).default('all'),
+      limit: limitQuery(100, 1000),
+    }),
+  },
+  responses: {
+    200: jsonResponse('entries in upload order, and the counts', outboxListSchema),
+    ...errorResponses({ 400: 'invalid_query: a bad status or limit' }),
+    ...guarded,
+  },
+});
 
-  app.get('/', async (c) => {
-    const status = c.req.query('status') ?? 'all';
-    if (status !== 'pending' && status !== 'dead' && status !== 'all') {
-      throw new VoicesyncError('invalid_query', 'status must be pending, dead or all');
-    }
-    const limit = queryLimit(c.req.query('limit'), 100, 1000);
+const retry = createRoute({
+  method: 'post',
+  path: '/retry',
+  tags: ['outbox'],
+  summary: 'Re-queue every dead letter',
+  responses: {
+    200: jsonResponse('how many were re-queued', retryResultSchema),
+    ...guarded,
+    ...storageErrors,
+  },
+});
+
+export function outboxRoutes(agent: Agent): OpenAPIHono {
+  const app = new OpenAPIHono();
+
+  route(app, list, async (c, { query: { status, limit } }) => {
     const rows = await agent.outbox.list(status, limit);
     return c.json({
       entries: rows.map((row) => ({ ...row, priority: PRIORITIES[row.priority] })),
@@ -20,7 +49,7 @@ export function outboxRoutes(agent: Agent): Hono {
     });
   });
 
-  app.post('/retry', async (c) => {
+  route(app, retry, async (c) => {
     const requeued = await agent.outbox.retryDead();
     if (requeued > 0) agent.log.info({ requeued }, 'dead letters re-queued');
     agent.pusher?.flushSoon();

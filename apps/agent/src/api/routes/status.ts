@@ -1,6 +1,9 @@
 // /v1/status: the agent's state at a glance (outbox and why it waits, sync counters, breaker, cache).
-import { Hono } from 'hono';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { jsonResponse } from '@voicesync/schema/openapi';
 import type { Agent } from '../../agent.ts';
+import { guarded, route } from '../openapi/route.ts';
+import { statusSchema } from '../openapi/schemas.ts';
 
 export async function statusSnapshot(agent: Agent) {
   const { stats, profiles } = agent;
@@ -46,8 +49,16 @@ export async function statusSnapshot(agent: Agent) {
   };
 }
 
-export function statusRoutes(agent: Agent): Hono {
-  const app = new Hono();
-  app.get('/', async (c) => c.json(await statusSnapshot(agent)));
+const status = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['operations'],
+  summary: 'The agent at a glance: outbox and why it waits, sync counters, breaker, cache, relay, clock',
+  responses: { 200: jsonResponse('the status snapshot', statusSchema), ...guarded },
+});
+
+export function statusRoutes(agent: Agent): OpenAPIHono {
+  const app = new OpenAPIHono();
+  route(app, status, async (c) => c.json(await statusSnapshot(agent)));
   return app;
 }

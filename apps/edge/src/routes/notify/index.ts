@@ -1,16 +1,37 @@
 // GET /v1/notify: a WebSocket to the device's tenant hub, opened only after the Relay authenticated the device.
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { VoicesyncError } from '@voicesync/core';
-import { Hono } from 'hono';
+import { errorResponses } from '@voicesync/schema/openapi';
 // Not the notify index: it exports the hub class, which only loads inside workerd.
 import { DEVICE_HEADER } from '../../notify/protocol.ts';
 import { tenantHub } from '../../notify/tenant-hubs.ts';
 import { relayStub } from '../../relay/stub.ts';
 import { type DeviceRoute, deviceGate, relayAnswer } from '../gate.ts';
+import { deviceErrors, route } from '../openapi/index.ts';
 
-export const notify = new Hono<DeviceRoute>();
+export const notify = new OpenAPIHono<DeviceRoute>();
 
-// Credentials first (the gate), so an anonymous caller learns nothing else about the endpoint.
-notify.get('/', deviceGate, async (c) => {
+const definition = createRoute({
+  method: 'get',
+  path: '/',
+  tags: ['sync'],
+  summary: 'A WebSocket on which the edge says when the tenant has new changes to pull',
+  description:
+    'Send `Upgrade: websocket`, `Sec-WebSocket-Version: 13` and a `Sec-WebSocket-Key` (RFC 6455) with the device token.',
+  security: [{ deviceToken: [] }],
+  // Credentials first (the gate), so an anonymous caller learns nothing else about the endpoint.
+  middleware: deviceGate,
+  responses: {
+    101: { description: 'switching protocols: the socket is open' },
+    ...deviceErrors,
+    ...errorResponses({
+      400: 'invalid_request: a WebSocket handshake without version 13 or a key',
+      426: 'upgrade_required: a plain GET, without Upgrade: websocket',
+    }),
+  },
+});
+
+route(notify, definition, async (c) => {
   if (c.req.header('Upgrade')?.toLowerCase() !== 'websocket') {
     throw new VoicesyncError('upgrade_required', 'GET /v1/notify expects a WebSocket upgrade');
   }

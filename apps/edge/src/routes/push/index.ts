@@ -1,13 +1,14 @@
 // POST /v1/push: a device's batch of mutations, applied by the Relay in one transaction.
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { VoicesyncError } from '@voicesync/core';
-import { pushRequestSchema } from '@voicesync/schema';
-import { Hono } from 'hono';
+import { pushAckSchema, pushRequestSchema } from '@voicesync/schema';
+import { errorResponses, jsonResponse } from '@voicesync/schema/openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { relayConfig } from '../../config/index.ts';
 import { type Checked, checkMutation } from '../../relay/apply/index.ts';
 import { relayStub } from '../../relay/stub.ts';
 import { type DeviceRoute, deviceGate, relayAnswer } from '../gate.ts';
-import { parseJsonBody } from '../parse.ts';
+import { deviceErrors, route } from '../openapi/index.ts';
 
 export const MAX_PUSH_BYTES = 8 * 1024 * 1024;
 
@@ -21,20 +22,40 @@ function reportClamped(deviceId: string, checked: Checked[], nowMs: number): voi
   );
 }
 
-export const push = new Hono<DeviceRoute>();
+export const push = new OpenAPIHono<DeviceRoute>();
 
-push.post(
-  '/',
-  // The token first: a forged one is refused before the size check, the read or the parse.
-  deviceGate,
-  bodyLimit({
-    maxSize: MAX_PUSH_BYTES,
-    onError: () => {
-      throw new VoicesyncError('payload_too_large', `request body exceeds ${MAX_PUSH_BYTES} bytes`);
-    },
-  }),
-  async (c) => {
-    const batch = parseJsonBody(await c.req.text(), pushRequestSchema, 'invalid_batch');
+const definition = createRoute({
+  method: 'post',
+  path: '/',
+  tags: ['sync'],
+  summary: 'Apply a device’s batch of mutations in one PostgreSQL transaction (exactly once per mutation id)',
+  security: [{ deviceToken: [] }],
+  middleware: [
+    // The token first: a forged one is refused before the size check, the read or the parse.
+    deviceGate,
+    bodyLimit({
+      maxSize: MAX_PUSH_BYTES,
+      onError: () => {
+        throw new VoicesyncError('payload_too_large', `request body exceeds ${MAX_PUSH_BYTES} bytes`);
+      },
+    }),
+  ] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: pushRequestSchema } } } },
+  responses: {
+    200: jsonResponse('the acknowledgement, sent after commit: one result per mutation', pushAckSchema),
+    ...deviceErrors,
+    ...errorResponses({
+      400: 'invalid_json, or invalid_batch (with `path`): the batch is malformed',
+      409: 'mutation_gap: the first new mutation id is not last_mutation_id + 1 (`expected` says which)',
+      413: 'payload_too_large: the body is over 8 MiB',
+    }),
+  },
+});
+
+route(
+  push,
+  definition,
+  async (c, { body: batch }) => {
     const { embeddingDim, maxClockSkewMs } = relayConfig(c.env);
     const clock = { nowMs: Date.now(), maxClockSkewMs };
     const checked = await Promise.all(
@@ -48,4 +69,5 @@ push.post(
       ),
     );
   },
+  { body: 'invalid_batch' },
 );
