@@ -1,13 +1,11 @@
 // POST /v1/push: a device's batch of mutations, applied by the Relay in one transaction.
-import { VoicesyncError } from '@voicesync/core';
 import { pushRequestSchema } from '@voicesync/schema';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { relayConfig } from '../../config/index.ts';
 import { type Checked, checkMutation } from '../../relay/apply/index.ts';
 import { relayStub } from '../../relay/stub.ts';
 import { type DeviceRoute, deviceGate, relayAnswer } from '../gate.ts';
-import { parseJsonBody } from '../parse.ts';
+import { parseJsonBody, readBodyText } from '../parse.ts';
 
 export const MAX_PUSH_BYTES = 8 * 1024 * 1024;
 
@@ -27,14 +25,9 @@ push.post(
   '/',
   // The token first: a forged one is refused before the size check, the read or the parse.
   deviceGate,
-  bodyLimit({
-    maxSize: MAX_PUSH_BYTES,
-    onError: () => {
-      throw new VoicesyncError('payload_too_large', `request body exceeds ${MAX_PUSH_BYTES} bytes`);
-    },
-  }),
   async (c) => {
-    const batch = parseJsonBody(await c.req.text(), pushRequestSchema, 'invalid_batch');
+    const body = await readBodyText(c.req.raw, MAX_PUSH_BYTES);
+    const batch = parseJsonBody(body, pushRequestSchema, 'invalid_batch');
     const { embeddingDim, maxClockSkewMs } = relayConfig(c.env);
     const clock = { nowMs: Date.now(), maxClockSkewMs };
     const checked = await Promise.all(
