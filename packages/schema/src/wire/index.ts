@@ -2,4 +2,5 @@
 export * from './errors.ts';
 export * from './pull.ts';
 export * from './push.ts';
+export * from './push-fast.ts';
 export * from './values.ts';

@@ -1,5 +1,5 @@
 // POST /v1/push: a device's batch of mutations, applied by the Relay in one transaction.
-import { pushRequestSchema } from '@voicesync/schema';
+import { fastPushRequest, pushRequestSchema } from '@voicesync/schema';
 import { Hono } from 'hono';
 import { relayConfig } from '../../config/index.ts';
 import { type Checked, checkMutation } from '../../relay/apply/index.ts';
@@ -27,7 +27,7 @@ push.post(
   deviceGate,
   async (c) => {
     const body = await readBodyText(c.req.raw, MAX_PUSH_BYTES);
-    const batch = parseJsonBody(body, pushRequestSchema, 'invalid_batch');
+    const batch = parseJsonBody(body, pushRequestSchema, 'invalid_batch', fastPushRequest);
     const { embeddingDim, maxClockSkewMs } = relayConfig(c.env);
     const clock = { nowMs: Date.now(), maxClockSkewMs };
     const checked = await Promise.all(
