@@ -14,7 +14,7 @@ import { cpuOfPid } from '../stats/cpu.ts';
 import { table } from '../stats/index.ts';
 
 const REQUESTS = Number(process.env.BENCH_COST_REQUESTS ?? 300);
-const RUNS = 3;
+const RUNS = Number(process.env.BENCH_COST_RUNS ?? 3);
 const ALL_ROWS = ['push1', 'push50', 'pull100', 'handshake', 'health'] as const;
 /** `BENCH_COST_ROWS=push1,push50` measures only those rows (the others print NaN): for quick A/B runs. */
 const ROWS = new Set((process.env.BENCH_COST_ROWS ?? ALL_ROWS.join(',')).split(','));
@@ -88,26 +88,44 @@ async function target(label: string, edge: EdgeHandle, adminToken: string): Prom
 }
 
 /** Median over RUNS of workerd CPU-ms per request, every target's run r before any run r + 1. */
-async function measure(targets: Target[]): Promise<EdgeCosts[]> {
+async function measure(targets: Target[]): Promise<{ costs: EdgeCosts[]; pairedRatios: EdgeCosts }> {
   const costs = targets.map(() => ({}) as EdgeCosts);
+  const pairedRatios = {} as EdgeCosts;
   for (const row of ALL_ROWS) {
     const measures = targets.map((): number[] => []);
     for (let run = 0; run < RUNS && ROWS.has(row); run++) {
-      for (const [t, { rows, workerdPid }] of targets.entries()) {
+      // Alternating who goes first cancels any advantage of a position in the run.
+      const order = [...targets.entries()];
+      if (run % 2 === 1) order.reverse();
+      for (const [t, { rows, workerdPid }] of order) {
         const { count, request } = rows[row];
         const before = cpuOfPid(workerdPid);
         for (let k = 0; k < count; k++) await request(run * count + k);
         measures[t]?.push(((cpuOfPid(workerdPid) - before) * 1000) / count);
       }
     }
-    for (const [t, list] of measures.entries()) {
-      (costs[t] as EdgeCosts)[row] = list.sort((a, b) => a - b)[Math.floor(list.length / 2)] ?? Number.NaN;
-    }
+    // Run r of each target ran back to back: the median of their ratios sees the least load noise.
+    const [ours, baseline] = measures;
+    pairedRatios[row] = median(
+      ours && baseline ? ours.map((value, run) => value / (baseline[run] ?? Number.NaN)) : [],
+    );
+    for (const [t, list] of measures.entries()) (costs[t] as EdgeCosts)[row] = median(list);
   }
-  return costs;
+  return { costs, pairedRatios };
 }
 
-export async function measureEdgeCosts(baselineDir = process.env.BENCH_BASELINE): Promise<EdgeCosts[]> {
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+export async function measureEdgeCosts(
+  baselineDir = process.env.BENCH_BASELINE,
+): Promise<{ costs: EdgeCosts[]; pairedRatios: EdgeCosts }> {
   const postgres = await startPostgres();
   const adminToken = randomBytes(18).toString('base64url');
   const vars = { DATABASE_URL: postgres.url, ADMIN_TOKEN: adminToken };
@@ -140,9 +158,12 @@ function costTable(costs: EdgeCosts): string {
 }
 
 export async function benchEdgeCost(): Promise<string> {
-  const [ours, baseline] = await measureEdgeCosts();
+  const {
+    costs: [ours, baseline],
+    pairedRatios,
+  } = await measureEdgeCosts();
   const lines = [
-    `edge cost: workerd CPU per request, ${REQUESTS} sequential requests per row (median of ${RUNS}), one shard`,
+    `edge cost: workerd CPU per request, ${REQUESTS} sequential requests per row (50-mutation push: ${Math.ceil(REQUESTS / 10)}), median of ${RUNS} runs, one shard`,
     `${new Date().toISOString()}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
     '',
     costTable(ours as EdgeCosts),
@@ -155,10 +176,16 @@ export async function benchEdgeCost(): Promise<string> {
     costTable(baseline),
     '',
     table(
-      ['request', 'this / baseline', 'above the floor: this / baseline (ms)'],
-      ALL_ROWS.filter((row) => row !== 'health').map((row) => [
+      [
+        'request',
+        'this / baseline (medians)',
+        'median of paired runs',
+        'above the floor: this / baseline (ms)',
+      ],
+      ALL_ROWS.map((row) => [
         row,
         ours[row] / baseline[row],
+        pairedRatios[row],
         `${(ours[row] - ours.health).toFixed(3)} / ${(baseline[row] - baseline.health).toFixed(3)}`,
       ]),
     ),

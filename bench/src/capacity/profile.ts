@@ -9,7 +9,7 @@ import { table } from '../stats/index.ts';
 import { type CpuProfile, InspectorSession, type SelfTime, selfTimes } from './inspector.ts';
 
 const REQUESTS = Number(process.env.BENCH_PROFILE_REQUESTS ?? 300);
-const ROWS = 25;
+const ROWS = Number(process.env.BENCH_PROFILE_ROWS ?? 25);
 
 /** Bundle line (1-based) to the source module esbuild wrote above it as a `// path` comment. */
 async function sourceMap(): Promise<(line: number) => string> {
@@ -49,6 +49,20 @@ function sourceFiles(rows: SelfTime[]): SelfTime[] {
     files.set(file, seen);
   }
   return [...files.values()].sort((a, b) => b.ms - a.ms);
+}
+
+/** Coarse owners of the time: a library, our code, or the runtime itself. */
+function categoryOf(module: string): string {
+  if (module.includes('node_modules/postgres')) return 'postgres.js: PostgreSQL wire, socket reads';
+  if (module.includes('node_modules/hono')) return 'hono: routing, context, response';
+  if (module.includes('node_modules/zod')) return 'zod';
+  if (module.startsWith('apps/edge/src/relay/apply')) return 'edge: validate, plan, write in relay/apply';
+  if (module.startsWith('apps/edge/src/auth')) return 'edge: token and device auth';
+  if (module.startsWith('apps/edge/src/notify')) return 'edge: notify, the tenant hub RPC';
+  if (module.startsWith('apps/edge')) return 'edge: routes, relay, other';
+  if (module.startsWith('packages/')) return 'packages: core, schema';
+  if (module.includes('garbage collector') || module.includes('collector)')) return 'garbage collector';
+  return 'runtime natives: streams, RPC, crypto, Buffer';
 }
 
 export async function benchEdgeProfile(which = process.argv[3] ?? 'push50'): Promise<string> {
@@ -104,6 +118,14 @@ export async function benchEdgeProfile(which = process.argv[3] ?? 'push50'): Pro
     return [
       `edge profile: ${which}, ${count} sequential requests, V8 sampling profile of the Worker isolate (100 µs)`,
       `workerd process CPU ${((cpu.workerd * 1000) / count).toFixed(3)} ms/request (profiler on); isolate busy ${(busyMs / count).toFixed(3)} ms/request in JavaScript and the natives it called`,
+      '',
+      'self time by owner:',
+      table(
+        ['owner', 'ms / request', 'share of busy'],
+        rows(
+          sourceFiles(sourceFiles(named).map((file) => ({ ...file, name: `x (${categoryOf(file.name)})` }))),
+        ),
+      ),
       '',
       'self time by source module:',
       table(['module', 'ms / request', 'share of busy'], rows(sourceFiles(named))),
