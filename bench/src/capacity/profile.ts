@@ -1,6 +1,7 @@
 // `npm run bench -- edge-profile [push1|push50|pull|handshake|health]`: where the edge's CPU goes,
 // from a V8 CPU profile of the Worker's isolate (Worker and Relay share it), self time by function and source file.
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { buildEdge, freePort, repoPath, startEdge, startPostgres } from '../../../test/harness/index.ts';
 import { provisionDevice } from '../../../test/support/index.ts';
 import { upsertMutation } from '../../../test/support/stack.ts';
@@ -12,8 +13,8 @@ const REQUESTS = Number(process.env.BENCH_PROFILE_REQUESTS ?? 300);
 const ROWS = Number(process.env.BENCH_PROFILE_ROWS ?? 25);
 
 /** Bundle line (1-based) to the source module esbuild wrote above it as a `// path` comment. */
-async function sourceMap(): Promise<(line: number) => string> {
-  const build = await buildEdge(repoPath('wrangler.toml'));
+async function sourceMap(configPath: string): Promise<(line: number) => string> {
+  const build = await buildEdge(configPath);
   const entry = build.modules[0];
   const lines = entry ? new TextDecoder().decode(entry.contents).split('\n') : [];
   const starts: Array<{ line: number; source: string }> = [];
@@ -70,7 +71,10 @@ export async function benchEdgeProfile(which = process.argv[3] ?? 'push50'): Pro
   process.env.HARNESS_INSPECTOR_PORT = String(inspectorPort);
   const postgres = await startPostgres();
   const adminToken = randomBytes(18).toString('base64url');
-  const edge = await startEdge({ vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN: adminToken } });
+  // `BENCH_PROFILE_DIR=<checkout>` profiles another build (e.g. the commit before a change).
+  const dir = process.env.BENCH_PROFILE_DIR;
+  const configPath = dir ? join(dir, 'wrangler.toml') : repoPath('wrangler.toml');
+  const edge = await startEdge({ vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN: adminToken }, configPath });
   const session = await InspectorSession.connect(inspectorPort);
   try {
     const device = await provisionDevice(edge.url, adminToken, 'profile');
@@ -110,13 +114,13 @@ export async function benchEdgeProfile(which = process.argv[3] ?? 'push50'): Pro
     for (const text of bodies) await request(text);
     const cpu = cpuSince(before);
     const { profile } = await session.send<{ profile: CpuProfile }>('Profiler.stop');
-    const sourceOf = await sourceMap();
+    const sourceOf = await sourceMap(configPath);
     const { functions, busyMs } = selfTimes(profile);
     const named = bySource(functions, sourceOf);
     const rows = (list: SelfTime[]) =>
       list.slice(0, ROWS).map((row) => [row.name, row.ms / count, `${(row.share * 100).toFixed(1)} %`]);
     return [
-      `edge profile: ${which}, ${count} sequential requests, V8 sampling profile of the Worker isolate (100 µs)`,
+      `edge profile${dir ? ` of ${dir}` : ''}: ${which}, ${count} sequential requests, V8 sampling profile of the Worker isolate (100 µs)`,
       `workerd process CPU ${((cpu.workerd * 1000) / count).toFixed(3)} ms/request (profiler on); isolate busy ${(busyMs / count).toFixed(3)} ms/request in JavaScript and the natives it called`,
       '',
       'self time by owner:',
