@@ -1,8 +1,9 @@
-// `npm run bench -- [search|http|writes|sync|propagation|forged-flood|preload|fleet|edge-cost|capacity|all]`: benchmarks (not tests), peers side by side, one run each.
+// `npm run bench -- [search|http|writes|sync|propagation|forged-flood|preload|fleet|edge-cost|edge-profile|capacity|all]`: benchmarks (not tests), peers side by side, one run each.
 import { benchForgedFlood } from './forged-flood/index.ts';
 import { benchPreload } from './preload/index.ts';
 import { benchEdgeCost } from './capacity/costs.ts';
 import { benchCapacity } from './capacity/index.ts';
+import { benchEdgeProfile } from './capacity/profile.ts';
 import { benchFleet } from './fleet/index.ts';
 import { benchPropagation } from './propagation/index.ts';
 import { benchHttp } from './http/index.ts';
@@ -23,6 +24,7 @@ const suites: Record<string, () => Promise<string | undefined>> = {
   preload: benchPreload,
   fleet: benchFleet,
   'edge-cost': benchEdgeCost,
+  'edge-profile': () => benchEdgeProfile(),
   capacity: () => benchCapacity(),
 };
 

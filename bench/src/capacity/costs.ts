@@ -1,14 +1,23 @@
 // `npm run bench -- edge-cost`: workerd CPU per request for push (1 and 50 mutations), pull (a
 // page of 100) and the device handshake, sequential requests from one device, one shard.
+// `BENCH_BASELINE=<dir>` also runs the edge built from another checkout (e.g. `git archive` of
+// the commit before a change) against the same PostgreSQL, its runs interleaved with ours, so a
+// before/after comparison sees the same machine load.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { startEdge, startPostgres } from '../../../test/harness/index.ts';
+import { join } from 'node:path';
+import { type EdgeHandle, startEdge, startPostgres } from '../../../test/harness/index.ts';
+import { childPids, processCommandLine } from '../../../test/harness/process/pids.ts';
 import { provisionDevice } from '../../../test/support/index.ts';
 import { upsertMutation } from '../../../test/support/stack.ts';
-import { cpuNow, cpuSince } from '../stats/cpu.ts';
+import { cpuOfPid } from '../stats/cpu.ts';
 import { table } from '../stats/index.ts';
 
 const REQUESTS = Number(process.env.BENCH_COST_REQUESTS ?? 300);
+const RUNS = Number(process.env.BENCH_COST_RUNS ?? 3);
+const ALL_ROWS = ['push1', 'push50', 'pull100', 'handshake', 'health'] as const;
+/** `BENCH_COST_ROWS=push1,push50` measures only those rows (the others print NaN): for quick A/B runs. */
+const ROWS = new Set((process.env.BENCH_COST_ROWS ?? ALL_ROWS.join(',')).split(','));
 
 export interface EdgeCosts {
   push1: number;
@@ -19,84 +28,169 @@ export interface EdgeCosts {
   health: number;
 }
 
-/** Median of `runs` measures of workerd CPU-ms per request over `count` requests made by `request`. */
-async function cpuMsPerRequest(
-  count: number,
-  request: (i: number) => Promise<void>,
-  runs = 3,
-): Promise<number> {
-  const measures: number[] = [];
-  let i = 0;
-  for (let r = 0; r < runs; r++) {
-    const before = cpuNow();
-    for (let k = 0; k < count; k++) await request(i++);
-    measures.push((cpuSince(before).workerd * 1000) / count);
-  }
-  return measures.sort((a, b) => a - b)[Math.floor(runs / 2)] ?? Number.NaN;
+interface Target {
+  label: string;
+  workerdPid: number;
+  /** Requests of a row: `request(i)` for i in [0, count * RUNS). */
+  rows: Record<keyof EdgeCosts, { count: number; request: (i: number) => Promise<void> }>;
 }
 
-export async function measureEdgeCosts(): Promise<EdgeCosts> {
+function workerdOf(edge: EdgeHandle): number {
+  const pid = childPids(process.pid).find((candidate) =>
+    processCommandLine(candidate).includes(`entry=127.0.0.1:${edge.port}`),
+  );
+  if (pid === undefined) throw new Error(`no workerd serving port ${edge.port}`);
+  return pid;
+}
+
+async function target(label: string, edge: EdgeHandle, adminToken: string): Promise<Target> {
+  const device = await provisionDevice(edge.url, adminToken, `cost-${label}`);
+  const headers = { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' };
+  let mutationId = 0;
+  // Bodies are built outside the measured loops: only the edge's work is on the clock.
+  const batches = async (n: number, size: number) => {
+    const bodies: string[] = [];
+    for (let b = 0; b < n; b++) {
+      const mutations = [];
+      for (let k = 0; k < size; k++) {
+        mutationId += 1;
+        mutations.push(await upsertMutation(`cost-${mutationId}`, mutationId, mutationId));
+      }
+      bodies.push(JSON.stringify({ mutations }));
+    }
+    return bodies;
+  };
+  const send = async (body: string) => {
+    const response = await fetch(`${edge.url}/v1/push`, { method: 'POST', headers, body });
+    if (response.status !== 200) throw new Error(`push ${response.status}: ${await response.text()}`);
+    await response.arrayBuffer();
+  };
+  const get = async (path: string) => {
+    const response = await fetch(`${edge.url}${path}`, { headers });
+    if (response.status !== 200) throw new Error(`${path} ${response.status}`);
+    await response.arrayBuffer();
+  };
+  // Warm-up: the first requests compile code and open the connection; the log then holds 120
+  // profiles, so a pull reads a full page whichever rows run.
+  for (const body of await batches(20, 1)) await send(body);
+  for (const body of await batches(2, 50)) await send(body);
+  const ones = await batches(REQUESTS * RUNS, 1);
+  const fifties = await batches(Math.ceil(REQUESTS / 10) * RUNS, 50);
+  return {
+    label,
+    workerdPid: workerdOf(edge),
+    rows: {
+      push1: { count: REQUESTS, request: (i) => send(ones[i]!) },
+      push50: { count: Math.ceil(REQUESTS / 10), request: (i) => send(fifties[i]!) },
+      pull100: { count: REQUESTS, request: () => get('/v1/pull?cursor=0&limit=100') },
+      handshake: { count: REQUESTS, request: () => get('/v1/device') },
+      health: { count: REQUESTS, request: () => get('/health') },
+    },
+  };
+}
+
+/** Median over RUNS of workerd CPU-ms per request, every target's run r before any run r + 1. */
+async function measure(targets: Target[]): Promise<{ costs: EdgeCosts[]; pairedRatios: EdgeCosts }> {
+  const costs = targets.map(() => ({}) as EdgeCosts);
+  const pairedRatios = {} as EdgeCosts;
+  for (const row of ALL_ROWS) {
+    const measures = targets.map((): number[] => []);
+    for (let run = 0; run < RUNS && ROWS.has(row); run++) {
+      // Alternating who goes first cancels any advantage of a position in the run.
+      const order = [...targets.entries()];
+      if (run % 2 === 1) order.reverse();
+      for (const [t, { rows, workerdPid }] of order) {
+        const { count, request } = rows[row];
+        const before = cpuOfPid(workerdPid);
+        for (let k = 0; k < count; k++) await request(run * count + k);
+        measures[t]?.push(((cpuOfPid(workerdPid) - before) * 1000) / count);
+      }
+    }
+    // Run r of each target ran back to back: the median of their ratios sees the least load noise.
+    const [ours, baseline] = measures;
+    pairedRatios[row] = median(
+      ours && baseline ? ours.map((value, run) => value / (baseline[run] ?? Number.NaN)) : [],
+    );
+    for (const [t, list] of measures.entries()) (costs[t] as EdgeCosts)[row] = median(list);
+  }
+  return { costs, pairedRatios };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  if (sorted.length === 0) return Number.NaN;
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+export async function measureEdgeCosts(
+  baselineDir = process.env.BENCH_BASELINE,
+): Promise<{ costs: EdgeCosts[]; pairedRatios: EdgeCosts }> {
   const postgres = await startPostgres();
   const adminToken = randomBytes(18).toString('base64url');
-  const edge = await startEdge({ vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN: adminToken } });
+  const vars = { DATABASE_URL: postgres.url, ADMIN_TOKEN: adminToken };
+  const edges: EdgeHandle[] = [];
   try {
-    const device = await provisionDevice(edge.url, adminToken, 'cost');
-    const headers = { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' };
-    let mutationId = 0;
-    // Bodies are built outside the measured loops: only the edge's work is on the clock.
-    const batches = async (n: number, size: number) => {
-      const bodies: string[] = [];
-      for (let b = 0; b < n; b++) {
-        const mutations = [];
-        for (let k = 0; k < size; k++) {
-          mutationId += 1;
-          mutations.push(await upsertMutation(`cost-${mutationId}`, mutationId, mutationId));
-        }
-        bodies.push(JSON.stringify({ mutations }));
-      }
-      return bodies;
-    };
-    const send = async (body: string) => {
-      const response = await fetch(`${edge.url}/v1/push`, { method: 'POST', headers, body });
-      if (response.status !== 200) throw new Error(`push ${response.status}: ${await response.text()}`);
-      await response.arrayBuffer();
-    };
-    const get = async (path: string) => {
-      const response = await fetch(`${edge.url}${path}`, { headers });
-      if (response.status !== 200) throw new Error(`${path} ${response.status}`);
-      await response.arrayBuffer();
-    };
-    // Warm-up: the first requests compile code and open the connection.
-    for (const body of await batches(20, 1)) await send(body);
-    const ones = await batches(REQUESTS * 3, 1);
-    const push1 = await cpuMsPerRequest(REQUESTS, (i) => send(ones[i]!));
-    const fifties = await batches(Math.ceil(REQUESTS / 10) * 3, 50);
-    const push50 = await cpuMsPerRequest(Math.ceil(REQUESTS / 10), (i) => send(fifties[i]!));
-    const pull100 = await cpuMsPerRequest(REQUESTS, () => get('/v1/pull?cursor=0&limit=100'));
-    const handshake = await cpuMsPerRequest(REQUESTS, () => get('/v1/device'));
-    const health = await cpuMsPerRequest(REQUESTS, () => get('/health'));
-    return { push1, push50, pull100, handshake, health };
+    edges.push(await startEdge({ vars }));
+    if (baselineDir) edges.push(await startEdge({ vars, configPath: join(baselineDir, 'wrangler.toml') }));
+    const targets: Target[] = [];
+    for (const [index, edge] of edges.entries()) {
+      targets.push(await target(index === 0 ? 'this' : 'baseline', edge, adminToken));
+    }
+    return await measure(targets);
   } finally {
-    await edge.destroy();
+    for (const edge of edges) await edge.destroy();
     await postgres.destroy();
   }
 }
 
+function costTable(costs: EdgeCosts): string {
+  return table(
+    ['request', 'CPU-ms / request', 'CPU-ms / mutation or profile', 'CPU-ms / 1,000 profiles'],
+    [
+      ['push, 1 mutation', costs.push1, costs.push1, costs.push1 * 1000],
+      ['push, 50 mutations', costs.push50, costs.push50 / 50, (costs.push50 / 50) * 1000],
+      ['pull, page of 100', costs.pull100, costs.pull100 / 100, (costs.pull100 / 100) * 1000],
+      ['handshake (GET /v1/device)', costs.handshake, '-', '-'],
+      ['floor: GET /health (one RPC, no PostgreSQL)', costs.health, '-', '-'],
+    ],
+  );
+}
+
 export async function benchEdgeCost(): Promise<string> {
-  const costs = await measureEdgeCosts();
-  return [
-    `edge cost: workerd CPU per request, ${REQUESTS} sequential requests per row (median of 3), one shard`,
+  const {
+    costs: [ours, baseline],
+    pairedRatios,
+  } = await measureEdgeCosts();
+  const lines = [
+    `edge cost: workerd CPU per request, ${REQUESTS} sequential requests per row (50-mutation push: ${Math.ceil(REQUESTS / 10)}), median of ${RUNS} runs, one shard`,
     `${new Date().toISOString()}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
     '',
+    costTable(ours as EdgeCosts),
+  ];
+  if (!baseline || !ours) return lines.join('\n');
+  lines.push(
+    '',
+    `same run, interleaved, the edge built from ${process.env.BENCH_BASELINE}:`,
+    '',
+    costTable(baseline),
+    '',
     table(
-      ['request', 'CPU-ms / request', 'CPU-ms / mutation or profile', 'CPU-ms / 1,000 profiles'],
       [
-        ['push, 1 mutation', costs.push1, costs.push1, costs.push1 * 1000],
-        ['push, 50 mutations', costs.push50, costs.push50 / 50, (costs.push50 / 50) * 1000],
-        ['pull, page of 100', costs.pull100, costs.pull100 / 100, (costs.pull100 / 100) * 1000],
-        ['handshake (GET /v1/device)', costs.handshake, '-', '-'],
-        ['floor: GET /health (one RPC, no PostgreSQL)', costs.health, '-', '-'],
+        'request',
+        'this / baseline (medians)',
+        'median of paired runs',
+        'above the floor: this / baseline (ms)',
       ],
+      ALL_ROWS.map((row) => [
+        row,
+        ours[row] / baseline[row],
+        pairedRatios[row],
+        `${(ours[row] - ours.health).toFixed(3)} / ${(baseline[row] - baseline.health).toFixed(3)}`,
+      ]),
     ),
-  ].join('\n');
+  );
+  return lines.join('\n');
 }

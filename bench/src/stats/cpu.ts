@@ -81,3 +81,14 @@ export function cpuSince(start: CpuSeconds): CpuSeconds {
     postgres: now.postgres - start.postgres,
   };
 }
+
+/** User + system CPU seconds of one process (all its threads), NaN once it is gone. */
+export function cpuOfPid(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return Number.NaN;
+  }
+}

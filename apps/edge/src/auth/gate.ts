@@ -4,8 +4,9 @@ import { acceptsLegacyTokens, tokenKeys } from '../config/auth.ts';
 import type { Env } from '../env.ts';
 import type { RelayResult } from '../errors/index.ts';
 import { clientAddress, refuseAuthentication } from './failure-limit.ts';
-import { verifyDeviceToken } from './signed-token.ts';
+import { type TokenKeys, verifyDeviceToken } from './signed-token.ts';
 import { type DeviceCredentials, parseDeviceToken } from './token.ts';
+import { VerifiedTokens } from './verified-tokens.ts';
 
 /** The request parts the gate reads: never the body. */
 export interface GateRequest {
@@ -17,6 +18,18 @@ type GateEnv = Pick<
   'AUTH_FAILURES' | 'DEVICE_TOKEN_KEY' | 'DEVICE_TOKEN_KEY_PREVIOUS' | 'LEGACY_DEVICE_TOKENS'
 >;
 
+/** Per isolate: what this Worker instance has already verified. */
+const verifiedTokens = new VerifiedTokens();
+
+/** The keys, or none while they are not configured (the full check then says why). */
+function configuredKeys(env: GateEnv): TokenKeys | undefined {
+  try {
+    return tokenKeys(env);
+  } catch {
+    return undefined;
+  }
+}
+
 function address(request: GateRequest): string {
   return clientAddress({ get: (name) => request.header(name) ?? null });
 }
@@ -26,10 +39,18 @@ function address(request: GateRequest): string {
  * with the Worker's key alone: no Durable Object, no database, no body. A token from before
  * signing passes only while LEGACY_DEVICE_TOKENS=accept. Failures count toward the 429 limit.
  */
-export async function passDeviceGate(env: GateEnv, request: GateRequest): Promise<DeviceCredentials> {
+export async function passDeviceGate(
+  env: GateEnv,
+  request: GateRequest,
+  verified = verifiedTokens,
+): Promise<DeviceCredentials> {
   let deviceId: string | undefined;
   try {
-    const token = parseDeviceToken(request.header('Authorization'));
+    const header = request.header('Authorization');
+    const nowMs = Date.now();
+    const known = header === undefined ? undefined : verified.get(header, configuredKeys(env), nowMs);
+    if (known) return known;
+    const token = parseDeviceToken(header);
     deviceId = token.deviceId;
     const credentials = { deviceId: token.deviceId, secret: token.secret };
     if (!token.signature) {
@@ -39,13 +60,15 @@ export async function passDeviceGate(env: GateEnv, request: GateRequest): Promis
         'unsigned device token: ask the operator for a new one (device rotate)',
       );
     }
-    await verifyDeviceToken(
-      tokenKeys(env),
+    const signingKeys = tokenKeys(env);
+    const claims = await verifyDeviceToken(
+      signingKeys,
       credentials,
       token.signature.claims,
       token.signature.tag,
-      Date.now(),
+      nowMs,
     );
+    if (header !== undefined) verified.set(header, signingKeys, { credentials, claims });
     return credentials;
   } catch (thrown) {
     if (!(thrown instanceof VoicesyncError) || thrown.code !== 'unauthorized') throw thrown;

@@ -6,3 +6,4 @@ export * from './gate.ts';
 export * from './secret.ts';
 export * from './signed-token.ts';
 export * from './token.ts';
+export * from './verified-tokens.ts';

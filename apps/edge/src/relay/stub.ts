@@ -21,9 +21,26 @@ export type RelayApi = Pick<
   | 'status'
 >;
 
+/** Per isolate and env: the shard split and the shards' ids, which every request would otherwise derive again. */
+const shardsOf = new WeakMap<
+  Env,
+  { count: number; locationHint?: DurableObjectLocationHint; ids: DurableObjectId[] }
+>();
+
+function shards(env: Env) {
+  let known = shardsOf.get(env);
+  if (!known) {
+    const { count, locationHint } = shardConfig(env);
+    const ids = Array.from({ length: count }, (_, index) => env.RELAY.idFromName(shardName(index)));
+    known = locationHint ? { count, locationHint, ids } : { count, ids };
+    shardsOf.set(env, known);
+  }
+  return known;
+}
+
 function shard(env: Env, index: number): RelayApi {
-  const { locationHint } = shardConfig(env);
-  const id = env.RELAY.idFromName(shardName(index));
+  const { locationHint, ids } = shards(env);
+  const id = ids[index] ?? env.RELAY.idFromName(shardName(index));
   // The stub's mapped RPC types recurse without end on zod's JSON type (TS2589). Every method
   // returns plain data, which crosses RPC unchanged, so the class's own signatures are exact.
   return (locationHint ? env.RELAY.get(id, { locationHint }) : env.RELAY.get(id)) as unknown as RelayApi;
@@ -34,10 +51,10 @@ function shard(env: Env, index: number): RelayApi {
  * to no device (admin routes). Throws `bad_config` when RELAY_SHARDS and PG_MAX do not split.
  */
 export function relayStub(env: Env, deviceId?: string): RelayApi {
-  return shard(env, deviceId === undefined ? 0 : shardOf(deviceId, shardConfig(env).count));
+  return shard(env, deviceId === undefined ? 0 : shardOf(deviceId, shards(env).count));
 }
 
 /** Every shard, in index order: for status, health and broadcasts (revocation, breaker trips). */
 export function allRelays(env: Env): RelayApi[] {
-  return Array.from({ length: shardConfig(env).count }, (_, index) => shard(env, index));
+  return Array.from({ length: shards(env).count }, (_, index) => shard(env, index));
 }

@@ -57,8 +57,8 @@ const BASE64_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < BASE64_ALPHABET.length; i++) BASE64_VALUE[BASE64_ALPHABET.charCodeAt(i)] = i;
 const HEX_PAIRS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
-/** Standard base64 with padding. */
-export function bytesToBase64(bytes: Uint8Array): string {
+/** Standard base64 with padding, in JavaScript (runtimes without `Uint8Array.prototype.toBase64`). */
+export function bytesToBase64Js(bytes: Uint8Array): string {
   let out = '';
   const whole = bytes.length - (bytes.length % 3);
   for (let i = 0; i < whole; i += 3) {
@@ -89,7 +89,7 @@ function base64Value(text: string, at: number): number {
  * the URL-safe alphabet included. Canonical means the text is the only encoding of its bytes, so
  * the edge can store the text's decoding in SQL and know it is the content it hashed.
  */
-export function base64ToBytes(text: string): Uint8Array {
+export function base64ToBytesJs(text: string): Uint8Array {
   const length = text.length;
   if (length % 4 !== 0) throw new RangeError('invalid base64');
   let pad = 0;
@@ -115,6 +115,41 @@ export function base64ToBytes(text: string): Uint8Array {
     out[o++] = n >>> 16;
     if (pad === 1) out[o] = (n >>> 8) & 255;
   }
+  return out;
+}
+
+// The runtime's own codec where it has one (workerd's V8 does; Node 20 does not): the edge
+// decodes every uploaded embedding and encodes every pulled one, and the native code is ~10x
+// faster than the table loops above (edge-profile: base64ToBytes was the top function of a push).
+interface NativeBase64 {
+  fromBase64(text: string, options: { lastChunkHandling: 'strict' }): Uint8Array;
+}
+const nativeFrom = (Uint8Array as unknown as Partial<NativeBase64>).fromBase64;
+const nativeTo = (Uint8Array.prototype as unknown as { toBase64?: (this: Uint8Array) => string }).toBase64;
+
+/** Standard base64 with padding. */
+export function bytesToBase64(bytes: Uint8Array): string {
+  return nativeTo ? nativeTo.call(bytes) : bytesToBase64Js(bytes);
+}
+
+/**
+ * Decodes canonical standard base64 exactly as `base64ToBytesJs` does. The native decoder in
+ * strict mode refuses a missing `=`, non-zero trailing bits and other alphabets, but skips ASCII
+ * whitespace: a text with whitespace decodes to fewer bytes than its length promises, and is refused.
+ */
+export function base64ToBytes(text: string): Uint8Array {
+  if (!nativeFrom) return base64ToBytesJs(text);
+  const length = text.length;
+  if (length % 4 !== 0) throw new RangeError('invalid base64');
+  let out: Uint8Array;
+  try {
+    out = nativeFrom(text, { lastChunkHandling: 'strict' });
+  } catch {
+    throw new RangeError('invalid base64');
+  }
+  const pad =
+    length > 0 && text.charCodeAt(length - 1) === PAD ? (text.charCodeAt(length - 2) === PAD ? 2 : 1) : 0;
+  if (out.length !== (length / 4) * 3 - pad) throw new RangeError('invalid base64');
   return out;
 }
 

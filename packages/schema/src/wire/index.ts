@@ -3,4 +3,5 @@ export * from './edge.ts';
 export * from './errors.ts';
 export * from './pull.ts';
 export * from './push.ts';
+export * from './push-fast.ts';
 export * from './values.ts';

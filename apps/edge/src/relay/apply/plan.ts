@@ -61,6 +61,11 @@ export async function planBatch(
   server: Map<string, ServerContent>,
 ): Promise<BatchPlan> {
   const state = new Map(server);
+  // Only an enrolment merges into content the batch wrote before it: decoding every written
+  // embedding back to floats for the fold would be wasted on all other speakers.
+  const enrolled = new Set(
+    batch.flatMap((checked) => (checked.content?.enrolment ? [checked.content.speakerId] : [])),
+  );
   const plan: BatchPlan = { results: [], writes: new Map(), changes: [], conflicts: [], lastMutationId };
   for (const checked of batch) {
     const { mutation } = checked;
@@ -83,7 +88,7 @@ export async function planBatch(
     const conflicted = mutation.baseHash !== serverHash;
     const wins = !conflicted || incomingWins(incoming, current);
     if (wins) {
-      state.set(incoming.speakerId, serverContentOf(incoming));
+      state.set(incoming.speakerId, serverContentOf(incoming, enrolled.has(incoming.speakerId)));
       const applied = (plan.writes.get(incoming.speakerId)?.applied ?? 0) + 1;
       plan.writes.set(incoming.speakerId, { content: incoming, applied });
       plan.changes.push({
@@ -120,10 +125,14 @@ export async function planBatch(
   return plan;
 }
 
-/** What the server holds once `content` is written (the state later mutations of the batch fold over). */
-export function serverContentOf(content: IncomingContent): ServerContent {
+/**
+ * What the server holds once `content` is written (the state later mutations of the batch fold
+ * over); the live profile only when `withProfile` (an enrolment of the batch will add to it).
+ */
+export function serverContentOf(content: IncomingContent, withProfile = true): ServerContent {
   const { contentHash, updatedAt, profile } = content;
   if (!profile) return { contentHash, updatedAt, deleted: true };
+  if (!withProfile) return { contentHash, updatedAt, deleted: false };
   return {
     contentHash,
     updatedAt,

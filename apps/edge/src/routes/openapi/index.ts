@@ -7,7 +7,11 @@ import { z } from 'zod';
 
 /** The body parsed as JSON: `invalid_json` when it is not. */
 export async function readJsonText(c: Context, ifEmpty?: string): Promise<unknown> {
-  const text = await c.req.text();
+  return parseJsonText(await c.req.text(), ifEmpty);
+}
+
+/** Text parsed as JSON: `invalid_json` when it is not (`ifEmpty` stands in for a blank body). */
+export function parseJsonText(text: string, ifEmpty?: string): unknown {
   try {
     return JSON.parse(ifEmpty !== undefined && text.trim() === '' ? ifEmpty : text);
   } catch {

@@ -1,14 +1,13 @@
 // POST /v1/push: a device's batch of mutations, applied by the Relay in one transaction.
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { VoicesyncError } from '@voicesync/core';
-import { pushAckSchema, pushRequestSchema } from '@voicesync/schema';
+import { fastPushRequest, pushAckSchema, pushRequestSchema } from '@voicesync/schema';
 import { errorResponses, jsonResponse } from '@voicesync/schema/openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { relayConfig } from '../../config/index.ts';
 import { type Checked, checkMutation } from '../../relay/apply/index.ts';
 import { relayStub } from '../../relay/stub.ts';
 import { type DeviceRoute, deviceGate, relayAnswer } from '../gate.ts';
-import { deviceErrors, route } from '../openapi/index.ts';
+import { readBodyText } from '../body.ts';
+import { deviceErrors, parseJsonText, route } from '../openapi/index.ts';
 
 export const MAX_PUSH_BYTES = 8 * 1024 * 1024;
 
@@ -33,12 +32,6 @@ const definition = createRoute({
   middleware: [
     // The token first: a forged one is refused before the size check, the read or the parse.
     deviceGate,
-    bodyLimit({
-      maxSize: MAX_PUSH_BYTES,
-      onError: () => {
-        throw new VoicesyncError('payload_too_large', `request body exceeds ${MAX_PUSH_BYTES} bytes`);
-      },
-    }),
   ] as const,
   request: { body: { required: true, content: { 'application/json': { schema: pushRequestSchema } } } },
   responses: {
@@ -69,5 +62,10 @@ route(
       ),
     );
   },
-  { body: 'invalid_batch' },
+  {
+    body: 'invalid_batch',
+    // Read once under the push's own cap, after the token check (no bodyLimit copy of the request).
+    readJson: async (c) => parseJsonText(await readBodyText(c.req.raw, MAX_PUSH_BYTES)),
+    fastBody: fastPushRequest,
+  },
 );
