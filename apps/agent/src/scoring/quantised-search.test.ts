@@ -46,7 +46,7 @@ function bruteTop1(
 }
 
 describe('quantised search', () => {
-  it('after any puts, enrolments and deletes, quantised and f32 indexes give the brute-force top-1 and identical scores', async () => {
+  it('after any puts, enrolments and deletes, quantised (f32 rows in a file or in memory) and f32 indexes give the brute-force top-1 and identical scores', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(op, { minLength: 1, maxLength: 300, size: 'max' }),
@@ -60,12 +60,19 @@ describe('quantised search', () => {
             dim: DIM,
             quantised: { minRows: 8, threadMinRows: 0, threads: 2 },
           });
-          opened.push(quantised);
+          // The same, keeping the f32 rows in memory instead of the row file.
+          const inMemory = new EmbeddingIndex({
+            backend,
+            dim: DIM,
+            quantised: { minRows: 8, threadMinRows: 0, threads: 1, exactRows: 'memory' },
+          });
+          opened.push(quantised, inMemory);
           const live = new Map<string, Float32Array>();
           for (const step of ops) {
             const id = `spk-${step.id}`;
             if (step.kind === 'delete') {
               expect(quantised.remove(id)).toBe(f32.remove(id));
+              inMemory.remove(id);
               live.delete(id);
               continue;
             }
@@ -75,6 +82,7 @@ describe('quantised search', () => {
             if (step.kind === 'enrol' && current) vector = vector.map((v, j) => v + 3 * current[j]!);
             f32.upsert(id, vector);
             quantised.upsert(id, vector);
+            inMemory.upsert(id, vector);
             live.set(id, l2normalize(vector));
           }
           // A noisy probe of every live speaker (moved rows included), then random ones (low scores: the second pass).
@@ -88,10 +96,15 @@ describe('quantised search', () => {
             const want = f32.search(probe, k);
             expect(quantised.search(probe, k)).toEqual(want);
             expect(await quantised.searchAsync(probe, k)).toEqual(want);
+            expect(inMemory.search(probe, k)).toEqual(want);
+            expect(await inMemory.searchAsync(probe, k)).toEqual(want);
+            // verify stays an exact 1:1 comparison wherever the row lives.
+            for (const hit of want) expect(quantised.score(hit.speakerId, probe)).toBe(hit.score);
             const brute = bruteTop1(live, probe);
             if (brute && brute.margin > 1e-5) expect(want[0]?.speakerId).toBe(brute.id);
           }
           quantised.close();
+          inMemory.close();
         },
       ),
       { numRuns: 30 },
