@@ -93,9 +93,13 @@ export class EmbeddingIndex {
     this.#quantised = { ...QUANTISED_DEFAULTS, ...quantised };
   }
 
-  /** Bytes of process memory per speaker in the matrices (f32 rows, compact row); the speaker table comes on top. */
-  get bytesPerSpeaker(): { f32: number; compact: number } {
-    return { f32: this.#exact.bytesPerRow, compact: this.#compact?.bytesPerRow ?? 0 };
+  /**
+   * Bytes of process memory per speaker: f32 rows (0 once they moved to the row file), the compact row,
+   * and the speaker table's ids, names and hash slots (spare capacity included).
+   */
+  get bytesPerSpeaker(): { f32: number; compact: number; table: number } {
+    const table = this.size === 0 ? 0 : Math.round(this.#speakers.bytes / this.size);
+    return { f32: this.#exact.bytesPerRow, compact: this.#compact?.bytesPerRow ?? 0, table };
   }
 
   get size(): number {
