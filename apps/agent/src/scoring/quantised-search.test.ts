@@ -4,6 +4,7 @@ import type { ScoringBackend } from './backend.ts';
 import { createScoringBackend } from './create-scoring-backend.ts';
 import { EmbeddingIndex } from './embedding-index.ts';
 import { l2normalize } from './l2-normalize.ts';
+import { provenTopK } from './quantised-search.ts';
 import { randomEmbeddings } from './random-embeddings.ts';
 
 const DIM = 48;
@@ -130,5 +131,36 @@ describe('quantised search', () => {
     f32.remove('s5');
     expect(await pending).toEqual(f32.search(probe, 3));
     index.close();
+  });
+
+  it('scores candidates only until the top k is proven, and says so when the list runs out first', () => {
+    const candidates = {
+      indices: Int32Array.from([7, 3, 9, 1, 4]),
+      scores: Float32Array.from([0.9, 0.8, 0.5, 0.45, 0.1]),
+    };
+    const exactOf = new Map([
+      [7, 0.89],
+      [3, 0.81],
+      [9, 0.52],
+      [1, 0.44],
+      [4, 0.11],
+    ]);
+    const read: number[] = [];
+    const exact = (row: number) => {
+      read.push(row);
+      return exactOf.get(row)!;
+    };
+    // k = 1, bound 0.1: after row 7 (0.89), row 3's 0.8 + 0.1 could still win; after it, 0.5 + 0.1 cannot.
+    expect(provenTopK(candidates, 1000, 1, 0.1, exact)).toEqual({
+      top: { indices: Int32Array.from([7]), scores: Float32Array.from([0.89]) },
+      proven: true,
+    });
+    expect(read).toEqual([7, 3]);
+    // A bound wide enough to reach past the last candidate: every candidate read, and no proof.
+    read.length = 0;
+    expect(provenTopK(candidates, 1000, 2, 0.9, exact).proven).toBe(false);
+    expect(read).toEqual([7, 3, 9, 1, 4]);
+    // Unless the candidates are every row there is.
+    expect(provenTopK(candidates, 5, 2, 0.9, exact).proven).toBe(true);
   });
 });
