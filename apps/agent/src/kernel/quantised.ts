@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 export type QuantisedFormat = 'int8' | 'f16';
 
 /** Most candidates one scan returns (per lane). */
-export const MAX_CANDIDATES = 64;
+export const MAX_CANDIDATES = 256;
 /** Lanes: the calling thread's and one per worker, each with its own query and result buffers. */
 export const MAX_LANES = 4;
 /** Most rows one lane's second pass (`aboveI8`) lists. */

@@ -7,8 +7,14 @@ import type { TopK } from './backend.ts';
 /** Candidates the quantised scan hands to the exact re-rank: enough for k, and at least this many. */
 export const DEFAULT_CANDIDATES = 32;
 
-export const candidateCount = (k: number, minimum: number): number =>
-  Math.min(MAX_CANDIDATES, Math.max(minimum, k + 16));
+/**
+ * Enough for k, at least `minimum`, and wider for a larger crowd (sqrt(rows) / 4: 79 at 100,000, 250 at
+ * a million): the more rows, the higher the crowd's best approximate scores, and the list must reach
+ * below (k-th exact - bound) for the proof to hold without a second pass. Candidates are only read
+ * until the proof holds, so a wide list costs the scan a few inserts, not re-ranking.
+ */
+export const candidateCount = (k: number, minimum: number, rows = 0): number =>
+  Math.min(MAX_CANDIDATES, Math.max(minimum, k + 16, Math.ceil(Math.sqrt(rows) / 4)));
 
 /** Exact scores of `rows`, best first, ties by lower row (the f32 scan's order), the best k kept. */
 export function rerank(rows: ArrayLike<number>, k: number, exact: (row: number) => number): TopK {
@@ -80,7 +86,7 @@ export interface QuantisedSource {
  */
 export function quantisedTopK(source: QuantisedSource, unit: Float32Array, k: number): TopK {
   const { compact } = source;
-  const candidates = compact.candidates(unit, candidateCount(k, source.minCandidates));
+  const candidates = compact.candidates(unit, candidateCount(k, source.minCandidates, compact.rows));
   const bound = compact.bound(unit);
   const { top, proven } = provenTopK(candidates, compact.rows, k, bound, source.exact);
   if (proven) return top;
@@ -100,7 +106,7 @@ export async function quantisedTopKPooled(
 ): Promise<TopK> {
   const { compact } = source;
   const version = compact.version;
-  const candidates = await pool.candidates(unit, candidateCount(k, source.minCandidates));
+  const candidates = await pool.candidates(unit, candidateCount(k, source.minCandidates, compact.rows));
   if (compact.version !== version) return quantisedTopK(source, unit, k);
   const bound = compact.bound(unit);
   const { top, proven } = provenTopK(candidates, compact.rows, k, bound, source.exact);
