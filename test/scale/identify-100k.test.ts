@@ -73,6 +73,30 @@ describe('identify with 100,000 enrolled speakers', () => {
       const want = exact.search(probe, 5);
       const got = await identify(probe, 5);
       expect(got.matches.map(({ speakerId, score }) => ({ speakerId, score }))).toEqual(want);
+      // Names come from the index's compact speaker table, no longer from a Map of objects.
+      for (const match of got.matches) {
+        expect(match.name).toBe(`Speaker ${seeded.speakerIds.indexOf(match.speakerId)}`);
+      }
+    }
+  });
+
+  it('answers POST /v1/verify with exactly the f32 score, the row read back from the row file', async () => {
+    const random = seededRandom(5);
+    for (let i = 0; i < 20; i++) {
+      const row = Math.floor(random() * COUNT);
+      const speakerId = seeded.speakerIds[row]!;
+      const probe = seeded.embeddings
+        .subarray(row * DIM, (row + 1) * DIM)
+        .map((v) => v + 0.5 * (random() - 0.5));
+      const response = await agent.fetch('/v1/verify', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ speakerId, embedding: Array.from(probe) }),
+      });
+      expect(response.status).toBe(200);
+      const { rawScore } = (await response.json()) as { rawScore: number };
+      // The same float32 the exact index computes; JSON carries it as the same double.
+      expect(rawScore).toBe(exact.score(speakerId, probe));
     }
   });
 

@@ -65,12 +65,17 @@ const queries = Array.from({ length: QUERIES }, (_, q) => allQueries.subarray(q 
 const wasm = backends.find((b) => b.name === DEFAULT_NAME)!;
 const results: ResultRow[] = [];
 const recalls: Array<{ count: number; format: string; recall: RecallAt1 }> = [];
+const memory: string[] = [];
 for (const count of sizes) {
   const w: Workload = { rows: allRows.subarray(0, count * DIM), count, dim: DIM, queries };
   log(`N=${count}: loading contenders`);
   const probes = noisyProbes(w, QUERIES, 3);
   const quantised = quantisedContenders(wasm, w, probes);
   const int8 = quantised[0]!.index;
+  const bytes = int8.bytesPerSpeaker;
+  memory.push(
+    `| ${count.toLocaleString('en-US')} | ${bytes.f32} | ${bytes.compact} | ${bytes.table} | ${bytes.f32 + bytes.compact + bytes.table} |`,
+  );
   const contenders = [
     ...backends.flatMap((backend) => ourContenders(backend, w, backend.name === DEFAULT_NAME)),
     ...quantised.map((q) => q.contender),
@@ -170,6 +175,12 @@ process.stdout.write(
     `### recall@1 of the quantised path against the exact f32 scan (same speaker and same score)`,
     '',
     renderRecall(recalls),
+    '',
+    '### Process memory per speaker of the int8 index (its own count; the preload benchmark measures RSS)',
+    '',
+    '| N | f32 rows in memory | compact row | ids, names, hash slots | total B |',
+    '|---:|---:|---:|---:|---:|',
+    ...memory,
     '',
     '### Targets',
     '',

@@ -25,7 +25,6 @@ export interface Identification {
 }
 
 export class Authenticator {
-  private readonly names = new Map<string, { name: string; totalSamples: number }>();
   private readonly modelStats = new Map<string, ScoreStats>();
 
   constructor(
@@ -38,7 +37,6 @@ export class Authenticator {
   apply(change: ProfileChange): void {
     if (change.kind === 'delete') {
       this.index.remove(change.speakerId);
-      this.names.delete(change.speakerId);
       this.modelStats.delete(change.speakerId);
       return;
     }
@@ -51,8 +49,8 @@ export class Authenticator {
 
   /** `load` from bare columns, so the start-up preload builds no Profile objects. */
   loadSpeaker(speakerId: string, name: string, totalSamples: number, embedding: Float32Array): void {
-    this.index.upsert(speakerId, embedding);
-    this.names.set(speakerId, { name, totalSamples });
+    // Names live beside the rows in the index's compact table: no Map entry per speaker.
+    this.index.upsert(speakerId, embedding, { name, totalSamples });
     this.modelStats.delete(speakerId);
   }
 
@@ -62,7 +60,7 @@ export class Authenticator {
   }
 
   speakers(): Array<{ speakerId: string; name: string; totalSamples: number }> {
-    return [...this.names].map(([speakerId, v]) => ({ speakerId, ...v }));
+    return [...this.index.speakers()];
   }
 
   thresholdFor(speakerId: string | undefined): number {
@@ -109,7 +107,7 @@ export class Authenticator {
         .sort((a, b) => b.score - a.score)
         .slice(0, k);
     }
-    const matches = candidates.map((c) => ({ ...c, name: this.names.get(c.speakerId)?.name ?? '' }));
+    const matches = candidates.map((c) => ({ ...c, name: this.index.label(c.speakerId)?.name ?? '' }));
     const best = matches[0];
     const threshold = this.thresholdFor(best?.speakerId);
     return { accepted: best !== undefined && best.score >= threshold, threshold, matches };

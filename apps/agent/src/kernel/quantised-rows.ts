@@ -57,6 +57,7 @@ export class QuantisedRows {
   #halves: Uint16Array<ArrayBufferLike> = new Uint16Array(0);
   #floats: Float32Array<ArrayBufferLike> = new Float32Array(0);
   #maxScale = 0;
+  #maxResidual = 0;
   #version = 0;
 
   constructor(dim: number, format: QuantisedFormat = 'int8') {
@@ -101,10 +102,18 @@ export class QuantisedRows {
       for (let j = 0; j < unit.length; j++) max = Math.max(max, Math.abs(unit[j]!));
       const scale = max === 0 ? 1 : max / 127;
       const inverse = 1 / scale;
+      const stored = Math.fround(scale);
       const bytes = this.#bytes;
-      for (let j = 0; j < unit.length; j++) bytes[at + j] = Math.round(unit[j]! * inverse);
+      // The residual against what the kernel will multiply (code x the stored f32 scale) feeds bound().
+      let residual = 0;
+      for (let j = 0; j < unit.length; j++) {
+        const code = Math.round(unit[j]! * inverse);
+        bytes[at + j] = code;
+        residual += (unit[j]! - code * stored) ** 2;
+      }
       this.#floats[(at + paddedDim) >> 2] = scale;
-      this.#maxScale = Math.max(this.#maxScale, Math.fround(scale));
+      this.#maxScale = Math.max(this.#maxScale, stored);
+      this.#maxResidual = Math.max(this.#maxResidual, Math.sqrt(residual));
     } else {
       const halves = this.#halves;
       for (let j = 0; j < unit.length; j++) halves[(at >> 1) + j] = toHalf(unit[j]!);
@@ -146,9 +155,13 @@ export class QuantisedRows {
   }
 
   /**
-   * Largest possible |exact cosine - approximate score| of any row for this unit query: rounding of
-   * each side's codes (a row's int8 error is at most scale/2 per value, f16 keeps 11 bits and drops
-   * values below 2^-14), bounded with |x|_1 <= sqrt(dim), plus slack for f32 rounding in the kernel.
+   * Largest possible |exact cosine - approximate score| of any row for this unit query. With q, x the
+   * unit query and row and q', x' what the kernel multiplies (codes x scales), q.x - q'.x' =
+   * q.(x - x') + (q - q').x', so by Cauchy-Schwarz the error is at most |x - x'| + |q - q'| (1 + |x - x'|):
+   * the largest row residual ever stored, and this query's own residual, computed here exactly. The
+   * older per-value bound (rounding of at most scale/2 per value, summed with |x|_1 <= sqrt(dim)) is
+   * kept too, and the smaller one used; f16 keeps 11 bits and drops values below 2^-14. Slack covers
+   * f32 rounding in the kernel and of the unit vectors' norms.
    */
   bound(unit: Float32Array): number {
     const dim = this.layout.dim;
@@ -161,8 +174,16 @@ export class QuantisedRows {
     const slack = 1e-5;
     if (this.layout.format === 'f16') return 2 ** -11 + F16_FLUSH * queryL1 + slack;
     const queryScale = queryMax / 127;
+    let queryResidual = 0;
+    if (queryMax > 0) {
+      for (let j = 0; j < unit.length; j++) {
+        queryResidual += (unit[j]! - Math.round(unit[j]! / queryScale) * queryScale) ** 2;
+      }
+    }
+    const euclidean = this.#maxResidual + Math.sqrt(queryResidual) * (1 + this.#maxResidual) + slack;
     const rowL1 = Math.sqrt(dim) + (dim * this.#maxScale) / 2;
-    return (queryScale / 2) * rowL1 + (this.#maxScale / 2) * queryL1 + slack;
+    const perValue = (queryScale / 2) * rowL1 + (this.#maxScale / 2) * queryL1 + slack;
+    return Math.min(euclidean, perValue);
   }
 
   #reserve(rows: number): void {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 export type QuantisedFormat = 'int8' | 'f16';
 
 /** Most candidates one scan returns (per lane). */
-export const MAX_CANDIDATES = 64;
+export const MAX_CANDIDATES = 256;
 /** Lanes: the calling thread's and one per worker, each with its own query and result buffers. */
 export const MAX_LANES = 4;
 /** Most rows one lane's second pass (`aboveI8`) lists. */
@@ -146,15 +146,18 @@ export function writeQuery(
   unit: Float32Array,
 ): number {
   if (layout.format === 'int8')
-    return encodeInt8(unit, new Int8Array(memory.buffer, lane.query, layout.paddedDim));
+    return encodeInt8(unit, new Int16Array(memory.buffer, lane.query, layout.paddedDim));
   const query = new Float32Array(memory.buffer, lane.query, layout.paddedDim);
   query.fill(0);
   for (let j = 0; j < unit.length; j++) query[j] = unit[j]! * F16_BIAS;
   return 1;
 }
 
-/** Symmetric int8 codes of `values` into `out` (zero past the values); returns the scale (value = code x scale). */
-export function encodeInt8(values: Float32Array, out: Int8Array): number {
+/**
+ * Symmetric int8 codes of `values` into `out` (zero past the values; the kernel takes the query's codes
+ * widened to i16); returns the scale (value = code x scale).
+ */
+export function encodeInt8(values: Float32Array, out: Int16Array): number {
   let max = 0;
   for (let j = 0; j < values.length; j++) max = Math.max(max, Math.abs(values[j]!));
   const scale = max === 0 ? 1 : max / 127;

@@ -11,7 +11,11 @@ import {
   quantisedTopK,
   quantisedTopKPooled,
 } from './quantised-search.ts';
-import type { RowMatrix } from './row-matrix.ts';
+import { type ExactRows, MemoryRows } from './exact-rows.ts';
+import { FileRows } from './file-rows.ts';
+import { type SpeakerLabel, SpeakerTable } from './speaker-table.ts';
+
+export type { SpeakerLabel } from './speaker-table.ts';
 
 /** Embedding size the voice pipeline produces. */
 export const DEFAULT_DIM = 192;
@@ -26,8 +30,15 @@ export interface QuantisedSearchOptions {
   readonly threadMinRows?: number;
   /** Worker threads for `searchAsync`; default one per core, at most 3. */
   readonly threads?: number;
-  /** Fewest candidates re-scored exactly. */
+  /** Fewest candidates the scan hands over (they are scored exactly only until the top-k is proven). */
   readonly candidates?: number;
+  /**
+   * Where the f32 rows go once the compact copy exists: `file` (an unlinked file read with positioned
+   * reads, so they leave process memory) or `memory` (the backend's matrix, as below minRows).
+   */
+  readonly exactRows?: 'file' | 'memory';
+  /** Directory of that file; the system temp dir by default. */
+  readonly rowFileDir?: string;
 }
 
 export const QUANTISED_DEFAULTS = {
@@ -36,7 +47,10 @@ export const QUANTISED_DEFAULTS = {
   threadMinRows: 50_000,
   threads: Math.min(3, Math.max(1, availableParallelism())),
   candidates: DEFAULT_CANDIDATES,
-} as const satisfies Required<QuantisedSearchOptions>;
+  exactRows: 'file',
+} as const satisfies Omit<Required<QuantisedSearchOptions>, 'rowFileDir'>;
+
+type ResolvedOptions = Omit<Required<QuantisedSearchOptions>, 'rowFileDir'> & { rowFileDir?: string };
 
 export interface EmbeddingIndexOptions {
   readonly backend: ScoringBackend;
@@ -51,21 +65,21 @@ export interface SpeakerScore {
 }
 
 /**
- * Maps speakerId <-> matrix row. Rows stay contiguous (removal moves the last row into the hole), so
- * a search is one pass of the backend's kernel over `size` rows.
+ * Maps speakerId <-> row. Rows stay contiguous (removal moves the last row into the hole), so a search
+ * is one pass of a kernel over `size` rows. From `minRows` speakers a compact int8 copy is scanned and
+ * the f32 rows move to a file; every score returned is still the exact f32 cosine.
  *
  * @example
  * const index = new EmbeddingIndex({ backend: await createScoringBackend() });
- * index.upsert('spk-1', embedding);
+ * index.upsert('spk-1', embedding, { name: 'Ada', totalSamples: 1 });
  * index.search(probe, 3); // [{ speakerId: 'spk-1', score: 0.93 }, ...]
  */
 export class EmbeddingIndex {
   readonly dim: number;
   readonly #backend: ScoringBackend;
-  readonly #matrix: RowMatrix;
-  readonly #rowOf = new Map<string, number>();
-  readonly #speakerAt: string[] = [];
-  readonly #quantised: Required<QuantisedSearchOptions> | undefined;
+  readonly #speakers = new SpeakerTable();
+  readonly #quantised: ResolvedOptions | undefined;
+  #exact: ExactRows;
   // Built when the index first reaches minRows: a small index never pays for it (nor reserves a shared memory).
   #compact: QuantisedRows | undefined;
   #pool: ScanPool | undefined;
@@ -74,75 +88,85 @@ export class EmbeddingIndex {
     checkDimension(dim);
     this.dim = dim;
     this.#backend = backend;
-    this.#matrix = backend.createMatrix(dim);
+    this.#exact = new MemoryRows(backend, dim);
     if (quantised === false) return;
     this.#quantised = { ...QUANTISED_DEFAULTS, ...quantised };
   }
 
-  /** Bytes held per enrolled speaker in the matrices (f32 row, compact row); maps and ids come on top. */
-  get bytesPerSpeaker(): { f32: number; compact: number } {
-    return { f32: this.dim * 4, compact: this.#compact?.bytesPerRow ?? 0 };
-  }
-
-  // Encodes every row so far into a new compact copy; from then on writes keep it in step.
-  #buildCompact(options: Required<QuantisedSearchOptions>): QuantisedRows {
-    const compact = new QuantisedRows(this.dim, options.format);
-    for (let row = 0; row < this.size; row++) compact.set(row, this.#matrix.row(row));
-    this.#compact = compact;
-    return compact;
+  /**
+   * Bytes of process memory per speaker: f32 rows (0 once they moved to the row file), the compact row,
+   * and the speaker table's ids, names and hash slots (spare capacity included).
+   */
+  get bytesPerSpeaker(): { f32: number; compact: number; table: number } {
+    const table = this.size === 0 ? 0 : Math.round(this.#speakers.bytes / this.size);
+    return { f32: this.#exact.bytesPerRow, compact: this.#compact?.bytesPerRow ?? 0, table };
   }
 
   get size(): number {
-    return this.#speakerAt.length;
+    return this.#speakers.size;
   }
 
   has(speakerId: string): boolean {
-    return this.#rowOf.has(speakerId);
+    return this.#speakers.rowOf(speakerId) >= 0;
   }
 
-  /** Stores the L2-normalised embedding, overwriting the speaker's row in place or appending one. */
-  upsert(speakerId: string, embedding: Float32Array): void {
+  /**
+   * Stores the L2-normalised embedding, overwriting the speaker's row in place or appending one; the
+   * label (name, sample count) is replaced when given, and empty for a new speaker without one.
+   */
+  upsert(speakerId: string, embedding: Float32Array, label?: SpeakerLabel): void {
     const unit = l2normalize(embedding, this.dim);
-    const row = this.#rowOf.get(speakerId) ?? this.#speakerAt.length;
-    this.#matrix.set(row, unit);
-    this.#compact?.set(row, unit);
-    if (row === this.#speakerAt.length) {
-      this.#rowOf.set(speakerId, row);
-      this.#speakerAt.push(speakerId);
+    let row = this.#speakers.rowOf(speakerId);
+    if (row < 0) {
+      this.#exact.set(this.size, unit);
+      row = this.#speakers.append(speakerId, label ?? { name: '', totalSamples: 0 });
+    } else {
+      this.#exact.set(row, unit);
+      if (label) this.#speakers.relabel(row, label);
     }
+    this.#compact?.set(row, unit);
     if (!this.#compact && this.#quantised && this.size >= this.#quantised.minRows)
-      this.#buildCompact(this.#quantised);
+      this.#goLarge(this.#quantised);
   }
 
   /** Forgets the speaker; returns false if it was not enrolled. */
   remove(speakerId: string): boolean {
-    const hole = this.#rowOf.get(speakerId);
-    if (hole === undefined) return false;
-    const moved = this.#matrix.swapRemove(hole);
+    const hole = this.#speakers.rowOf(speakerId);
+    if (hole < 0) return false;
+    this.#exact.swapRemove(hole);
     this.#compact?.swapRemove(hole);
-    const movedSpeaker = this.#speakerAt.pop()!;
-    if (moved !== hole) {
-      this.#speakerAt[hole] = movedSpeaker;
-      this.#rowOf.set(movedSpeaker, hole);
-    }
-    this.#rowOf.delete(speakerId);
+    this.#speakers.swapRemove(hole);
     return true;
   }
 
   /** A copy of the stored (unit-length) embedding. */
   get(speakerId: string): Float32Array | undefined {
-    const row = this.#rowOf.get(speakerId);
-    return row === undefined ? undefined : this.#matrix.row(row).slice();
+    const row = this.#speakers.rowOf(speakerId);
+    return row < 0 ? undefined : this.#exact.copy(row);
+  }
+
+  /** The speaker's name and sample count, as last given to `upsert`. */
+  label(speakerId: string): SpeakerLabel | undefined {
+    const row = this.#speakers.rowOf(speakerId);
+    return row < 0 ? undefined : this.#speakers.labelAt(row);
+  }
+
+  /** Every speaker with its label, in row order. */
+  *speakers(): Generator<{ speakerId: string } & SpeakerLabel> {
+    for (let row = 0; row < this.size; row++) {
+      yield { speakerId: this.#speakers.idAt(row), ...this.#speakers.labelAt(row) };
+    }
   }
 
   /** The k most similar speakers to `query` by cosine, best first; ties go to the older row. */
   search(query: Float32Array, k: number): SpeakerScore[] {
     const unit = l2normalize(query, this.dim);
-    if (!this.#compact || this.size < this.#quantised!.minRows) {
-      return this.#hits(this.#backend.topK(this.#matrix, unit, k));
+    const compact = this.#compact;
+    if (!compact || (this.#exact instanceof MemoryRows && this.size < this.#quantised!.minRows)) {
+      return this.#hits(this.#exact.topK(unit, k));
     }
     checkK(k);
-    return this.#hits(quantisedTopK(this.#sourceFor(this.#compact, unit, k), unit, k));
+    return this.#hits(quantisedTopK(this.#sourceFor(compact, unit, k), unit, k));
   }
 
   /**
@@ -158,29 +182,46 @@ export class EmbeddingIndex {
     return this.#hits(await quantisedTopKPooled(this.#sourceFor(compact, unit, k), this.#pool, unit, k));
   }
 
-  /** Stops the scan workers, if any started; the index stays usable (searchAsync starts them again). */
+  /** Cosine of `query` with one speaker (for verify); undefined if the speaker is not enrolled. */
+  score(speakerId: string, query: Float32Array): number | undefined {
+    const unit = l2normalize(query, this.dim);
+    const row = this.#speakers.rowOf(speakerId);
+    return row < 0 ? undefined : this.#exact.score(row, unit);
+  }
+
+  /** Stops the scan workers and gives back the row file, if any; the index must not be used afterwards. */
   close(): void {
     this.#pool?.close();
     this.#pool = undefined;
+    this.#exact.close();
+  }
+
+  // Encodes every row so far into a new compact copy (from then on writes keep it in step) and moves
+  // the f32 rows out of process memory unless told to keep them.
+  #goLarge(options: ResolvedOptions): void {
+    const compact = new QuantisedRows(this.dim, options.format);
+    const memory = this.#exact as MemoryRows;
+    const file =
+      options.exactRows === 'file' ? new FileRows(this.#backend, this.dim, options.rowFileDir) : undefined;
+    for (let row = 0; row < this.size; row++) {
+      compact.set(row, memory.matrix.row(row));
+      file?.set(row, memory.matrix.row(row));
+    }
+    this.#compact = compact;
+    if (file) this.#exact = file;
   }
 
   #sourceFor(compact: QuantisedRows, unit: Float32Array, k: number): QuantisedSource {
+    const exact = this.#exact;
     return {
       compact,
       minCandidates: this.#quantised!.candidates,
-      exact: (row) => this.#backend.dot(this.#matrix, row, unit),
-      fullScan: () => this.#backend.topK(this.#matrix, unit, k),
+      exact: (row) => exact.score(row, unit),
+      fullScan: () => exact.topK(unit, k),
     };
   }
 
   #hits({ indices, scores }: TopK): SpeakerScore[] {
-    return Array.from(indices, (row, i) => ({ speakerId: this.#speakerAt[row]!, score: scores[i]! }));
-  }
-
-  /** Cosine of `query` with one speaker (for verify); undefined if the speaker is not enrolled. */
-  score(speakerId: string, query: Float32Array): number | undefined {
-    const unit = l2normalize(query, this.dim);
-    const row = this.#rowOf.get(speakerId);
-    return row === undefined ? undefined : this.#backend.dot(this.#matrix, row, unit);
+    return Array.from(indices, (row, i) => ({ speakerId: this.#speakers.idAt(row), score: scores[i]! }));
   }
 }

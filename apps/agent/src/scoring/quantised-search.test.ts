@@ -4,6 +4,7 @@ import type { ScoringBackend } from './backend.ts';
 import { createScoringBackend } from './create-scoring-backend.ts';
 import { EmbeddingIndex } from './embedding-index.ts';
 import { l2normalize } from './l2-normalize.ts';
+import { provenTopK } from './quantised-search.ts';
 import { randomEmbeddings } from './random-embeddings.ts';
 
 const DIM = 48;
@@ -46,7 +47,7 @@ function bruteTop1(
 }
 
 describe('quantised search', () => {
-  it('after any puts, enrolments and deletes, quantised and f32 indexes give the brute-force top-1 and identical scores', async () => {
+  it('after any puts, enrolments and deletes, quantised (f32 rows in a file or in memory) and f32 indexes give the brute-force top-1 and identical scores', async () => {
     await fc.assert(
       fc.asyncProperty(
         fc.array(op, { minLength: 1, maxLength: 300, size: 'max' }),
@@ -60,12 +61,19 @@ describe('quantised search', () => {
             dim: DIM,
             quantised: { minRows: 8, threadMinRows: 0, threads: 2 },
           });
-          opened.push(quantised);
+          // The same, keeping the f32 rows in memory instead of the row file.
+          const inMemory = new EmbeddingIndex({
+            backend,
+            dim: DIM,
+            quantised: { minRows: 8, threadMinRows: 0, threads: 1, exactRows: 'memory' },
+          });
+          opened.push(quantised, inMemory);
           const live = new Map<string, Float32Array>();
           for (const step of ops) {
             const id = `spk-${step.id}`;
             if (step.kind === 'delete') {
               expect(quantised.remove(id)).toBe(f32.remove(id));
+              inMemory.remove(id);
               live.delete(id);
               continue;
             }
@@ -75,6 +83,7 @@ describe('quantised search', () => {
             if (step.kind === 'enrol' && current) vector = vector.map((v, j) => v + 3 * current[j]!);
             f32.upsert(id, vector);
             quantised.upsert(id, vector);
+            inMemory.upsert(id, vector);
             live.set(id, l2normalize(vector));
           }
           // A noisy probe of every live speaker (moved rows included), then random ones (low scores: the second pass).
@@ -88,10 +97,15 @@ describe('quantised search', () => {
             const want = f32.search(probe, k);
             expect(quantised.search(probe, k)).toEqual(want);
             expect(await quantised.searchAsync(probe, k)).toEqual(want);
+            expect(inMemory.search(probe, k)).toEqual(want);
+            expect(await inMemory.searchAsync(probe, k)).toEqual(want);
+            // verify stays an exact 1:1 comparison wherever the row lives.
+            for (const hit of want) expect(quantised.score(hit.speakerId, probe)).toBe(hit.score);
             const brute = bruteTop1(live, probe);
             if (brute && brute.margin > 1e-5) expect(want[0]?.speakerId).toBe(brute.id);
           }
           quantised.close();
+          inMemory.close();
         },
       ),
       { numRuns: 30 },
@@ -117,5 +131,36 @@ describe('quantised search', () => {
     f32.remove('s5');
     expect(await pending).toEqual(f32.search(probe, 3));
     index.close();
+  });
+
+  it('scores candidates only until the top k is proven, and says so when the list runs out first', () => {
+    const candidates = {
+      indices: Int32Array.from([7, 3, 9, 1, 4]),
+      scores: Float32Array.from([0.9, 0.8, 0.5, 0.45, 0.1]),
+    };
+    const exactOf = new Map([
+      [7, 0.89],
+      [3, 0.81],
+      [9, 0.52],
+      [1, 0.44],
+      [4, 0.11],
+    ]);
+    const read: number[] = [];
+    const exact = (row: number) => {
+      read.push(row);
+      return exactOf.get(row)!;
+    };
+    // k = 1, bound 0.1: after row 7 (0.89), row 3's 0.8 + 0.1 could still win; after it, 0.5 + 0.1 cannot.
+    expect(provenTopK(candidates, 1000, 1, 0.1, exact)).toEqual({
+      top: { indices: Int32Array.from([7]), scores: Float32Array.from([0.89]) },
+      proven: true,
+    });
+    expect(read).toEqual([7, 3]);
+    // A bound wide enough to reach past the last candidate: every candidate read, and no proof.
+    read.length = 0;
+    expect(provenTopK(candidates, 1000, 2, 0.9, exact).proven).toBe(false);
+    expect(read).toEqual([7, 3, 9, 1, 4]);
+    // Unless the candidates are every row there is.
+    expect(provenTopK(candidates, 5, 2, 0.9, exact).proven).toBe(true);
   });
 });
