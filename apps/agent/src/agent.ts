@@ -1,4 +1,5 @@
 // Composition root: opens the store, wires the outbox, sync and API, and starts/stops them in order.
+import { dirname, resolve } from 'node:path';
 import { CircuitBreaker, type Clock, halfJitter, type Sleep, systemClock, timerSleep } from '@voicesync/core';
 import { ApiAccess } from './api/access/index.ts';
 import { loadOrCreateApiKey } from './api/api-key/index.ts';
@@ -110,7 +111,11 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     onFallback: (engine, error) =>
       log.warn({ engine, err: String(error) }, 'scoring engine unavailable, falling back'),
   });
-  const auth = new Authenticator(new EmbeddingIndex({ backend, dim: config.dim }), cohort, config);
+  // The f32 rows of a large index leave memory for a file beside the database: the same disk and
+  // permissions as the profiles themselves, never a tmpfs /tmp that would put them back in RAM.
+  const quantised = config.db === ':memory:' ? {} : { rowFileDir: dirname(resolve(config.db)) };
+  const index = new EmbeddingIndex({ backend, dim: config.dim, quantised });
+  const auth = new Authenticator(index, cohort, config);
   const preloadStarted = performance.now();
   await preloadIndex(store, auth, deps.onPreload);
   log.info(
