@@ -1,5 +1,6 @@
 // Issue 15: an agent holding 100,000 speakers identifies through the quantised index with exactly the
 // answers of the f32 scan, and keeps answering other requests while identification scans run.
+import { readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent } from '../../apps/agent/src/agent.ts';
@@ -98,6 +99,21 @@ describe('identify with 100,000 enrolled speakers', () => {
       // The same float32 the exact index computes; JSON carries it as the same double.
       expect(rawScore).toBe(exact.score(speakerId, probe));
     }
+  });
+
+  it('keeps the f32 rows of its large index in a file beside its database, not in the temp dir', () => {
+    // The row file is unlinked once open: it shows only among the agent's open descriptors.
+    const fds = `/proc/${agent.pid}/fd`;
+    const open = readdirSync(fds).map((fd) => {
+      try {
+        return readlinkSync(join(fds, fd));
+      } catch {
+        return '';
+      }
+    });
+    const rowFiles = open.filter((target) => /voicesync-rows-.*\.f32/.test(target));
+    expect(rowFiles).toHaveLength(1);
+    expect(rowFiles[0]?.startsWith(`${dir.path}/`)).toBe(true);
   });
 
   it('keeps answering HTTP while identification scans run on worker threads', async () => {
