@@ -10,6 +10,20 @@ export function requestHost(c: Context): string {
   return c.req.header('host') ?? new URL(c.req.url).host;
 }
 
+/**
+ * Serves `what` only to loopback host names: a page reached through another name (DNS rebinding,
+ * a LAN address when the agent binds wider) would let a foreign site read enrolled speakers.
+ */
+export function loopbackOnly(what: string) {
+  return async (c: Context, next: Next): Promise<Response | undefined> => {
+    if (!LOOPBACK_HOST.test(requestHost(c))) {
+      return forbidden(c, `${what} served on loopback addresses only`);
+    }
+    await next();
+    return undefined;
+  };
+}
+
 function hostName(host: string): string {
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(host);
   if (bracketed) return bracketed[1] ?? '';

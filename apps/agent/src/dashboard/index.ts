@@ -2,9 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import type { Context, Next } from 'hono';
 import { Hono } from 'hono';
-import { LOOPBACK_HOST, requestHost } from '../api/guard.ts';
+import { loopbackOnly } from '../api/guard.ts';
 
 interface Asset {
   path: string;
@@ -46,20 +45,7 @@ const SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
-/**
- * Serves the page only to loopback host names: a page reached through another name (DNS rebinding,
- * a LAN address when the agent binds wider) would let a foreign site read enrolled speakers.
- */
-async function loopbackOnly(c: Context, next: Next): Promise<Response | undefined> {
-  if (!LOOPBACK_HOST.test(requestHost(c))) {
-    return c.json(
-      { error: { code: 'forbidden', message: 'the dashboard is served on loopback addresses only' } },
-      403,
-    );
-  }
-  await next();
-  return undefined;
-}
+const dashboardLoopbackOnly = loopbackOnly('the dashboard is');
 
 /**
  * The dashboard's routes; mount at `/`. Files are read once, on first request.
@@ -72,7 +58,7 @@ export function dashboardRoutes(): Hono {
   const cache = new Map<string, string>();
   for (const [route, asset] of Object.entries(ASSETS)) {
     // Paths are listed one by one: a wildcard middleware here would guard the whole API once mounted at `/`.
-    app.use(route, loopbackOnly);
+    app.use(route, dashboardLoopbackOnly);
     app.get(route, (c) => {
       let body = cache.get(route);
       if (body === undefined) {

@@ -1,9 +1,8 @@
 // GET /openapi.json and GET /docs: the agent API described from its route definitions, built once on first request.
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { errorResponses } from '@voicesync/schema/openapi';
-import type { Context, Next } from 'hono';
 import { z } from 'zod';
-import { LOOPBACK_HOST, requestHost } from '../guard.ts';
+import { loopbackOnly } from '../guard.ts';
 import { docsPage, type OpenApiDocument } from './docs-page.ts';
 import { route } from './route.ts';
 
@@ -24,24 +23,13 @@ const openapiJson = createRoute({
   },
 });
 
-async function loopbackOnly(c: Context, next: Next): Promise<Response | undefined> {
-  if (!LOOPBACK_HOST.test(requestHost(c))) {
-    return c.json(
-      { error: { code: 'forbidden', message: 'the API docs are served on loopback addresses only' } },
-      403,
-    );
-  }
-  await next();
-  return undefined;
-}
-
 const docs = createRoute({
   method: 'get',
   path: '/docs',
   tags: ['documentation'],
   summary: 'Readable API docs, rendered from this document (loopback host names only, no key needed)',
   security: [],
-  middleware: [loopbackOnly],
+  middleware: [loopbackOnly('the API docs are')],
   responses: {
     200: { description: 'the docs page', content: { 'text/html': { schema: z.string() } } },
     ...loopbackRefused,
