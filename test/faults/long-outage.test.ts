@@ -8,13 +8,13 @@ import { CircuitBreaker, ManualClock, type Priority, type Sleep } from '@voicesy
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
-import { Outbox } from '../../apps/agent/src/outbox/index.ts';
+import { Outbox } from '../../apps/agent/src/sync/outbox/index.ts';
 import { ProfileStore } from '../../apps/agent/src/profiles/index.ts';
 import { openStore } from '../../apps/agent/src/store/index.ts';
-import { edgeFetch } from '../../apps/agent/src/sync/http.ts';
-import { Pusher } from '../../apps/agent/src/sync/pusher.ts';
+import { edgeFetch } from '../../apps/agent/src/sync/transport/http.ts';
+import { Pusher } from '../../apps/agent/src/sync/push/pusher.ts';
 import { SyncStats } from '../../apps/agent/src/sync/stats.ts';
-import { EdgeTransport, type Fetch } from '../../apps/agent/src/sync/transport.ts';
+import { EdgeTransport, type Fetch } from '../../apps/agent/src/sync/transport/index.ts';
 import { eventually, randomVector } from '../support/index.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 

@@ -9,7 +9,7 @@ import { type Agent, createAgent } from '../../apps/agent/src/agent.ts';
 import { createApp } from '../../apps/agent/src/api/index.ts';
 import { type AgentConfigInput, resolveConfig } from '../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
-import type { Fetch } from '../../apps/agent/src/sync/transport.ts';
+import type { Fetch } from '../../apps/agent/src/sync/transport/index.ts';
 import { apiKeyHeader } from '../support/in-process-agent.ts';
 
 export const DIM = 16;

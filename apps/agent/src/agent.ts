@@ -8,17 +8,17 @@ import type { AgentConfig } from './config/index.ts';
 import { readSecretFile } from './config/secret-file.ts';
 import { createLogger, type Logger } from './logger/index.ts';
 import { type AgentMetrics, createAgentMetrics } from './metrics/index.ts';
-import { type ConnectNotify, connectWithWs, Notifier } from './notify/index.ts';
-import { Outbox } from './outbox/index.ts';
+import { type ConnectNotify, connectWithWs, Notifier } from './sync/notify/index.ts';
+import { Outbox } from './sync/outbox/index.ts';
 import { preloadIndex } from './preload/index.ts';
-import { Puller } from './pull/index.ts';
+import { Puller } from './sync/pull/index.ts';
 import { ProfileStore } from './profiles/index.ts';
 import { createScoringBackend, EmbeddingIndex } from './scoring/index.ts';
 import { openStore, type Store } from './store/index.ts';
-import { Pusher } from './sync/pusher.ts';
+import { Pusher } from './sync/push/pusher.ts';
 import { SyncStats } from './sync/stats.ts';
-import { EdgeTransport, type Fetch } from './sync/transport.ts';
-import { resetSync } from './sync/upstream.ts';
+import { EdgeTransport, type Fetch } from './sync/transport/index.ts';
+import { resetSync } from './sync/push/upstream.ts';
 
 export interface AgentDeps {
   /** Told after each page of the start-up preload (the CLI draws a progress bar on a terminal). */

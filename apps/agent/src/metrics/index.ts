@@ -2,10 +2,10 @@
 import type { CircuitBreaker, Clock } from '@voicesync/core';
 import type { AgentConfig } from '../config/index.ts';
 import type { Logger } from '../logger/index.ts';
-import type { Outbox } from '../outbox/index.ts';
+import type { Outbox } from '../sync/outbox/index.ts';
 import type { ProfileStore } from '../profiles/index.ts';
 import type { SyncStats } from '../sync/stats.ts';
-import type { Fetch } from '../sync/transport.ts';
+import type { Fetch } from '../sync/transport/index.ts';
 import { AgentMetrics } from './agent-metrics.ts';
 import { RelayStatusPoller } from './relay-status.ts';
 

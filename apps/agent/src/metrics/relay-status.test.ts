@@ -1,7 +1,7 @@
 import { systemClock } from '@voicesync/core';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger/index.ts';
-import type { Fetch } from '../sync/transport.ts';
+import type { Fetch } from '../sync/transport/index.ts';
 import { RelayStatusPoller } from './relay-status.ts';
 
 function poller(fetch: Fetch, lines: string[] = []) {

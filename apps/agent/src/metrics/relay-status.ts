@@ -3,7 +3,7 @@ import { failureReason } from '@voicesync/core';
 import type { BreakerState, Clock } from '@voicesync/core';
 import { z } from 'zod';
 import type { Logger } from '../logger/index.ts';
-import type { Fetch } from '../sync/transport.ts';
+import type { Fetch } from '../sync/transport/index.ts';
 
 export interface RelayView {
   /** Whether the edge answered the last health check at all. */

@@ -12,7 +12,7 @@ import {
   tombstoneHash,
 } from '@voicesync/core';
 import { nextUpdatedAt } from '../clock-skew/index.ts';
-import { enqueueEnrolmentStatements, enqueueStatements, unsentEnrolment } from '../outbox/index.ts';
+import { enqueueEnrolmentStatements, enqueueStatements, unsentEnrolment } from '../sync/outbox/index.ts';
 import {
   PROFILE_COLUMNS,
   ROW_COLUMNS,

@@ -1,8 +1,8 @@
 // The agent's only door to the network: an edge client over an injected fetch.
 import { MUTATION_GAP, type Mutation, type PushAck, pushAckSchema } from '@voicesync/schema';
-import { edgeFetch } from './http.ts';
+import { edgeFetch, type Fetch } from './http.ts';
 
-export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+export { edgeFetch, type Fetch } from './http.ts';
 
 export type PushOutcome =
   | { kind: 'ack'; ack: PushAck }

@@ -1,10 +1,11 @@
 import { Priority } from '@voicesync/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../outbox/index.ts';
-import { ProfileStore } from '../profiles/index.ts';
-import { readState } from '../store/index.ts';
-import { randomEmbedding, tempStore } from '../testing/index.ts';
-import { anotherUpstreamMessage, readLocalPosition, resetSync, sameUpstream } from './upstream.ts';
+import { ProfileStore } from '../../profiles/index.ts';
+import { readState } from '../../store/index.ts';
+import { randomEmbedding, tempStore } from '../../testing/index.ts';
+import { readLocalPosition } from '../outbox/index.ts';
+import { anotherUpstreamMessage, resetSync, sameUpstream } from './upstream.ts';
 
 describe('sameUpstream', () => {
   it('is another upstream when the edge knows the device below what was acknowledged here, or by another id', () => {

@@ -1,7 +1,7 @@
 // Outbox rows as read from libSQL, and their wire form.
 import { bytesToBase64, bytesToFloat64, type Priority, type SampleSum } from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
-import type { Row } from '../store/index.ts';
+import type { Row } from '../../store/index.ts';
 
 /**
  * What a write puts into the outbox (the content it uploads and the content it was derived from).

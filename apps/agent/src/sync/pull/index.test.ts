@@ -1,11 +1,11 @@
 import { bytesToBase64, float32ToBytes, ManualClock, Priority, profileContentHash } from '@voicesync/core';
 import type { PullChange, PullResponse } from '@voicesync/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../logger/index.ts';
+import { createLogger } from '../../logger/index.ts';
 import { Outbox } from '../outbox/index.ts';
-import { ProfileStore } from '../profiles/index.ts';
-import { SyncStats } from '../sync/stats.ts';
-import { randomEmbedding, tempStore } from '../testing/index.ts';
+import { ProfileStore } from '../../profiles/index.ts';
+import { SyncStats } from '../stats.ts';
+import { randomEmbedding, tempStore } from '../../testing/index.ts';
 import { Puller } from './index.ts';
 
 /** Another device's write of `speakerId`, as the edge's change log serves it. */

@@ -9,12 +9,12 @@ import {
   PRIORITIES,
   type Sleep,
 } from '@voicesync/core';
-import type { Logger } from '../logger/index.ts';
+import type { Logger } from '../../logger/index.ts';
 import { type NextBatch, type Outbox, type OutboxRow, toMutation } from '../outbox/index.ts';
 import { PathWatch, WAIT_ADVICE } from './outage.ts';
-import type { SyncStats } from './stats.ts';
+import type { SyncStats } from '../stats.ts';
 import { checkUpstream } from './upstream.ts';
-import type { EdgeTransport, PushOutcome } from './transport.ts';
+import type { EdgeTransport, PushOutcome } from '../transport/index.ts';
 
 type PathFailure = Extract<PushOutcome, { kind: 'unavailable' | 'refused' }>;
 

@@ -1,12 +1,12 @@
 import { CircuitBreaker, ManualClock, Priority } from '@voicesync/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../logger/index.ts';
+import { createLogger } from '../../logger/index.ts';
 import { Outbox } from '../outbox/index.ts';
-import { ProfileStore } from '../profiles/index.ts';
-import { randomEmbedding, ScriptedEdge, tempStore } from '../testing/index.ts';
+import { ProfileStore } from '../../profiles/index.ts';
+import { randomEmbedding, ScriptedEdge, tempStore } from '../../testing/index.ts';
 import { Pusher } from './pusher.ts';
-import { SyncStats } from './stats.ts';
-import type { PushOutcome } from './transport.ts';
+import { SyncStats } from '../stats.ts';
+import type { PushOutcome } from '../transport/index.ts';
 
 const ALL = [0, 1, 2, 3, 4];
 const options = {

@@ -7,13 +7,14 @@ import {
   readState,
   type Store,
   writeStateStatement,
-} from '../store/index.ts';
-import { type LocalPosition, readLocalPosition, recordDeviceStatement } from '../sync/upstream.ts';
+} from '../../store/index.ts';
+import { type LocalPosition, readLocalPosition, recordDeviceStatement } from './position.ts';
 import { OUTBOX_COLUMNS, type OutboxRow, toOutboxRow } from './rows.ts';
 import { eligibleSql, HIGHEST_ID_SQL, IN_FLIGHT_SQL, LAST_ACKED } from './statements.ts';
 
 export { type OutboxEntry, type OutboxRow, toMutation, type UnsentEnrolment } from './rows.ts';
-export { enqueueEnrolmentStatements, enqueueStatements, unsentEnrolment } from './statements.ts';
+export { type LocalPosition, readLocalPosition, UPSTREAM_DEVICE } from './position.ts';
+export { enqueueEnrolmentStatements, enqueueStatements, LAST_ACKED, unsentEnrolment } from './statements.ts';
 
 export type NextBatch =
   /** `numbered`: the rows got their ids just now (never sent), so they may be released again. */

@@ -1,7 +1,7 @@
 import { Priority } from '@voicesync/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProfileStore } from '../profiles/index.ts';
-import { randomEmbedding, tempStore } from '../testing/index.ts';
+import { ProfileStore } from '../../profiles/index.ts';
+import { randomEmbedding, tempStore } from '../../testing/index.ts';
 import { Outbox } from './index.ts';
 import { eligibleSql, IN_FLIGHT_SQL } from './statements.ts';
 

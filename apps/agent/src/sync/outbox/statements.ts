@@ -1,5 +1,5 @@
 // The outbox's SQL: how a write enters it, and the queries that find the next batch.
-import type { InStatement, Store } from '../store/index.ts';
+import type { InStatement, Store } from '../../store/index.ts';
 import { OUTBOX_COLUMNS, type OutboxEntry, toUnsentEnrolment, type UnsentEnrolment } from './rows.ts';
 
 /** The sync_state key of the last mutation id the edge acknowledged. */

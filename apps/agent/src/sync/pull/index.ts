@@ -10,12 +10,12 @@ import {
   tombstoneHash,
 } from '@voicesync/core';
 import { type PullChange, type PullResponse, pullResponseSchema } from '@voicesync/schema';
-import type { Logger } from '../logger/index.ts';
+import type { Logger } from '../../logger/index.ts';
 import type { Outbox } from '../outbox/index.ts';
-import { type ProfileChange, type ProfileStore, upsertProfileStatement } from '../profiles/index.ts';
-import { type InStatement, readState, type Store, writeStateStatement } from '../store/index.ts';
-import type { SyncStats } from '../sync/stats.ts';
-import type { EdgeTransport } from '../sync/transport.ts';
+import { type ProfileChange, type ProfileStore, upsertProfileStatement } from '../../profiles/index.ts';
+import { type InStatement, readState, type Store, writeStateStatement } from '../../store/index.ts';
+import type { SyncStats } from '../stats.ts';
+import type { EdgeTransport } from '../transport/index.ts';
 
 const CURSOR = 'pull_cursor';
 
