@@ -11,6 +11,7 @@ import {
 } from '@voicesync/core';
 import { type PullChange, type PullResponse, pullResponseSchema } from '@voicesync/schema';
 import type { Logger } from '../../logger/index.ts';
+import { SyncLoop } from '../loop/index.ts';
 import type { Outbox } from '../outbox/index.ts';
 import { type ProfileChange, type ProfileStore, upsertProfileStatement } from '../../profiles/index.ts';
 import { type InStatement, readState, type Store, writeStateStatement } from '../../store/index.ts';
@@ -51,42 +52,32 @@ export class Puller {
     private readonly pageSize = 200,
   ) {}
 
-  private stopped = true;
-  private loop: Promise<void> | undefined;
-  private wakeUp: AbortController | undefined;
-  /** A wake() that arrived during a pull: that pull may have read the log before the change committed. */
-  private woken = false;
+  private loop: SyncLoop | undefined;
 
   /** Pulls now, then every `intervalMs`, and whenever `wake()` is called (a notification arrived). */
   start(intervalMs: number, sleep: Sleep): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.loop = (async () => {
-      while (!this.stopped) {
-        this.woken = false;
+    if (this.loop?.started) return;
+    const loop = new SyncLoop(
+      async () => {
         const result = await this.pull().catch((error: unknown) => {
           this.log.warn({ err: (error as Error).message }, 'pull failed; will retry');
         });
-        // A stop() during the pull found no sleep to abort: without this check the loop would
-        // start one and hold stop() (and the agent's close) for a whole interval.
-        if (this.stopped) break;
-        if (this.woken) continue;
-        this.wakeUp = new AbortController();
-        const wait = result?.blocked ? Math.min(intervalMs, BLOCKED_RETRY_MS) : intervalMs;
-        await sleep(wait, this.wakeUp.signal).catch(() => undefined);
-      }
-    })();
+        return this.clock.now() + (result?.blocked ? Math.min(intervalMs, BLOCKED_RETRY_MS) : intervalMs);
+      },
+      this.clock,
+      sleep,
+    );
+    this.loop = loop;
+    loop.start();
   }
 
+  /** A change arrived upstream; a wake during a pull is not lost (that pull may have read the log before it). */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.abort();
+    this.loop?.wake();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wakeUp?.abort();
-    await this.loop;
+    await this.loop?.stop();
   }
 
   async cursor(): Promise<number> {

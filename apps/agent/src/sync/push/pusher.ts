@@ -10,6 +10,7 @@ import {
   type Sleep,
 } from '@voicesync/core';
 import type { Logger } from '../../logger/index.ts';
+import { SyncLoop } from '../loop/index.ts';
 import { type NextBatch, type Outbox, type OutboxRow, toMutation } from '../outbox/index.ts';
 import { PathWatch, WAIT_ADVICE } from './outage.ts';
 import type { SyncStats } from '../stats.ts';
@@ -48,11 +49,8 @@ function lastId(rows: OutboxRow[]): number {
 }
 
 export class Pusher {
-  private stopped = true;
-  private loop: Promise<void> | undefined;
-  private wakeUp: AbortController | undefined;
-  /** Set by wake()/flushSoon() even while a round runs, so a wake during a round is never lost. */
-  private woken = false;
+  /** Rounds run on it; a wake during a round is never lost (the next round starts at once). */
+  private readonly loop: SyncLoop;
   private flushRequested = false;
   private fullDue = true;
   private nextFullAt = 0;
@@ -70,7 +68,7 @@ export class Pusher {
     private readonly breaker: CircuitBreaker,
     private readonly stats: SyncStats,
     private readonly clock: Clock,
-    private readonly sleep: Sleep,
+    sleep: Sleep,
     private readonly options: PusherOptions,
     private readonly log: Logger,
   ) {
@@ -80,60 +78,47 @@ export class Pusher {
       onCredentialRefused: options.onCredentialRefused,
       ...(options.random ? { random: options.random } : {}),
     });
+    this.loop = new SyncLoop(() => this.pass(), clock, sleep);
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wakeUp?.abort();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** A CRITICAL or HIGH write was committed: push it now instead of at the next round. */
   wake(priority: Priority = Priority.CRITICAL): void {
-    if (!isImmediate(priority)) return;
-    this.woken = true;
-    this.wakeUp?.abort();
+    if (isImmediate(priority)) this.loop.wake();
   }
 
   /** Starts a full round now (all priorities), e.g. after dead letters were re-queued. */
   flushSoon(): void {
     this.flushRequested = true;
     this.notBefore = 0;
-    this.woken = true;
-    this.wakeUp?.abort();
+    this.loop.wake();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const now = this.clock.now();
-      if (now >= this.nextFullAt) {
-        this.fullDue = true;
-        this.nextFullAt = now + this.options.syncIntervalMs;
-      }
-      let wakeAt = this.nextFullAt;
-      this.woken = false;
-      if (this.flushRequested) {
-        this.flushRequested = false;
-        this.fullDue = true;
-      }
-      try {
-        const end = await this.round(this.fullDue ? ALL_LEVELS : IMMEDIATE_LEVELS);
-        if (end.done) this.fullDue = false;
-        else wakeAt = Math.min(wakeAt, end.retryAt);
-      } catch (error) {
-        this.log.error({ err: error }, 'push round failed');
-        wakeAt = Math.min(wakeAt, this.clock.now() + this.options.backoffInitialMs);
-      }
-      if (this.stopped) break;
-      if (this.woken) continue;
-      this.wakeUp = new AbortController();
-      await this.sleep(Math.max(0, wakeAt - this.clock.now()), this.wakeUp.signal).catch(() => undefined);
+  /** One pass of the loop: a full round when one is due (or asked for), else CRITICAL and HIGH only. */
+  private async pass(): Promise<number> {
+    const now = this.clock.now();
+    if (now >= this.nextFullAt) {
+      this.fullDue = true;
+      this.nextFullAt = now + this.options.syncIntervalMs;
+    }
+    if (this.flushRequested) {
+      this.flushRequested = false;
+      this.fullDue = true;
+    }
+    try {
+      const end = await this.round(this.fullDue ? ALL_LEVELS : IMMEDIATE_LEVELS);
+      if (end.done) this.fullDue = false;
+      return end.done ? this.nextFullAt : Math.min(this.nextFullAt, end.retryAt);
+    } catch (error) {
+      this.log.error({ err: error }, 'push round failed');
+      return Math.min(this.nextFullAt, this.clock.now() + this.options.backoffInitialMs);
     }
   }
 
@@ -307,7 +292,7 @@ export class Pusher {
   private recovered(): void {
     if (!this.path.answered()) return;
     this.flushRequested = true;
-    this.woken = true;
+    this.loop.wake();
   }
 
   /** The path is down (or the credential refused): no row spends an attempt; the queue backs off. */
