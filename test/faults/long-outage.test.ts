@@ -44,7 +44,7 @@ describe('a 24-hour outage in fast time (default settings)', () => {
     const store = await openStore(config.db);
     const start = Date.now();
     const clock = new ManualClock(start);
-    const profiles = new ProfileStore(store, () => clock.now());
+    const profiles = new ProfileStore(store, { now: () => clock.now() });
     for (let i = 0; i < WRITES; i++) {
       const priority = (i % 5) as Priority;
       await profiles.put(`p-${i}`, { name: `P${i}`, embedding: new Float32Array(randomVector(i)) }, priority);

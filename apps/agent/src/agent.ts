@@ -102,8 +102,12 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     const queued = await resetSync(store);
     log.warn({ queued }, "sync state reset: every profile uploads as this device's first sync");
   }
-  const profiles = new ProfileStore(store, () => clockSkew.now(), config.maxClockSkewMs);
   const outbox = new Outbox(store);
+  const profiles = new ProfileStore(store, {
+    now: () => clockSkew.now(),
+    maxAheadMs: config.maxClockSkewMs,
+    outbox,
+  });
   const cohort = new Cohort(store, config.dim);
   await cohort.load();
   const backend = await createScoringBackend(config.scoringBackend, {

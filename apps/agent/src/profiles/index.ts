@@ -12,7 +12,12 @@ import {
   tombstoneHash,
 } from '@voicesync/core';
 import { nextUpdatedAt } from '../clock-skew/index.ts';
-import { enqueueEnrolmentStatements, enqueueStatements, unsentEnrolment } from '../sync/outbox/index.ts';
+import {
+  enqueueEnrolmentStatements,
+  enqueueStatements,
+  type Outbox,
+  unsentEnrolment,
+} from '../sync/outbox/index.ts';
 import {
   PROFILE_COLUMNS,
   ROW_COLUMNS,
@@ -47,6 +52,14 @@ export interface ProfileContentInput {
   enrolment?: { sampleSum: SampleSum; samples: number };
 }
 
+export interface ProfileStoreOptions {
+  now?: () => number;
+  /** A stored `updatedAt` further ahead of `now` than this is not followed (five minutes by default). */
+  maxAheadMs?: number;
+  /** Told after each write whose outbox entry committed, so it can wake the pusher. */
+  outbox?: Pick<Outbox, 'enqueued'>;
+}
+
 export class ProfileStore {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly cache = new Map<string, Profile>();
@@ -54,12 +67,18 @@ export class ProfileStore {
   cacheHits = 0;
   cacheMisses = 0;
 
+  private readonly now: () => number;
+  private readonly maxAheadMs: number;
+  private readonly outbox: Pick<Outbox, 'enqueued'> | undefined;
+
   constructor(
     private readonly store: Store,
-    private readonly now: () => number = Date.now,
-    /** A stored `updatedAt` further ahead of `now` than this is not followed (five minutes by default). */
-    private readonly maxAheadMs = 300_000,
-  ) {}
+    options: ProfileStoreOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.maxAheadMs = options.maxAheadMs ?? 300_000;
+    this.outbox = options.outbox;
+  }
 
   /** Called after every committed change (local or pulled), in commit order. */
   onChange(listener: (change: ProfileChange) => void): void {
@@ -169,6 +188,7 @@ export class ProfileStore {
       const profile: Profile = { ...content, contentHash, version, updatedAt: write.updatedAt };
       this.cache.set(speakerId, profile);
       this.emit({ kind: 'upsert', profile });
+      this.outbox?.enqueued(priority);
       return { speakerId, contentHash, version };
     });
   }
@@ -192,6 +212,7 @@ export class ProfileStore {
       const version = await this.commit(write, current, priority);
       this.cache.delete(speakerId);
       this.emit({ kind: 'delete', speakerId });
+      this.outbox?.enqueued(priority);
       return { speakerId, contentHash, version };
     });
   }

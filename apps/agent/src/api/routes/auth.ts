@@ -85,7 +85,6 @@ export function authRoutes(agent: Agent): Hono {
       },
       priority,
     );
-    agent.pusher?.wake(priority);
     return c.json({ ...result, totalSamples });
   });
 

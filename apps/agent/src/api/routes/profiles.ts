@@ -33,7 +33,6 @@ export function profileRoutes(agent: Agent): Hono {
       },
       priority,
     );
-    agent.pusher?.wake(priority);
     return c.json(result);
   });
 
@@ -55,7 +54,6 @@ export function profileRoutes(agent: Agent): Hono {
     const priority = parsePriority(query.data);
     const result = await agent.profiles.remove(speakerId, priority);
     if (!result) throw new VoicesyncError('not_found', `unknown speaker ${speakerId}`);
-    agent.pusher?.wake(priority);
     return c.json(result);
   });
 

@@ -51,7 +51,16 @@ function refusalStatement(
   };
 }
 
+/** What changed in the outbox, for the pusher: new work to upload now or at its round. */
+export type OutboxChange =
+  /** A committed write entered the outbox (CRITICAL and HIGH upload at once). */
+  | { kind: 'enqueued'; priority: Priority }
+  /** Dead letters went back into the queue (`count` may be 0): a full round is due. */
+  | { kind: 'requeued'; count: number };
+
 export class Outbox {
+  private readonly listeners: Array<(change: OutboxChange) => void> = [];
+
   /**
    * An acknowledgement not yet written: it rides along with the next write (usually the numbering
    * of the batch after next), saving a commit per batch. Losing it in a crash only means the rows
@@ -62,6 +71,23 @@ export class Outbox {
   private positionKnown = false;
 
   constructor(private readonly store: Store) {}
+
+  /** Told after every change that gives the pusher work (the pusher subscribes; routes never wake it). */
+  onChange(listener: (change: OutboxChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * The writer of an entry tells the outbox once its transaction committed: entries enter inside the
+   * profile's own transaction (`enqueueStatements`), so only the writer knows when they are durable.
+   */
+  enqueued(priority: Priority): void {
+    this.announce({ kind: 'enqueued', priority });
+  }
+
+  private announce(change: OutboxChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
 
   /**
    * The next batch to upload. Rows that already carry mutation ids above `after` go first and
@@ -256,7 +282,9 @@ export class Outbox {
     const [rs] = await this.write([
       `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = 0 WHERE status = 'dead'`,
     ]);
-    return rs?.rowsAffected ?? 0;
+    const count = rs?.rowsAffected ?? 0;
+    this.announce({ kind: 'requeued', count });
+    return count;
   }
 
   /**

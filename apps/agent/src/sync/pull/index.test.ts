@@ -45,7 +45,7 @@ describe('Puller', () => {
   beforeEach(async () => {
     store = await tempStore();
     const clock = new ManualClock(1_000_000);
-    profiles = new ProfileStore(store, () => clock.now());
+    profiles = new ProfileStore(store, { now: () => clock.now() });
     outbox = new Outbox(store);
     log = [];
     cursors.length = 0;

@@ -34,7 +34,7 @@ describe('Pusher', () => {
   beforeEach(async () => {
     store = await tempStore();
     clock = new ManualClock(1_000_000);
-    profiles = new ProfileStore(store, () => clock.now());
+    profiles = new ProfileStore(store, { now: () => clock.now() });
     outbox = new Outbox(store);
     edge = new ScriptedEdge();
     stats = new SyncStats();
@@ -301,5 +301,42 @@ describe('Pusher', () => {
     await looping.stop();
     expect(injected).toBe(true);
     expect(edge.applied.map((m) => m.speakerId)).toEqual(['first', 'second']);
+  });
+
+  it('outbox changes wake it: a committed HIGH write at once, a NORMAL one at its round, re-queued dead letters in a full round', async () => {
+    let sleeps = 0;
+    const sleepUntilAborted = (_ms: number, signal?: AbortSignal) => {
+      sleeps += 1;
+      return new Promise<void>((resolve) =>
+        signal?.addEventListener('abort', () => resolve(), { once: true }),
+      );
+    };
+    const writer = new ProfileStore(store, { now: () => clock.now(), outbox });
+    const looping = new Pusher(
+      outbox,
+      edge,
+      breaker,
+      stats,
+      clock,
+      sleepUntilAborted,
+      options,
+      createLogger('silent'),
+    );
+    const settle = async (until: () => boolean) => {
+      const deadline = Date.now() + 3_000;
+      while (!until() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    };
+    looping.start();
+    await settle(() => sleeps === 1);
+    await writer.put('normal', { name: 'normal', embedding: randomEmbedding(1) }, Priority.NORMAL);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(edge.applied).toHaveLength(0);
+    await writer.put('high', { name: 'high', embedding: randomEmbedding(2) }, Priority.HIGH);
+    await settle(() => edge.applied.length === 1);
+    expect(edge.applied.map((m) => m.speakerId)).toEqual(['high']);
+    await outbox.retryDead();
+    await settle(() => edge.applied.length === 2);
+    await looping.stop();
+    expect(edge.applied.map((m) => m.speakerId)).toEqual(['high', 'normal']);
   });
 });

@@ -79,6 +79,10 @@ export class Pusher {
       ...(options.random ? { random: options.random } : {}),
     });
     this.loop = new SyncLoop(() => this.pass(), clock, sleep);
+    outbox.onChange((change) => {
+      if (change.kind === 'enqueued') this.wake(change.priority);
+      else this.flushSoon();
+    });
   }
 
   start(): void {

@@ -43,7 +43,7 @@ describe('resetSync', () => {
   let outbox: Outbox;
   beforeEach(async () => {
     store = await tempStore();
-    profiles = new ProfileStore(store, () => 1_000);
+    profiles = new ProfileStore(store, { now: () => 1_000 });
     outbox = new Outbox(store);
   });
   afterEach(() => store.cleanup());
