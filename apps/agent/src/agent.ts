@@ -129,6 +129,18 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     log.warn({ breaker: 'edge', state, previous }, `edge breaker ${previous} -> ${state}`);
   });
   const startedAt = clock.now();
+  // Every request to the edge goes through this one transport (push, pull, handshake, status).
+  const transport =
+    config.edgeUrl && config.token
+      ? new EdgeTransport({
+          edgeUrl: config.edgeUrl,
+          token: config.token,
+          timeoutMs: config.requestTimeoutMs,
+          onDate: (date, sentAt, receivedAt) => clockSkew.observe(date, sentAt, receivedAt),
+          now: () => clock.now(),
+          ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        })
+      : undefined;
   const metrics = createAgentMetrics({
     config,
     stats,
@@ -138,22 +150,13 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     clock,
     startedAt,
     log,
-    fetch: deps.fetch,
+    transport,
   });
 
-  let transport: EdgeTransport | undefined;
   let pusher: Pusher | undefined;
   let puller: Puller | undefined;
   let notifier: Notifier | undefined;
-  if (config.edgeUrl && config.token) {
-    transport = new EdgeTransport({
-      edgeUrl: config.edgeUrl,
-      token: config.token,
-      timeoutMs: config.requestTimeoutMs,
-      onDate: (date, sentAt, receivedAt) => clockSkew.observe(date, sentAt, receivedAt),
-      now: () => clock.now(),
-      ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    });
+  if (transport && config.edgeUrl && config.token) {
     const edge = transport;
     pusher = new Pusher(
       outbox,

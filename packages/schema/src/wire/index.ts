@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './pull.ts';
 export * from './push.ts';
 export * from './values.ts';
+export * from './status.ts';
