@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CircuitBreaker, ManualClock, type Priority, type Sleep } from '@voicesync/core';
+import { CircuitBreaker, ManualClock, type Sleep, toPriority } from '@voicesync/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
@@ -46,7 +46,7 @@ describe('a 24-hour outage in fast time (default settings)', () => {
     const clock = new ManualClock(start);
     const profiles = new ProfileStore(store, { now: () => clock.now() });
     for (let i = 0; i < WRITES; i++) {
-      const priority = (i % 5) as Priority;
+      const priority = toPriority(i % 5);
       await profiles.put(`p-${i}`, { name: `P${i}`, embedding: new Float32Array(randomVector(i)) }, priority);
     }
 

@@ -1,5 +1,5 @@
 // The durable priority outbox: batches by priority, stable mutation ids, acks, retries, dead letters.
-import { type Priority, PRIORITIES, type PriorityName } from '@voicesync/core';
+import { type PerPriority, type Priority, PRIORITIES, type PriorityName } from '@voicesync/core';
 import type { PushAck } from '@voicesync/schema';
 import {
   type InStatement,
@@ -100,7 +100,7 @@ export class Outbox {
   async nextBatch(
     now: number,
     levels: readonly Priority[],
-    quotas: Record<number, number>,
+    quotas: PerPriority,
     size: number,
     after = 0,
   ): Promise<NextBatch> {
@@ -143,21 +143,21 @@ export class Outbox {
   private async eligible(
     now: number,
     levels: readonly Priority[],
-    quotas: Record<number, number>,
+    quotas: PerPriority,
     size: number,
   ): Promise<OutboxRow[]> {
     const picked: OutboxRow[] = [];
-    const taken: Record<number, number> = {};
-    let open = levels.filter((level) => (quotas[level] ?? 0) > 0);
+    const taken: PerPriority = { 0: 0, 1: 0, 2: 0, 3: 0, 4: 0 };
+    let open = levels.filter((level) => quotas[level] > 0);
     while (open.length > 0 && picked.length < size) {
       const rs = await this.store.client.execute({
         sql: eligibleSql(open.length, picked.length),
         args: [now, ...open, ...picked.map((row) => row.seq), size - picked.length],
       });
-      const full = new Set<number>();
+      const full = new Set<Priority>();
       for (const row of rs.rows.map(toOutboxRow)) {
-        const count = taken[row.priority] ?? 0;
-        if (count >= (quotas[row.priority] ?? 0)) {
+        const count = taken[row.priority];
+        if (count >= quotas[row.priority]) {
           full.add(row.priority);
           continue;
         }

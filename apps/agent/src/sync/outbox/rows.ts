@@ -1,5 +1,5 @@
 // Outbox rows as read from libSQL, and their wire form.
-import { bytesToBase64, bytesToFloat64, type Priority, type SampleSum } from '@voicesync/core';
+import { bytesToBase64, bytesToFloat64, type Priority, type SampleSum, toPriority } from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
 import type { Row } from '../../store/index.ts';
 
@@ -42,7 +42,7 @@ export function toOutboxRow(row: Row): OutboxRow {
     seq: Number(row.seq),
     speakerId: String(row.speaker_id),
     op: row.op === 'delete' ? 'delete' : row.op === 'enrol' ? 'enrol' : 'upsert',
-    priority: Number(row.priority) as Priority,
+    priority: toPriority(Number(row.priority)),
     name: String(row.name),
     embedding: new Uint8Array(row.embedding as ArrayBuffer),
     acousticFeatures: row.acoustic_features === null ? null : String(row.acoustic_features),

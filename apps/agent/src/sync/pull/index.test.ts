@@ -141,7 +141,7 @@ describe('Puller', () => {
 
   it('stops before a speaker whose numbered write is unacknowledged, then applies it once settled', async () => {
     await profiles.put('ada', { name: 'local', embedding: randomEmbedding(1) }, Priority.NORMAL);
-    const batch = await outbox.nextBatch(Date.now(), [0, 1, 2, 3, 4], { 2: 50 }, 50);
+    const batch = await outbox.nextBatch(Date.now(), [0, 1, 2, 3, 4], { 0: 0, 1: 0, 2: 50, 3: 0, 4: 0 }, 50);
     expect(batch.kind).toBe('send');
     // The edge applied our write (id 1) and then another device's newer write of the same speaker.
     log.push(

@@ -1,4 +1,4 @@
-import { CircuitBreaker, ManualClock, Priority } from '@voicesync/core';
+import { CircuitBreaker, ManualClock, Priority, PRIORITY_LEVELS, toPriority } from '@voicesync/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../logger/index.ts';
 import { Outbox } from '../outbox/index.ts';
@@ -8,7 +8,7 @@ import { Pusher } from './pusher.ts';
 import { SyncStats } from '../stats.ts';
 import type { PushOutcome } from '../transport/index.ts';
 
-const ALL = [0, 1, 2, 3, 4];
+const ALL = PRIORITY_LEVELS;
 const options = {
   batchSize: 50,
   syncIntervalMs: 30_000,
@@ -152,7 +152,7 @@ describe('Pusher', () => {
       { kind: 'unavailable', status: 301, message: 'edge answered 301, a redirect' },
       { kind: 'unavailable', status: 404, message: '404 (not an answer of the voicesync edge)' },
     ];
-    for (let i = 0; i < 10; i++) await write(`s${i}`, (i % 5) as Priority, i);
+    for (let i = 0; i < 10; i++) await write(`s${i}`, toPriority(i % 5), i);
     for (let round = 0; round < 60; round++) {
       edge.script.push(outages[round % outages.length]!);
       const end = await pusher.round(ALL);

@@ -5,8 +5,11 @@ import {
   type Clock,
   halfJitter,
   isImmediate,
+  type PerPriority,
   Priority,
-  PRIORITIES,
+  PRIORITY_LEVELS,
+  type PriorityName,
+  perPriority,
   type Sleep,
 } from '@voicesync/core';
 import type { Logger } from '../../logger/index.ts';
@@ -27,21 +30,21 @@ export interface PusherOptions {
   backoffMaxMs: number;
   backpressureThreshold: number;
   backpressureCooldownMs: number;
-  priorityLimits: Record<(typeof PRIORITIES)[number], number>;
+  priorityLimits: Record<PriorityName, number>;
   random?: () => number;
   /** The edge refused the device credential: a chance to pick up a new one (e.g. re-read tokenFile). */
   onCredentialRefused?: () => void;
 }
 
-const ALL_LEVELS = [0, 1, 2, 3, 4] as const;
+const ALL_LEVELS = PRIORITY_LEVELS;
 const IMMEDIATE_LEVELS = [Priority.CRITICAL, Priority.HIGH] as const;
 
 /** A round ends when nothing is left to send (`done`) or when it must wait until `retryAt`. */
 type RoundEnd = { done: true } | { done: false; retryAt: number };
 
 /** Counts a formed batch against the round's per-level quotas. */
-function charge(quotas: Record<number, number>, rows: OutboxRow[]): void {
-  for (const row of rows) quotas[row.priority] = (quotas[row.priority] ?? 0) - 1;
+function charge(quotas: PerPriority, rows: OutboxRow[]): void {
+  for (const row of rows) quotas[row.priority] -= 1;
 }
 
 function lastId(rows: OutboxRow[]): number {
@@ -126,18 +129,18 @@ export class Pusher {
     }
   }
 
-  private levelsFor(requested: readonly number[]): Priority[] {
+  private levelsFor(requested: readonly Priority[]): Priority[] {
     const now = this.clock.now();
     const fresh = now - this.stats.loadAt < this.options.backpressureCooldownMs;
     if (fresh && this.stats.load > this.options.backpressureThreshold) {
-      if (requested.some((level) => !isImmediate(level as Priority))) {
+      if (requested.some((level) => !isImmediate(level))) {
         this.stats.deferred += 1;
         if (!this.stats.waiting) this.stats.wait('backpressure', WAIT_ADVICE.backpressure, now);
       }
-      return requested.filter((level) => isImmediate(level as Priority)) as Priority[];
+      return requested.filter(isImmediate);
     }
     this.stats.resume('backpressure');
-    return [...requested] as Priority[];
+    return [...requested];
   }
 
   /**
@@ -145,11 +148,8 @@ export class Pusher {
    * While a batch travels, the next one is numbered (one libSQL transaction, which also writes the
    * previous acknowledgement), so local bookkeeping is off the critical path of the upload.
    */
-  async round(requested: readonly number[]): Promise<RoundEnd> {
-    const quotas: Record<number, number> = {};
-    PRIORITIES.forEach((name, level) => {
-      quotas[level] = this.options.priorityLimits[name];
-    });
+  async round(requested: readonly Priority[]): Promise<RoundEnd> {
+    const quotas = perPriority(this.options.priorityLimits);
     let ahead: Extract<NextBatch, { kind: 'send' }> | undefined;
     try {
       for (;;) {
@@ -201,17 +201,17 @@ export class Pusher {
 
   /** Nothing eligible now: decide whether the round goes on at once, later, or is done. */
   private async idle(
-    requested: readonly number[],
+    requested: readonly Priority[],
     levels: Priority[],
-    quotas: Record<number, number>,
+    quotas: PerPriority,
     now: number,
   ): Promise<RoundEnd> {
     // A level that spent its quota with entries left goes on in the next round, started at once:
     // quotas bound what one round holds and sends, not how fast a healthy edge drains a backlog.
-    const spent = levels.filter((level) => (quotas[level] ?? 0) <= 0);
+    const spent = levels.filter((level) => quotas[level] <= 0);
     if (spent.length > 0 && (await this.outbox.hasEligible(spent, now))) return { done: false, retryAt: now };
     // Levels held back by backpressure are tried again once the load report has cooled down.
-    const deferred = requested.filter((level) => !levels.includes(level as Priority)) as Priority[];
+    const deferred = requested.filter((level) => !levels.includes(level));
     if (deferred.length > 0 && (await this.outbox.hasEligible(deferred, now))) {
       return { done: false, retryAt: this.stats.loadAt + this.options.backpressureCooldownMs };
     }
