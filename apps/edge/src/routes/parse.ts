@@ -1,8 +1,8 @@
 // Request parsing shared by the routes: JSON bodies and query strings checked with zod, first issue reported.
-import { VoicesyncError } from '@voicesync/core';
+import { type ErrorCode, VoicesyncError } from '@voicesync/core';
 import type { z } from 'zod';
 
-function issueError(code: string, error: z.ZodError): VoicesyncError {
+function issueError(code: ErrorCode, error: z.ZodError): VoicesyncError {
   const issue = error.issues[0];
   const path = issue?.path.map(String).join('.') ?? '';
   return new VoicesyncError(code, path ? `${path}: ${issue?.message}` : (issue?.message ?? 'invalid'), {
@@ -11,7 +11,7 @@ function issueError(code: string, error: z.ZodError): VoicesyncError {
 }
 
 /** Parses a JSON body: `invalid_json` when it is not JSON, `code` (with the first issue) when the schema refuses it. */
-export function parseJsonBody<S extends z.ZodType>(text: string, schema: S, code: string): z.output<S> {
+export function parseJsonBody<S extends z.ZodType>(text: string, schema: S, code: ErrorCode): z.output<S> {
   let value: unknown;
   try {
     value = JSON.parse(text);
