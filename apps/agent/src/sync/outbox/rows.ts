@@ -1,6 +1,8 @@
 // Outbox rows as read from libSQL, and their wire form.
 import { bytesToBase64, bytesToFloat64, type Priority, type SampleSum, toPriority } from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
+import { outbox as outboxTable } from '@voicesync/schema/sqlite';
+import { selectList } from '../../store/columns.ts';
 import type { Row } from '../../store/index.ts';
 
 /**
@@ -34,8 +36,8 @@ export interface OutboxRow extends OutboxEntry {
   createdAt: number;
 }
 
-export const OUTBOX_COLUMNS =
-  'seq, speaker_id, op, priority, name, embedding, acoustic_features, total_samples, content_hash, base_hash, updated_at, mutation_id, status, attempts, next_attempt_at, last_error, created_at, sample_sum, samples';
+/** Every column of the drizzle `outbox` table, as a SELECT list. */
+export const OUTBOX_COLUMNS = selectList(outboxTable);
 
 export function toOutboxRow(row: Row): OutboxRow {
   return {
