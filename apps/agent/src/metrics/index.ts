@@ -29,24 +29,6 @@ export interface MetricsWiring {
 }
 
 /**
- * Times every profile read. Whether it was a cache hit is known right after the call: the cache
- * check runs before the read's first await, so concurrent reads cannot be mistaken for each other.
- */
-export function instrumentProfileReads(
-  profiles: ProfileStore,
-  metrics: Pick<AgentMetrics, 'observeLocalRead'>,
-): void {
-  const read = profiles.get.bind(profiles);
-  profiles.get = (speakerId: string) => {
-    const started = performance.now();
-    const hitsBefore = profiles.cacheHits;
-    const pending = read(speakerId);
-    const hit = profiles.cacheHits !== hitsBefore;
-    return pending.finally(() => metrics.observeLocalRead((performance.now() - started) / 1000, hit));
-  };
-}
-
-/**
  * The agent's metrics, fed and started. Call `stop()` before closing the store.
  *
  * @example
@@ -71,7 +53,7 @@ export function createAgentMetrics(w: MetricsWiring): AgentMetrics {
     else if (previous === false) log.info({ edge: 'available' }, 'edge back: pushes reach the edge again');
     else log.info({ edge: 'available' }, 'edge reachable');
   });
-  instrumentProfileReads(w.profiles, metrics);
+  w.profiles.onRead((seconds, hit) => metrics.observeLocalRead(seconds, hit));
   metrics.start();
   return metrics;
 }
