@@ -1,11 +1,8 @@
 // Uploads the outbox: immediate for CRITICAL/HIGH, rounds for the rest, backoff, breaker, backpressure.
 import {
-  backoffDelay,
   type CircuitBreaker,
   type Clock,
-  halfJitter,
   isImmediate,
-  type PerPriority,
   Priority,
   PRIORITY_LEVELS,
   type PriorityName,
@@ -15,41 +12,32 @@ import {
 import type { Logger } from '../../logger/index.ts';
 import { SyncLoop } from '../loop/index.ts';
 import { type NextBatch, type Outbox, type OutboxRow, toMutation } from '../outbox/index.ts';
-import { PathWatch, WAIT_ADVICE } from './outage.ts';
+import { PathWatch } from './outage.ts';
+import {
+  charge,
+  idleEnd,
+  lastId,
+  type RoundEnd,
+  type RoundOptions,
+  refusalCost,
+  sendableNow,
+} from './round.ts';
 import type { SyncStats } from '../stats.ts';
 import { checkUpstream } from './upstream.ts';
 import type { EdgeTransport, PushOutcome } from '../transport/index.ts';
 
 type PathFailure = Extract<PushOutcome, { kind: 'unavailable' | 'refused' }>;
 
-export interface PusherOptions {
+export interface PusherOptions extends RoundOptions {
   batchSize: number;
   syncIntervalMs: number;
-  maxAttempts: number;
-  backoffInitialMs: number;
-  backoffMaxMs: number;
-  backpressureThreshold: number;
-  backpressureCooldownMs: number;
   priorityLimits: Record<PriorityName, number>;
-  random?: () => number;
   /** The edge refused the device credential: a chance to pick up a new one (e.g. re-read tokenFile). */
   onCredentialRefused?: () => void;
 }
 
 const ALL_LEVELS = PRIORITY_LEVELS;
 const IMMEDIATE_LEVELS = [Priority.CRITICAL, Priority.HIGH] as const;
-
-/** A round ends when nothing is left to send (`done`) or when it must wait until `retryAt`. */
-type RoundEnd = { done: true } | { done: false; retryAt: number };
-
-/** Counts a formed batch against the round's per-level quotas. */
-function charge(quotas: PerPriority, rows: OutboxRow[]): void {
-  for (const row of rows) quotas[row.priority] -= 1;
-}
-
-function lastId(rows: OutboxRow[]): number {
-  return rows[rows.length - 1]?.mutationId ?? 0;
-}
 
 export class Pusher {
   /** Rounds run on it; a wake during a round is never lost (the next round starts at once). */
@@ -129,20 +117,6 @@ export class Pusher {
     }
   }
 
-  private levelsFor(requested: readonly Priority[]): Priority[] {
-    const now = this.clock.now();
-    const fresh = now - this.stats.loadAt < this.options.backpressureCooldownMs;
-    if (fresh && this.stats.load > this.options.backpressureThreshold) {
-      if (requested.some((level) => !isImmediate(level))) {
-        this.stats.deferred += 1;
-        if (!this.stats.waiting) this.stats.wait('backpressure', WAIT_ADVICE.backpressure, now);
-      }
-      return requested.filter(isImmediate);
-    }
-    this.stats.resume('backpressure');
-    return [...requested];
-  }
-
   /**
    * Sends batches until nothing eligible is left, the per-level quotas are spent, or it must wait.
    * While a batch travels, the next one is numbered (one libSQL transaction, which also writes the
@@ -160,7 +134,7 @@ export class Pusher {
           if (end) return end;
         }
         if (this.breaker.state === 'OPEN') return { done: false, retryAt: now + this.breaker.retryAfterMs() };
-        const levels = this.levelsFor(requested);
+        const levels = sendableNow(requested, this.stats, this.options, this.clock.now());
         let batch: NextBatch | undefined = ahead;
         ahead = undefined;
         if (batch?.numbered && batch.rows.some((row) => !levels.includes(row.priority))) {
@@ -173,7 +147,7 @@ export class Pusher {
           batch = await this.outbox.nextBatch(now, levels, quotas, size);
           if (batch.kind === 'idle') {
             await this.confirmRecovery();
-            return this.idle(requested, levels, quotas, now);
+            return idleEnd(this.outbox, this.stats, this.options, { requested, levels, quotas, now });
           }
           if (batch.kind === 'wait') return { done: false, retryAt: batch.until };
           charge(quotas, batch.rows);
@@ -199,28 +173,6 @@ export class Pusher {
     }
   }
 
-  /** Nothing eligible now: decide whether the round goes on at once, later, or is done. */
-  private async idle(
-    requested: readonly Priority[],
-    levels: Priority[],
-    quotas: PerPriority,
-    now: number,
-  ): Promise<RoundEnd> {
-    // A level that spent its quota with entries left goes on in the next round, started at once:
-    // quotas bound what one round holds and sends, not how fast a healthy edge drains a backlog.
-    const spent = levels.filter((level) => quotas[level] <= 0);
-    if (spent.length > 0 && (await this.outbox.hasEligible(spent, now))) return { done: false, retryAt: now };
-    // Levels held back by backpressure are tried again once the load report has cooled down.
-    const deferred = requested.filter((level) => !levels.includes(level));
-    if (deferred.length > 0 && (await this.outbox.hasEligible(deferred, now))) {
-      return { done: false, retryAt: this.stats.loadAt + this.options.backpressureCooldownMs };
-    }
-    // A refused entry waiting out its backoff is tried again when due, not at the next interval.
-    const due = await this.outbox.nextDue(now);
-    if (due !== undefined) return { done: false, retryAt: due };
-    return { done: true };
-  }
-
   /** Books the edge's answer to one request; returns a RoundEnd when the round must stop. */
   private async settle(rows: OutboxRow[], outcome: PushOutcome): Promise<RoundEnd | undefined> {
     this.stats.batches += 1;
@@ -240,7 +192,7 @@ export class Pusher {
     switch (outcome.kind) {
       case 'ack': {
         const { settled, rejected, dead } = this.outbox.acknowledge(outcome.ack, {
-          ...this.refusal(rows),
+          ...refusalCost(rows, this.options, this.clock.now()),
           attempts: new Map(rows.map((row) => [row.mutationId ?? 0, row.attempts])),
         });
         this.stats.synced += settled;
@@ -267,7 +219,11 @@ export class Pusher {
         if (this.splitRemaining > 0) this.splitRemaining -= 1;
         const [row] = rows;
         if (!row) return undefined;
-        const dead = await this.outbox.refuse(row, outcome.message, this.refusal(rows));
+        const dead = await this.outbox.refuse(
+          row,
+          outcome.message,
+          refusalCost(rows, this.options, this.clock.now()),
+        );
         this.stats.rejected += 1;
         if (dead) this.stats.deadLettered += 1;
         this.log.warn(
@@ -279,17 +235,6 @@ export class Pusher {
         return undefined;
       }
     }
-  }
-
-  /** The cost of one refusal: an attempt, and a wait of the usual backoff for that attempt. */
-  private refusal(rows: OutboxRow[]): { maxAttempts: number; nextAttemptAt: number } {
-    const attempt = Math.max(...rows.map((r) => r.attempts)) + 1;
-    const delay = backoffDelay(attempt, {
-      initialMs: this.options.backoffInitialMs,
-      maxMs: this.options.backoffMaxMs,
-      jitter: halfJitter(this.options.random ?? Math.random),
-    });
-    return { maxAttempts: this.options.maxAttempts, nextAttemptAt: this.clock.now() + delay };
   }
 
   /** The edge answered: after an outage, a full round starts at once, highest priority first. */
