@@ -87,7 +87,10 @@ function cycles(graph: Map<string, Set<string>>): string[][] {
 describe('the agent structure', () => {
   it(`has no source file over ${MAX_LINES} lines`, () => {
     const long = sourceFiles(SRC)
-      .map((file) => ({ file: relative(SRC, file), lines: readFileSync(file, 'utf8').split('\n').length - 1 }))
+      .map((file) => ({
+        file: relative(SRC, file),
+        lines: readFileSync(file, 'utf8').split('\n').length - 1,
+      }))
       .filter(({ lines }) => lines > MAX_LINES);
     expect(long).toEqual([]);
   });
