@@ -41,6 +41,7 @@ describe('Puller', () => {
   let log: PullChange[];
   let puller: Puller;
   const cursors: number[] = [];
+  let horizon: number;
 
   beforeEach(async () => {
     store = await tempStore();
@@ -49,10 +50,14 @@ describe('Puller', () => {
     outbox = new Outbox(store);
     log = [];
     cursors.length = 0;
-    // The edge: every change after the cursor, one page.
+    horizon = 0;
+    // The edge: every change after the cursor, one page; a reset for a cursor behind the compaction horizon.
     const request = async (path: string) => {
       const cursor = Number(new URL(path, 'http://edge').searchParams.get('cursor'));
       cursors.push(cursor);
+      if (cursor > 0 && cursor < horizon) {
+        return Response.json({ reset: true, changes: [], nextCursor: 0, hasMore: false });
+      }
       const changes = log.filter((change) => change.cursor > cursor);
       const page: PullResponse = {
         changes,
@@ -166,5 +171,36 @@ describe('Puller', () => {
     expect(cursors).toEqual([0, 4]);
     expect((await profiles.readRow('ada'))?.name).toBe('ada (remote)');
     expect((await profiles.readRow('bob'))?.name).toBe('bob (remote)');
+  });
+  it('after a reset, drops local profiles the full pull no longer lists, keeping those with pending writes', async () => {
+    // Pulled long ago: ada, bob and carl. Since then bob was deleted upstream and the tombstone
+    // compacted away; carl is still listed. dan is local with a write not yet uploaded.
+    log.push(
+      await remoteChange('ada', 1, 1),
+      await remoteChange('bob', 2, 2),
+      await remoteChange('carl', 3, 3),
+    );
+    const indexed = new Set<string>();
+    profiles.onChange((change) => {
+      if (change.kind === 'upsert') indexed.add(change.profile.speakerId);
+      else indexed.delete(change.speakerId);
+    });
+    expect((await puller.pull()).applied).toBe(3);
+    await profiles.put('dan', { name: 'dan', embedding: randomEmbedding(4) }, Priority.NORMAL);
+    log.length = 0;
+    log.push(await remoteChange('ada', 10, 1), await remoteChange('carl', 11, 3));
+    horizon = 9;
+
+    const result = await puller.pull();
+    expect(result).toMatchObject({ resets: 1, cursor: 11 });
+    expect(cursors).toContain(0);
+    expect(await profiles.get('bob')).toBeUndefined();
+    expect((await profiles.readRow('bob'))?.speakerId).toBeUndefined();
+    expect([...indexed].sort()).toEqual(['ada', 'carl', 'dan']);
+    expect((await profiles.get('dan'))?.name).toBe('dan');
+    // A pull with a known cursor drops nothing.
+    log.push(await remoteChange('eve', 12, 5));
+    await puller.pull();
+    expect([...indexed].sort()).toEqual(['ada', 'carl', 'dan', 'eve']);
   });
 });

@@ -12,6 +12,7 @@ import {
 import { type PullChange, type PullResponse, pullResponseSchema } from '@voicesync/schema';
 import type { Logger } from '../../logger/index.ts';
 import { SyncLoop } from '../loop/index.ts';
+import { dropUnlisted } from './resync.ts';
 import type { Outbox } from '../outbox/index.ts';
 import { type ProfileChange, type ProfileStore, upsertProfileStatement } from '../../profiles/index.ts';
 import { type InStatement, readState, type Store, writeStateStatement } from '../../store/index.ts';
@@ -25,6 +26,8 @@ export interface PullResult {
   skipped: number;
   cursor: number;
   resets: number;
+  /** Local profiles dropped after a reset because the full pull no longer listed them. */
+  dropped: number;
   /**
    * The pull stopped before a change of a speaker whose own write is numbered but not yet
    * acknowledged; the cursor stays before it and the next pull comes soon.
@@ -111,8 +114,11 @@ export class Puller {
       skipped: 0,
       cursor: await this.cursor(),
       resets: 0,
+      dropped: 0,
       blocked: false,
     };
+    /** After a reset: every speaker the full pull lists (applied or not). */
+    let listed: Set<string> | undefined;
     for (;;) {
       const page = await this.fetchPage(result.cursor);
       if (page.reset) {
@@ -120,9 +126,11 @@ export class Puller {
         if (result.resets > 0) throw new Error('edge asked for a second reset in one pull');
         result.resets += 1;
         result.cursor = 0;
+        listed = new Set();
         this.log.warn('edge does not know our pull cursor; resyncing from the start');
         continue;
       }
+      for (const change of page.changes) listed?.add(change.speakerId);
       const { applied, skipped, cursor } = await this.applyPage(page, result.cursor);
       result.applied += applied;
       result.skipped += skipped;
@@ -132,6 +140,10 @@ export class Puller {
         break;
       }
       if (!page.hasMore) break;
+    }
+    // Only a resync that read the whole log knows what the edge no longer holds.
+    if (listed && !result.blocked) {
+      result.dropped = (await dropUnlisted(this.store, this.profiles, this.outbox, listed, this.log)).length;
     }
     this.stats.pulled += result.applied;
     this.stats.lastPullAt = this.clock.now();
