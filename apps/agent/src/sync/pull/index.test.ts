@@ -42,6 +42,7 @@ describe('Puller', () => {
   let puller: Puller;
   const cursors: number[] = [];
   let horizon: number;
+  let compacted: boolean;
 
   beforeEach(async () => {
     store = await tempStore();
@@ -51,12 +52,19 @@ describe('Puller', () => {
     log = [];
     cursors.length = 0;
     horizon = 0;
+    compacted = true;
     // The edge: every change after the cursor, one page; a reset for a cursor behind the compaction horizon.
     const request = async (path: string) => {
       const cursor = Number(new URL(path, 'http://edge').searchParams.get('cursor'));
       cursors.push(cursor);
       if (cursor > 0 && cursor < horizon) {
-        return Response.json({ reset: true, changes: [], nextCursor: 0, hasMore: false });
+        return Response.json({
+          reset: true,
+          ...(compacted ? { compacted } : {}),
+          changes: [],
+          nextCursor: 0,
+          hasMore: false,
+        });
       }
       const changes = log.filter((change) => change.cursor > cursor);
       const page: PullResponse = {
@@ -202,5 +210,15 @@ describe('Puller', () => {
     log.push(await remoteChange('eve', 12, 5));
     await puller.pull();
     expect([...indexed].sort()).toEqual(['ada', 'carl', 'dan', 'eve']);
+  });
+
+  it('a reset without `compacted` (a cursor ahead of the log: another upstream) drops nothing', async () => {
+    log.push(await remoteChange('ada', 1, 1), await remoteChange('bob', 2, 2));
+    await puller.pull();
+    log.length = 0;
+    compacted = false;
+    horizon = 9;
+    expect(await puller.pull()).toMatchObject({ resets: 1, dropped: 0 });
+    expect((await profiles.get('bob'))?.speakerId).toBe('bob');
   });
 });

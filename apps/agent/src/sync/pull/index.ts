@@ -126,7 +126,9 @@ export class Puller {
         if (result.resets > 0) throw new Error('edge asked for a second reset in one pull');
         result.resets += 1;
         result.cursor = 0;
-        listed = new Set();
+        // Only a cursor behind compaction: one ahead of the log is another upstream's (see
+        // checkUpstream), whose log says nothing about what this database holds.
+        if (page.compacted) listed = new Set();
         this.log.warn('edge does not know our pull cursor; resyncing from the start');
         continue;
       }

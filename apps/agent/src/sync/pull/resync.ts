@@ -1,4 +1,4 @@
-// After a full resync (the edge reset our cursor), local profiles the edge no longer holds are dropped.
+// After a full resync (the edge reset a cursor behind compaction), local profiles it no longer holds are dropped.
 import type { Logger } from '../../logger/index.ts';
 import type { ProfileStore } from '../../profiles/index.ts';
 import type { Store } from '../../store/index.ts';

@@ -72,7 +72,7 @@ export async function pullChanges(
   const horizon = Number(head?.horizon ?? 0);
   // Compaction may have removed a tombstone after the cursor (then the newest change), never one before it.
   if (cursor > Math.max(Number(head?.newest ?? 0), horizon)) return PULL_RESET;
-  if (cursor > 0 && cursor < horizon) return PULL_RESET;
+  if (cursor > 0 && cursor < horizon) return { ...PULL_RESET, compacted: true };
   const rows = await tx<ChangeRow[]>`
     select c.seq, c.speaker_id, p.name, p.embedding, p.acoustic_features, p.total_samples,
            p.sample_sum, p.content_hash, p.version, p.deleted, p.updated_at,
