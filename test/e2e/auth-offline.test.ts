@@ -9,7 +9,7 @@ import { type Agent, createAgent } from '../../apps/agent/src/agent.ts';
 import { createApp } from '../../apps/agent/src/api/index.ts';
 import { resolveConfig } from '../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
-import { edgeFetch } from '../../apps/agent/src/sync/http.ts';
+import { edgeFetch } from '../../apps/agent/src/sync/transport/http.ts';
 import { apiKeyHeader } from '../support/in-process-agent.ts';
 import { randomVector } from '../support/index.ts';
 

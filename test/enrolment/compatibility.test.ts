@@ -3,7 +3,7 @@ import { base64ToBytes, bytesToFloat32, profileContentHash } from '@voicesync/co
 import { type PushAck, pullChangeSchema, pullResponseSchema } from '@voicesync/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { edgeFetch } from '../../apps/agent/src/sync/http.ts';
+import { edgeFetch } from '../../apps/agent/src/sync/transport/http.ts';
 import { eventually, randomVector } from '../support/index.ts';
 import { inProcessAgent, removeDatabase } from '../support/in-process-agent.ts';
 import { push, type Stack, startStack, upsertMutation } from '../support/stack.ts';

@@ -4,17 +4,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CircuitBreaker, ManualClock, type Priority, type Sleep } from '@voicesync/core';
+import { CircuitBreaker, ManualClock, type Sleep, toPriority } from '@voicesync/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
-import { Outbox } from '../../apps/agent/src/outbox/index.ts';
+import { Outbox } from '../../apps/agent/src/sync/outbox/index.ts';
 import { ProfileStore } from '../../apps/agent/src/profiles/index.ts';
 import { openStore } from '../../apps/agent/src/store/index.ts';
-import { edgeFetch } from '../../apps/agent/src/sync/http.ts';
-import { Pusher } from '../../apps/agent/src/sync/pusher.ts';
+import { edgeFetch } from '../../apps/agent/src/sync/transport/http.ts';
+import { Pusher } from '../../apps/agent/src/sync/push/pusher.ts';
 import { SyncStats } from '../../apps/agent/src/sync/stats.ts';
-import { EdgeTransport, type Fetch } from '../../apps/agent/src/sync/transport.ts';
+import { EdgeTransport, type Fetch } from '../../apps/agent/src/sync/transport/index.ts';
 import { eventually, randomVector } from '../support/index.ts';
 import { type Stack, startStack } from '../support/stack.ts';
 
@@ -44,9 +44,9 @@ describe('a 24-hour outage in fast time (default settings)', () => {
     const store = await openStore(config.db);
     const start = Date.now();
     const clock = new ManualClock(start);
-    const profiles = new ProfileStore(store, () => clock.now());
+    const profiles = new ProfileStore(store, { now: () => clock.now() });
     for (let i = 0; i < WRITES; i++) {
-      const priority = (i % 5) as Priority;
+      const priority = toPriority(i % 5);
       await profiles.put(`p-${i}`, { name: `P${i}`, embedding: new Float32Array(randomVector(i)) }, priority);
     }
 

@@ -1,6 +1,6 @@
 // Issue 4: the edge commits but the acknowledgement never reaches the agent; the resend is a no-op.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { edgeFetch } from '../../apps/agent/src/sync/http.ts';
+import { edgeFetch } from '../../apps/agent/src/sync/transport/http.ts';
 import { eventually, randomVector } from '../support/index.ts';
 import { inProcessAgent, removeDatabase } from '../support/in-process-agent.ts';
 import { type Stack, startStack } from '../support/stack.ts';

@@ -1,7 +1,11 @@
 // A switchable network link between one in-process agent and the edge: cut it to partition the agent.
-import { edgeFetch } from '../../apps/agent/src/sync/http.ts';
-import type { Fetch } from '../../apps/agent/src/sync/transport.ts';
-import { type ConnectNotify, connectWithWs, type NotifySocket } from '../../apps/agent/src/notify/index.ts';
+import { edgeFetch } from '../../apps/agent/src/sync/transport/http.ts';
+import type { Fetch } from '../../apps/agent/src/sync/transport/index.ts';
+import {
+  type ConnectNotify,
+  connectWithWs,
+  type NotifySocket,
+} from '../../apps/agent/src/sync/notify/index.ts';
 
 /**
  * Everything the agent sends to the edge goes through `fetch` or `notify`, so cutting both is a

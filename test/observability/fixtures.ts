@@ -4,12 +4,12 @@ import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Mutation } from '@voicesync/schema';
+import type { EdgeStatus, Mutation } from '@voicesync/schema';
 import { type Agent, createAgent } from '../../apps/agent/src/agent.ts';
 import { createApp } from '../../apps/agent/src/api/index.ts';
 import { type AgentConfigInput, resolveConfig } from '../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
-import type { Fetch } from '../../apps/agent/src/sync/transport.ts';
+import type { Fetch } from '../../apps/agent/src/sync/transport/index.ts';
 import { apiKeyHeader } from '../support/in-process-agent.ts';
 
 export const DIM = 16;
@@ -106,12 +106,20 @@ export class FakeEdge {
     if (this.down) throw new TypeError('fetch failed', { cause: { code: 'ECONNREFUSED' } });
     const url = new URL(input);
     if (url.pathname === '/v1/status') {
-      return Response.json({
-        pool: { max: 3, active: 1, idle: 1, waiting: 0, load: this.load },
-        breaker: { state: this.relayBreaker, retryAfterMs: 0 },
-        push: { batches: 0, gaps: 0, mutations: {} },
+      const latency = { p50: 0, p99: 0, count: 0, sumMs: 0 };
+      const pool = { max: 3, active: 1, idle: 1, waiting: 0, load: this.load };
+      const counters = { opened: 2, recycled: 0, errors: 0, timeouts: 0, queries: 0 };
+      const breaker = { state: this.relayBreaker, retryAfterMs: 0 };
+      const push = { batches: 0, gaps: 0, mutations: { applied: 0, duplicate: 0, conflict: 0, rejected: 0 } };
+      const status: EdgeStatus = {
+        pool: { ...pool, ...counters, acquireMs: latency, queryMs: latency },
+        breaker,
+        push,
         uptimeMs: 1000,
-      });
+        budget: { pgMax: 3, shards: 1, share: 3 },
+        shards: [{ shard: 0, breaker, pool, load: this.load, push, uptimeMs: 1000 }],
+      };
+      return Response.json(status);
     }
     if (url.pathname === '/v1/pull') return Response.json({ changes: [], nextCursor: 0, hasMore: false });
     if (url.pathname === '/v1/device' && !this.upstreamDown) {

@@ -89,26 +89,33 @@ describe('change-log compaction (COMPACTION_INTERVAL_MS=300 and COMPACTION_RETEN
     for (const member of [a, back, fresh]) expect(member.agent.auth.index.size, member.name).toBe(SPEAKERS);
   });
 
-  it('removes tombstones and conflicts past the retention and resets a cursor behind them', {
+  it('removes tombstones and conflicts past the retention, resets a cursor behind them, and the device behind drops the speaker', {
     timeout: 120_000,
   }, async () => {
     const tenant = 'tomb';
     const device = await backend.provision(tenant);
     const old = Date.now() - 2 * RETENTION_MS;
     await seedRounds(backend.sql, tenant, 3, 1, 1);
+    // A device that read spk-0 before its delete, then stays offline past the retention.
+    const away = await startFleetAgent(backend, 'away', device);
+    await eventually(async () => (await away.agent.profiles.get('spk-0')) !== undefined, 60_000);
+    await away.close();
     const [before] = await backend.sql<{ id: string }[]>`
       select max(seq) as id from changes where tenant_id = ${tenant}`;
     const cursor = Number(before?.id);
-    // spk-0 deleted long ago; spk-1 deleted just now (inside the retention).
-    await backend.sql`update profiles set deleted = true, updated_at = ${old} where tenant_id = ${tenant} and speaker_id = 'spk-0'`;
-    await backend.sql`update profiles set deleted = true, updated_at = ${Date.now()} where tenant_id = ${tenant} and speaker_id = 'spk-1'`;
-    await backend.sql`with t as (update tenants set change_seq = change_seq + 2 where id = ${tenant}
-                                returning change_seq - 2 as base)
-      insert into changes (tenant_id, seq, speaker_id, content_hash, device_id, mutation_id)
-      select p.tenant_id, t.base + row_number() over (order by p.speaker_id), p.speaker_id,
-        p.content_hash, ${SEED_DEVICE}, 100
-      from t, profiles p
-      where p.tenant_id = ${tenant} and p.speaker_id in ('spk-0', 'spk-1')`;
+    // spk-0 deleted long ago; spk-1 deleted just now (inside the retention). One transaction, as the
+    // edge writes a delete: compaction (every 300 ms) must not take spk-0 before its change is logged.
+    await backend.sql.begin(async (tx) => {
+      await tx`update profiles set deleted = true, updated_at = ${old} where tenant_id = ${tenant} and speaker_id = 'spk-0'`;
+      await tx`update profiles set deleted = true, updated_at = ${Date.now()} where tenant_id = ${tenant} and speaker_id = 'spk-1'`;
+      await tx`with t as (update tenants set change_seq = change_seq + 2 where id = ${tenant}
+                                  returning change_seq - 2 as base)
+        insert into changes (tenant_id, seq, speaker_id, content_hash, device_id, mutation_id)
+        select p.tenant_id, t.base + row_number() over (order by p.speaker_id), p.speaker_id,
+          p.content_hash, ${SEED_DEVICE}, 100
+        from t, profiles p
+        where p.tenant_id = ${tenant} and p.speaker_id in ('spk-0', 'spk-1')`;
+    });
     await backend.sql`insert into conflicts (tenant_id, speaker_id, device_id, mutation_id, server_hash, incoming_hash, winner, created_at)
       values (${tenant}, 'spk-2', ${SEED_DEVICE}, 1, 'a', 'b', 'server', now() - interval '2 minutes'),
              (${tenant}, 'spk-2', ${SEED_DEVICE}, 2, 'a', 'b', 'server', now())`;
@@ -137,16 +144,26 @@ describe('change-log compaction (COMPACTION_INTERVAL_MS=300 and COMPACTION_RETEN
       expect(response.status).toBe(200);
       return (await response.json()) as {
         reset?: boolean;
+        compacted?: boolean;
         changes: Array<{ speakerId: string }>;
         nextCursor: number;
       };
     };
     // Behind the horizon: the device may have missed spk-0's delete, which the log no longer holds.
-    expect((await pull(cursor)).reset).toBe(true);
+    expect(await pull(cursor)).toMatchObject({ reset: true, compacted: true });
     // From the start, and from the head, the log is consistent: no spk-0, spk-1's tombstone kept.
     const full = await pull(0);
     expect(full.reset).toBeUndefined();
     expect(full.changes.map((change) => change.speakerId).sort()).toEqual(['spk-1', 'spk-2']);
     expect((await pull(full.nextCursor)).reset).toBeUndefined();
+
+    // Back online, its cursor resets; once the full pull is read, spk-0 (whose tombstone the log
+    // lost) is gone from its database and index, and spk-2 stays.
+    const back = await startFleetAgent(backend, 'away-back', device, { dbPath: away.dbPath });
+    fleet.push(back);
+    await eventually(async () => back.agent.stats.lastPullAt !== undefined, 60_000);
+    expect(await back.agent.profiles.get('spk-0')).toBeUndefined();
+    expect(back.agent.auth.index.has('spk-0')).toBe(false);
+    expect(await back.agent.profiles.get('spk-2')).toBeDefined();
   });
 });

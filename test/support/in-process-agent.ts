@@ -6,7 +6,7 @@ import { type Agent, createAgent } from '../../apps/agent/src/agent.ts';
 import { createApp } from '../../apps/agent/src/api/index.ts';
 import { resolveConfig } from '../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../apps/agent/src/logger/index.ts';
-import type { Fetch } from '../../apps/agent/src/sync/transport.ts';
+import type { Fetch } from '../../apps/agent/src/sync/transport/index.ts';
 import type { Clock } from '@voicesync/core';
 
 /** Intervals short enough for tests; every value is an ordinary config option. */

@@ -9,17 +9,17 @@ import type { AgentConfig } from './config/index.ts';
 import { readSecretFile } from './config/secret-file.ts';
 import { createLogger, type Logger } from './logger/index.ts';
 import { type AgentMetrics, createAgentMetrics } from './metrics/index.ts';
-import { type ConnectNotify, connectWithWs, Notifier } from './notify/index.ts';
-import { Outbox } from './outbox/index.ts';
+import { type ConnectNotify, connectWithWs, Notifier } from './sync/notify/index.ts';
+import { Outbox } from './sync/outbox/index.ts';
 import { preloadIndex } from './preload/index.ts';
-import { Puller } from './pull/index.ts';
+import { Puller } from './sync/pull/index.ts';
 import { ProfileStore } from './profiles/index.ts';
 import { createScoringBackend, EmbeddingIndex } from './scoring/index.ts';
 import { openStore, type Store } from './store/index.ts';
-import { Pusher } from './sync/pusher.ts';
+import { Pusher } from './sync/push/pusher.ts';
 import { SyncStats } from './sync/stats.ts';
-import { EdgeTransport, type Fetch } from './sync/transport.ts';
-import { resetSync } from './sync/upstream.ts';
+import { EdgeTransport, type Fetch } from './sync/transport/index.ts';
+import { resetSync } from './sync/push/upstream.ts';
 
 export interface AgentDeps {
   /** Told after each page of the start-up preload (the CLI draws a progress bar on a terminal). */
@@ -103,8 +103,12 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     const queued = await resetSync(store);
     log.warn({ queued }, "sync state reset: every profile uploads as this device's first sync");
   }
-  const profiles = new ProfileStore(store, () => clockSkew.now(), config.maxClockSkewMs);
   const outbox = new Outbox(store);
+  const profiles = new ProfileStore(store, {
+    now: () => clockSkew.now(),
+    maxAheadMs: config.maxClockSkewMs,
+    outbox,
+  });
   const cohort = new Cohort(store, config.dim);
   await cohort.load();
   const backend = await createScoringBackend(config.scoringBackend, {
@@ -130,6 +134,18 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     log.warn({ breaker: 'edge', state, previous }, `edge breaker ${previous} -> ${state}`);
   });
   const startedAt = clock.now();
+  // Every request to the edge goes through this one transport (push, pull, handshake, status).
+  const transport =
+    config.edgeUrl && config.token
+      ? new EdgeTransport({
+          edgeUrl: config.edgeUrl,
+          token: config.token,
+          timeoutMs: config.requestTimeoutMs,
+          onDate: (date, sentAt, receivedAt) => clockSkew.observe(date, sentAt, receivedAt),
+          now: () => clock.now(),
+          ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        })
+      : undefined;
   const metrics = createAgentMetrics({
     config,
     stats,
@@ -139,22 +155,13 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
     clock,
     startedAt,
     log,
-    fetch: deps.fetch,
+    transport,
   });
 
-  let transport: EdgeTransport | undefined;
   let pusher: Pusher | undefined;
   let puller: Puller | undefined;
   let notifier: Notifier | undefined;
-  if (config.edgeUrl && config.token) {
-    transport = new EdgeTransport({
-      edgeUrl: config.edgeUrl,
-      token: config.token,
-      timeoutMs: config.requestTimeoutMs,
-      onDate: (date, sentAt, receivedAt) => clockSkew.observe(date, sentAt, receivedAt),
-      now: () => clock.now(),
-      ...(deps.fetch ? { fetch: deps.fetch } : {}),
-    });
+  if (transport && config.edgeUrl && config.token) {
     const edge = transport;
     pusher = new Pusher(
       outbox,

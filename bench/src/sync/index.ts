@@ -10,7 +10,7 @@ import postgres from 'postgres';
 import { createAgent } from '../../../apps/agent/src/agent.ts';
 import { resolveConfig } from '../../../apps/agent/src/config/index.ts';
 import { createLogger } from '../../../apps/agent/src/logger/index.ts';
-import { edgeFetch } from '../../../apps/agent/src/sync/http.ts';
+import { edgeFetch } from '../../../apps/agent/src/sync/transport/http.ts';
 import { sampleConnections, startEdge, startPostgres } from '../../../test/harness/index.ts';
 import { provisionDevice, randomVector } from '../../../test/support/index.ts';
 import { type CpuSeconds, cpuNow, cpuSince } from '../stats/cpu.ts';

@@ -1,7 +1,7 @@
 import { CircuitBreaker, type Clock } from '@voicesync/core';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger/index.ts';
-import type { OutboxCounts } from '../outbox/index.ts';
+import type { OutboxCounts } from '../sync/outbox/index.ts';
 import { SyncStats } from '../sync/stats.ts';
 import { AgentMetrics } from './agent-metrics.ts';
 import { IntervalSamples } from './latency.ts';

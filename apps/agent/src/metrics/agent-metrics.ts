@@ -2,7 +2,7 @@
 import { PRIORITIES, type PriorityName } from '@voicesync/core';
 import { Registry } from 'prom-client';
 import type { Logger } from '../logger/index.ts';
-import type { Outbox, OutboxCounts } from '../outbox/index.ts';
+import type { Outbox, OutboxCounts } from '../sync/outbox/index.ts';
 import { Decisions } from './decisions.ts';
 import { IntervalSamples, LatencyTrack, LOCAL_BUCKETS, NETWORK_BUCKETS } from './latency.ts';
 import type { RelayStatusPoller, RelayView } from './relay-status.ts';

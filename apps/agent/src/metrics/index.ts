@@ -2,10 +2,10 @@
 import type { CircuitBreaker, Clock } from '@voicesync/core';
 import type { AgentConfig } from '../config/index.ts';
 import type { Logger } from '../logger/index.ts';
-import type { Outbox } from '../outbox/index.ts';
+import type { Outbox } from '../sync/outbox/index.ts';
 import type { ProfileStore } from '../profiles/index.ts';
 import type { SyncStats } from '../sync/stats.ts';
-import type { Fetch } from '../sync/transport.ts';
+import type { EdgeTransport } from '../sync/transport/index.ts';
 import { AgentMetrics } from './agent-metrics.ts';
 import { RelayStatusPoller } from './relay-status.ts';
 
@@ -16,10 +16,7 @@ export type { HistoryPoint } from './history.ts';
 export type { MetricsSnapshot } from './snapshot.ts';
 
 export interface MetricsWiring {
-  config: Pick<
-    AgentConfig,
-    'edgeUrl' | 'token' | 'metricsIntervalMs' | 'relayStatusIntervalMs' | 'requestTimeoutMs'
-  >;
+  config: Pick<AgentConfig, 'metricsIntervalMs' | 'relayStatusIntervalMs' | 'requestTimeoutMs'>;
   stats: SyncStats;
   profiles: ProfileStore;
   outbox: Outbox;
@@ -27,47 +24,28 @@ export interface MetricsWiring {
   clock: Clock;
   startedAt: number;
   log: Logger;
-  fetch: Fetch | undefined;
-}
-
-/**
- * Times every profile read. Whether it was a cache hit is known right after the call: the cache
- * check runs before the read's first await, so concurrent reads cannot be mistaken for each other.
- */
-export function instrumentProfileReads(
-  profiles: ProfileStore,
-  metrics: Pick<AgentMetrics, 'observeLocalRead'>,
-): void {
-  const read = profiles.get.bind(profiles);
-  profiles.get = (speakerId: string) => {
-    const started = performance.now();
-    const hitsBefore = profiles.cacheHits;
-    const pending = read(speakerId);
-    const hit = profiles.cacheHits !== hitsBefore;
-    return pending.finally(() => metrics.observeLocalRead((performance.now() - started) / 1000, hit));
-  };
+  /** The edge, when one is configured: its status is polled for the dashboard and /metrics. */
+  transport: EdgeTransport | undefined;
 }
 
 /**
  * The agent's metrics, fed and started. Call `stop()` before closing the store.
  *
  * @example
- * const metrics = createAgentMetrics({ config, stats, profiles, outbox, breaker, clock, startedAt, log, fetch });
+ * const metrics = createAgentMetrics({ config, stats, profiles, outbox, breaker, clock, startedAt, log, transport });
  * metrics.observeVerify(0.00004, true);
  */
 export function createAgentMetrics(w: MetricsWiring): AgentMetrics {
   const { config, log } = w;
-  const relay =
-    config.edgeUrl && config.token
-      ? new RelayStatusPoller({
-          edgeUrl: config.edgeUrl,
-          intervalMs: config.relayStatusIntervalMs,
-          timeoutMs: Math.min(config.requestTimeoutMs, 5_000),
-          fetch: w.fetch ?? ((input, init) => globalThis.fetch(input, init)),
-          clock: w.clock,
-          log,
-        })
-      : undefined;
+  const relay = w.transport
+    ? new RelayStatusPoller({
+        transport: w.transport,
+        intervalMs: config.relayStatusIntervalMs,
+        timeoutMs: Math.min(config.requestTimeoutMs, 5_000),
+        clock: w.clock,
+        log,
+      })
+    : undefined;
   const metrics = new AgentMetrics({ ...w, relay, intervalMs: config.metricsIntervalMs });
   w.stats.onPush((ms) => metrics.observePush(ms / 1000));
   w.stats.onEdgeAvailability((available, previous) => {
@@ -75,7 +53,7 @@ export function createAgentMetrics(w: MetricsWiring): AgentMetrics {
     else if (previous === false) log.info({ edge: 'available' }, 'edge back: pushes reach the edge again');
     else log.info({ edge: 'available' }, 'edge reachable');
   });
-  instrumentProfileReads(w.profiles, metrics);
+  w.profiles.onRead((seconds, hit) => metrics.observeLocalRead(seconds, hit));
   metrics.start();
   return metrics;
 }

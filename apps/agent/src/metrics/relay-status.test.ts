@@ -1,22 +1,40 @@
 import { systemClock } from '@voicesync/core';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../logger/index.ts';
-import type { Fetch } from '../sync/transport.ts';
+import { EdgeTransport, type Fetch } from '../sync/transport/index.ts';
 import { RelayStatusPoller } from './relay-status.ts';
 
 function poller(fetch: Fetch, lines: string[] = []) {
   return new RelayStatusPoller({
-    edgeUrl: 'https://edge.test',
+    transport: new EdgeTransport({
+      edgeUrl: 'https://edge.test',
+      token: 'device-token',
+      timeoutMs: 5_000,
+      fetch,
+    }),
     intervalMs: 10_000,
     timeoutMs: 1_000,
-    fetch,
     clock: systemClock,
     log: createLogger('info', { write: (line: string) => void lines.push(line) }),
   });
 }
 
+const latency = { p50: 1, p99: 2, count: 3, sumMs: 4 };
 const relayBody = (state: string) => ({
-  pool: { max: 3, active: 2, idle: 1, waiting: 0, load: 0.5, opened: 3 },
+  pool: {
+    max: 3,
+    active: 2,
+    idle: 1,
+    waiting: 0,
+    load: 0.5,
+    opened: 3,
+    recycled: 0,
+    errors: 0,
+    timeouts: 0,
+    queries: 7,
+    acquireMs: latency,
+    queryMs: latency,
+  },
   breaker: { state, retryAfterMs: 0 },
   uptimeMs: 42,
 });

@@ -1,9 +1,8 @@
-// Polls the edge's /v1/status on its own timer (never on the verify path) so the agent can show the relay's state.
+// Polls the edge's /v1/status (through the transport) on its own timer, never on the verify path, to show the relay's state.
 import { failureReason } from '@voicesync/core';
 import type { BreakerState, Clock } from '@voicesync/core';
-import { z } from 'zod';
 import type { Logger } from '../logger/index.ts';
-import type { Fetch } from '../sync/transport.ts';
+import type { EdgeTransport } from '../sync/transport/index.ts';
 
 export interface RelayView {
   /** Whether the edge answered the last health check at all. */
@@ -18,25 +17,13 @@ export interface RelayView {
 }
 
 export interface RelayStatusOptions {
-  edgeUrl: string;
+  /** The edge, asked through the one transport every request to it takes. */
+  transport: Pick<EdgeTransport, 'status'>;
   intervalMs: number;
   timeoutMs: number;
-  fetch: Fetch;
   clock: Clock;
   log: Logger;
 }
-
-/** Lenient on purpose: the edge may add fields, and a partial answer is still worth showing. */
-const relayStatusSchema = z.object({
-  breaker: z
-    .object({ state: z.enum(['CLOSED', 'OPEN', 'HALF_OPEN']), retryAfterMs: z.number().optional() })
-    .optional(),
-  pool: z
-    .object({ max: z.number(), active: z.number(), idle: z.number(), waiting: z.number(), load: z.number() })
-    .nullable()
-    .optional(),
-  uptimeMs: z.number().optional(),
-});
 
 const NOT_CHECKED: RelayView = {
   reachable: false,
@@ -73,25 +60,22 @@ export class RelayStatusPoller {
 
   /** One health check; failures become part of the view, never exceptions. */
   async refresh(): Promise<RelayView> {
-    const { edgeUrl, timeoutMs, clock } = this.options;
+    const { transport, timeoutMs, clock } = this.options;
     let next: RelayView;
     try {
-      // No device token: the edge serves its status to anyone, and a credential sent where it is not needed can only leak.
-      const response = await this.options.fetch(new URL('/v1/status', edgeUrl).toString(), {
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      const body = (await response.json().catch(() => undefined)) as { relay?: unknown } | undefined;
-      const parsed = relayStatusSchema.safeParse(body?.relay ?? body);
-      const status = parsed.success ? parsed.data : {};
+      const { httpStatus, ok, status } = await transport.status(timeoutMs);
+      const { pool } = status;
       next = {
         ...NOT_CHECKED,
         reachable: true,
         checkedAt: clock.now(),
-        httpStatus: response.status,
-        error: response.ok ? null : `edge answered ${response.status}`,
+        httpStatus,
+        error: ok ? null : `edge answered ${httpStatus}`,
         breaker: status.breaker?.state ?? null,
         retryAfterMs: status.breaker?.retryAfterMs ?? null,
-        pool: status.pool ?? null,
+        pool: pool
+          ? { max: pool.max, active: pool.active, idle: pool.idle, waiting: pool.waiting, load: pool.load }
+          : null,
         uptimeMs: status.uptimeMs ?? null,
       };
     } catch (error) {

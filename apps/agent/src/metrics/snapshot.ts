@@ -1,6 +1,6 @@
 // The periodic metrics snapshot served in /v1/status: interval latencies and rates, totals, states.
 import type { BreakerState } from '@voicesync/core';
-import type { OutboxCounts } from '../outbox/index.ts';
+import type { OutboxCounts } from '../sync/outbox/index.ts';
 import type { ProfileStore } from '../profiles/index.ts';
 import type { SyncStats } from '../sync/stats.ts';
 import type { LatencySummary } from './latency.ts';

@@ -1,7 +1,7 @@
 // Prometheus metrics read from the agent's state at scrape time (outbox, sync counters, cache, breakers, relay).
 import { type BreakerState, type CircuitBreaker, type Clock, PRIORITIES } from '@voicesync/core';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { OutboxCounts } from '../outbox/index.ts';
+import type { OutboxCounts } from '../sync/outbox/index.ts';
 import type { ProfileStore } from '../profiles/index.ts';
 import { type SyncStats, WAIT_REASONS } from '../sync/stats.ts';
 import type { RelayView } from './relay-status.ts';

@@ -1,7 +1,7 @@
 import { bytesToFloat64, enrolmentHash, Priority, sumOfSamples } from '@voicesync/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { centroidUpdate } from '../auth/enrolment.ts';
-import { Outbox, toMutation } from '../outbox/index.ts';
+import { Outbox, toMutation } from '../sync/outbox/index.ts';
 import { randomEmbedding, tempStore } from '../testing/index.ts';
 import { ProfileStore } from './index.ts';
 

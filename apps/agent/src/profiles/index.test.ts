@@ -67,4 +67,24 @@ describe('ProfileStore', () => {
     expect({ hits: reader.cacheHits, misses: reader.cacheMisses }).toEqual({ hits: 1, misses: 2 });
     store.cleanup();
   });
+
+  it('tells read observers each read, its time and whether the cache answered, without replacing get', async () => {
+    const store = await tempStore();
+    try {
+      const profiles = new ProfileStore(store);
+      const get = profiles.get;
+      await profiles.put('ada', { name: 'Ada', embedding: randomEmbedding(1) }, Priority.NORMAL);
+      profiles.forget('ada');
+      const reads: Array<{ seconds: number; hit: boolean }> = [];
+      profiles.onRead((seconds, hit) => reads.push({ seconds, hit }));
+      expect((await profiles.get('ada'))?.name).toBe('Ada');
+      expect((await profiles.get('ada'))?.name).toBe('Ada');
+      expect(await profiles.get('nobody')).toBeUndefined();
+      expect(reads.map((read) => read.hit)).toEqual([false, true, false]);
+      expect(reads.every((read) => read.seconds >= 0 && read.seconds < 5)).toBe(true);
+      expect(profiles.get).toBe(get);
+    } finally {
+      store.cleanup();
+    }
+  });
 });

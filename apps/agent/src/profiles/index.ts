@@ -1,9 +1,7 @@
 // Profile writes commit the row and its outbox entry in one libSQL transaction; reads are cache-first.
 import type { Store } from '../store/index.ts';
 import {
-  addSums,
   canonicalJson,
-  enrolmentHash,
   float32ToBytes,
   float64ToBytes,
   type Priority,
@@ -12,15 +10,9 @@ import {
   tombstoneHash,
 } from '@voicesync/core';
 import { nextUpdatedAt } from '../clock-skew/index.ts';
-import { enqueueEnrolmentStatements, enqueueStatements, unsentEnrolment } from '../outbox/index.ts';
-import {
-  PROFILE_COLUMNS,
-  ROW_COLUMNS,
-  type Profile,
-  type StoredProfile,
-  toStoredProfile,
-  upsertProfileStatement,
-} from './rows.ts';
+import type { Outbox } from '../sync/outbox/index.ts';
+import { commitEnrolment, commitWrite } from './commit.ts';
+import { PROFILE_COLUMNS, ROW_COLUMNS, type Profile, type StoredProfile, toStoredProfile } from './rows.ts';
 
 export { type Profile, type StoredProfile, toStoredProfile, upsertProfileStatement } from './rows.ts';
 export * from './input.ts';
@@ -47,19 +39,37 @@ export interface ProfileContentInput {
   enrolment?: { sampleSum: SampleSum; samples: number };
 }
 
+/** One profile read: how long it took and whether the cache answered it. */
+export type ReadListener = (seconds: number, hit: boolean) => void;
+
+export interface ProfileStoreOptions {
+  now?: () => number;
+  /** A stored `updatedAt` further ahead of `now` than this is not followed (five minutes by default). */
+  maxAheadMs?: number;
+  /** Told after each write whose outbox entry committed, so it can wake the pusher. */
+  outbox?: Pick<Outbox, 'enqueued'>;
+}
+
 export class ProfileStore {
   private tail: Promise<unknown> = Promise.resolve();
   private readonly cache = new Map<string, Profile>();
   private readonly listeners: Array<(change: ProfileChange) => void> = [];
+  private readonly readListeners: ReadListener[] = [];
   cacheHits = 0;
   cacheMisses = 0;
 
+  private readonly now: () => number;
+  private readonly maxAheadMs: number;
+  private readonly outbox: Pick<Outbox, 'enqueued'> | undefined;
+
   constructor(
     private readonly store: Store,
-    private readonly now: () => number = Date.now,
-    /** A stored `updatedAt` further ahead of `now` than this is not followed (five minutes by default). */
-    private readonly maxAheadMs = 300_000,
-  ) {}
+    options: ProfileStoreOptions = {},
+  ) {
+    this.now = options.now ?? Date.now;
+    this.maxAheadMs = options.maxAheadMs ?? 300_000;
+    this.outbox = options.outbox;
+  }
 
   /** Called after every committed change (local or pulled), in commit order. */
   onChange(listener: (change: ProfileChange) => void): void {
@@ -73,7 +83,28 @@ export class ProfileStore {
     return run;
   }
 
-  async get(speakerId: string): Promise<Profile | undefined> {
+  /**
+   * Told after every `get`, with its time in seconds and whether the cache answered (metrics
+   * observe reads here; nothing replaces the method).
+   */
+  onRead(listener: ReadListener): void {
+    this.readListeners.push(listener);
+  }
+
+  get(speakerId: string): Promise<Profile | undefined> {
+    if (this.readListeners.length === 0) return this.read(speakerId);
+    const started = performance.now();
+    const hitsBefore = this.cacheHits;
+    const pending = this.read(speakerId);
+    // The cache check runs before the read's first await: concurrent reads cannot be mistaken for each other.
+    const hit = this.cacheHits !== hitsBefore;
+    return pending.finally(() => {
+      const seconds = (performance.now() - started) / 1000;
+      for (const listener of this.readListeners) listener(seconds, hit);
+    });
+  }
+
+  private async read(speakerId: string): Promise<Profile | undefined> {
     const cached = this.cache.get(speakerId);
     if (cached) {
       this.cacheHits += 1;
@@ -164,11 +195,12 @@ export class ProfileStore {
         deleted: false,
       };
       const version = input.enrolment
-        ? await this.commitEnrolment(write, current, input.enrolment, priority)
-        : await this.commit(write, current, priority);
+        ? await commitEnrolment(this.store, write, current, input.enrolment, priority)
+        : await commitWrite(this.store, write, current, priority);
       const profile: Profile = { ...content, contentHash, version, updatedAt: write.updatedAt };
       this.cache.set(speakerId, profile);
       this.emit({ kind: 'upsert', profile });
+      this.outbox?.enqueued(priority);
       return { speakerId, contentHash, version };
     });
   }
@@ -189,9 +221,10 @@ export class ProfileStore {
         updatedAt: this.nextTimestamp(current),
         deleted: true,
       };
-      const version = await this.commit(write, current, priority);
+      const version = await commitWrite(this.store, write, current, priority);
       this.cache.delete(speakerId);
       this.emit({ kind: 'delete', speakerId });
+      this.outbox?.enqueued(priority);
       return { speakerId, contentHash, version };
     });
   }
@@ -199,78 +232,6 @@ export class ProfileStore {
   /** Later than both the clock and the content it replaces, unless that lies far in the future (see nextUpdatedAt). */
   private nextTimestamp(current: StoredProfile | undefined): number {
     return nextUpdatedAt(this.now(), current?.updatedAt, this.maxAheadMs);
-  }
-
-  private async commit(
-    write: Parameters<typeof upsertProfileStatement>[0],
-    current: StoredProfile | undefined,
-    priority: Priority,
-  ): Promise<number> {
-    const results = await this.store.client.batch(
-      [
-        upsertProfileStatement(write),
-        ...enqueueStatements({
-          speakerId: write.speakerId,
-          op: write.deleted ? 'delete' : 'upsert',
-          priority,
-          name: write.name,
-          embedding: write.embedding,
-          acousticFeatures: write.acousticFeatures,
-          totalSamples: write.totalSamples,
-          contentHash: write.contentHash,
-          baseHash: current?.contentHash ?? null,
-          updatedAt: write.updatedAt,
-        }),
-      ],
-      'write',
-    );
-    return Number(results[0]?.rows[0]?.version ?? 1);
-  }
-
-  /**
-   * Like `commit`, for an enrolment: the outbox gets the delta, added to a pending delta of the
-   * speaker not yet numbered (sums add exactly as the edge would add them one after the other).
-   */
-  private async commitEnrolment(
-    write: Parameters<typeof upsertProfileStatement>[0],
-    current: StoredProfile | undefined,
-    delta: { sampleSum: SampleSum; samples: number },
-    priority: Priority,
-  ): Promise<number> {
-    const pending = await unsentEnrolment(this.store, write.speakerId);
-    const acousticFeatures = write.acousticFeatures === null ? null : JSON.parse(write.acousticFeatures);
-    const entry = async (sum: SampleSum, samples: number) => ({
-      speakerId: write.speakerId,
-      op: 'enrol' as const,
-      priority,
-      name: write.name,
-      embedding: new Uint8Array(0),
-      acousticFeatures: write.acousticFeatures,
-      totalSamples: write.totalSamples,
-      contentHash: await enrolmentHash({
-        speakerId: write.speakerId,
-        name: write.name,
-        acousticFeatures,
-        sampleSum: sum,
-        samples,
-      }),
-      baseHash: current?.contentHash ?? null,
-      updatedAt: write.updatedAt,
-      sampleSum: float64ToBytes(sum),
-      samples,
-    });
-    const alone = await entry(delta.sampleSum, delta.samples);
-    const merged = pending
-      ? {
-          seq: pending.seq,
-          entry: await entry(addSums(pending.sampleSum, delta.sampleSum), pending.samples + delta.samples),
-        }
-      : undefined;
-    const results = await this.store.client.batch(
-      [upsertProfileStatement(write), ...enqueueEnrolmentStatements(alone, merged)],
-      'write',
-    );
-    return Number(results[0]?.rows[0]?.version ?? 1);
   }
 
   /** Drops cached content (after pulled changes replace it). */

@@ -8,7 +8,7 @@ import { drizzle } from 'drizzle-orm/libsql';
 import { migrate } from 'drizzle-orm/libsql/migrator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { centroidUpdate } from '../auth/enrolment.ts';
-import { Outbox, toMutation } from '../outbox/index.ts';
+import { Outbox, toMutation } from '../sync/outbox/index.ts';
 import { openStore, type Store } from '../store/index.ts';
 import { randomEmbedding } from '../testing/index.ts';
 import { ProfileStore } from './index.ts';

@@ -1,5 +1,7 @@
 // Profile rows of the local database and the statements that write them.
-import type { InStatement, Row } from '../store/index.ts';
+import { profiles as profilesTable } from '@voicesync/schema/sqlite';
+import { type ColumnKey, columnNames, selectList } from '../store/columns.ts';
+import type { InStatement, Row, Value } from '../store/index.ts';
 import { bytesToFloat32, bytesToFloat64, type SampleSum } from '@voicesync/core';
 
 export interface Profile {
@@ -21,11 +23,11 @@ export interface StoredProfile extends Profile {
   sampleSum: SampleSum | null;
 }
 
-export const PROFILE_COLUMNS =
-  'speaker_id, name, embedding, acoustic_features, total_samples, content_hash, version, deleted, updated_at';
+/** Every column of the drizzle `profiles` table but the sample sum, which only a write needs. */
+export const PROFILE_COLUMNS = selectList(profilesTable, ['sampleSum']);
 
-/** With the sample sum, which only a write needs (preloading the index leaves it on disk). */
-export const ROW_COLUMNS = `${PROFILE_COLUMNS}, sample_sum`;
+/** With the sample sum (preloading the index leaves it on disk). */
+export const ROW_COLUMNS = selectList(profilesTable);
 
 export function toStoredProfile(row: Row): StoredProfile {
   return {
@@ -57,29 +59,39 @@ export interface ProfileWrite {
   version?: number;
 }
 
+/** The columns an upsert writes (drizzle keys of `profiles`), in the order it binds them. */
+const UPSERTED = [
+  'speakerId',
+  'name',
+  'embedding',
+  'acousticFeatures',
+  'totalSamples',
+  'sampleSum',
+  'contentHash',
+  'version',
+  'deleted',
+  'updatedAt',
+] as const satisfies readonly ColumnKey<typeof profilesTable>[];
+
+const [KEY_COLUMN, ...UPDATED_COLUMNS] = columnNames(profilesTable, UPSERTED);
+
 /** Upsert of one profile row; RETURNING gives the new local version. */
 export function upsertProfileStatement(write: ProfileWrite): InStatement {
   const version = write.version === undefined ? 'profiles.version + 1' : 'excluded.version';
+  const values: Record<(typeof UPSERTED)[number], Value> = {
+    ...write,
+    sampleSum: write.sampleSum ?? null,
+    version: write.version ?? 1,
+    deleted: write.deleted ? 1 : 0,
+  };
+  const set = UPDATED_COLUMNS.map((column) =>
+    column === 'version' ? `version = ${version}` : `${column} = excluded.${column}`,
+  );
   return {
-    sql: `INSERT INTO profiles (speaker_id, name, embedding, acoustic_features, total_samples, sample_sum, content_hash, version, deleted, updated_at)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-          ON CONFLICT (speaker_id) DO UPDATE SET name = excluded.name, embedding = excluded.embedding,
-            acoustic_features = excluded.acoustic_features, total_samples = excluded.total_samples,
-            sample_sum = excluded.sample_sum,
-            content_hash = excluded.content_hash, version = ${version}, deleted = excluded.deleted,
-            updated_at = excluded.updated_at
+    sql: `INSERT INTO profiles (${KEY_COLUMN}, ${UPDATED_COLUMNS.join(', ')})
+          VALUES (${UPSERTED.map(() => '?').join(', ')})
+          ON CONFLICT (${KEY_COLUMN}) DO UPDATE SET ${set.join(', ')}
           RETURNING version`,
-    args: [
-      write.speakerId,
-      write.name,
-      write.embedding,
-      write.acousticFeatures,
-      write.totalSamples,
-      write.sampleSum ?? null,
-      write.contentHash,
-      write.version ?? 1,
-      write.deleted ? 1 : 0,
-      write.updatedAt,
-    ],
+    args: UPSERTED.map((key) => values[key]),
   };
 }

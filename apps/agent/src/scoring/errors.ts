@@ -1,20 +1,14 @@
-// The one error type scoring throws; its stable `code` is what the HTTP layer maps to a status.
+// The error scoring throws: a kind of VoicesyncError whose code says what was wrong with the input or the engine.
+import { type ScoringErrorCode, VoicesyncError } from '@voicesync/core';
+
+export type { ScoringErrorCode } from '@voicesync/core';
 
 /** Input codes are the caller's fault (400); `backend_unavailable` is the server's (503). */
-export type ScoringErrorCode =
-  | 'dimension_mismatch'
-  | 'non_finite'
-  | 'zero_norm'
-  | 'invalid_k'
-  | 'invalid_dimension'
-  | 'backend_unavailable';
-
-export class ScoringError extends Error {
+export class ScoringError extends VoicesyncError {
   override readonly name = 'ScoringError';
-  readonly code: ScoringErrorCode;
+  declare readonly code: ScoringErrorCode;
 
   constructor(code: ScoringErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
+    super(code, message, options?.cause === undefined ? undefined : { cause: options.cause });
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Mutation, PushAck } from '@voicesync/schema';
 import { openStore, type Store } from '../store/index.ts';
-import type { HandshakeOutcome, PushOutcome } from '../sync/transport.ts';
+import type { HandshakeOutcome, PushOutcome } from '../sync/transport/index.ts';
 
 export async function tempStore(): Promise<Store & { dir: string; cleanup(): void }> {
   const dir = mkdtempSync(join(tmpdir(), 'voicesync-unit-'));

@@ -2,7 +2,7 @@
 import { VoicesyncError } from '@voicesync/core';
 import { acceptsLegacyTokens, tokenKeys } from '../config/auth.ts';
 import type { Env } from '../env.ts';
-import type { RelayResult } from '../errors/index.ts';
+import { failureCode, type RelayResult } from '../errors/index.ts';
 import { clientAddress, refuseAuthentication } from './failure-limit.ts';
 import { type TokenKeys, verifyDeviceToken } from './signed-token.ts';
 import { type DeviceCredentials, parseDeviceToken } from './token.ts';
@@ -93,7 +93,7 @@ export async function countRelayRefusal<T>(
   result: RelayResult<T>,
 ): Promise<RelayResult<T>> {
   if (result.ok || !AUTH_FAILURES.has(result.code)) return result;
-  const error = new VoicesyncError(result.code, result.message);
+  const error = new VoicesyncError(failureCode(result), result.message);
   try {
     return await refuseAuthentication(
       env,

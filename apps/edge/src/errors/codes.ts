@@ -1,9 +1,10 @@
-// The one table from error code to HTTP status, shared by `app.onError` and the Relay's failure results.
-import { VoicesyncError, errorMessage } from '@voicesync/core';
+// The edge's HTTP status for each code of the shared `ErrorCode` list (packages/core), for `app.onError` and Relay results.
+import { type ErrorCode, errorMessage, VoicesyncError } from '@voicesync/core';
 import { MUTATION_GAP } from '@voicesync/schema';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-const STATUS_BY_CODE: Readonly<Record<string, ContentfulStatusCode>> = {
+/** Codes the edge gives; any other code of the list (the agent's) would be a bug here, hence 500. */
+const STATUS_BY_CODE: Readonly<Partial<Record<ErrorCode, ContentfulStatusCode>>> = {
   invalid_json: 400,
   invalid_batch: 400,
   invalid_request: 400,
@@ -28,7 +29,7 @@ const STATUS_BY_CODE: Readonly<Record<string, ContentfulStatusCode>> = {
 };
 
 /** HTTP status of an error code; an unknown code is a server bug, hence 500. */
-export function statusOf(code: string): ContentfulStatusCode {
+export function statusOf(code: ErrorCode): ContentfulStatusCode {
   return STATUS_BY_CODE[code] ?? 500;
 }
 

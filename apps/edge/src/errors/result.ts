@@ -1,10 +1,11 @@
 // Relay RPC results: failures travel as plain objects because a thrown error loses its code across RPC.
-import { VoicesyncError } from '@voicesync/core';
+import { type ErrorCode, isErrorCode, VoicesyncError } from '@voicesync/core';
 import { asVoicesyncError, statusOf } from './codes.ts';
 
 export interface RelayFailure {
   ok: false;
   status: number;
+  /** An `ErrorCode`; read with `failureCode`, since the value crossed the RPC boundary as plain data. */
   code: string;
   message: string;
   details?: Record<string, unknown>;
@@ -33,8 +34,13 @@ export async function settle<T>(work: () => Promise<T>): Promise<RelayResult<T>>
 export function unwrap<T>(result: RelayResult<T>): T {
   if (result.ok) return result.value;
   throw new VoicesyncError(
-    result.code,
+    failureCode(result),
     result.message,
     result.details === undefined ? undefined : { details: result.details },
   );
+}
+
+/** The failure's code as one of the `ErrorCode` list; anything else is a bug on the other side. */
+export function failureCode(failure: RelayFailure): ErrorCode {
+  return isErrorCode(failure.code) ? failure.code : 'internal';
 }

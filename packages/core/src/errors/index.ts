@@ -1,9 +1,17 @@
 // One error type with a stable machine-readable code; HTTP layers map codes to statuses in one place.
 
+import type { ErrorCode } from './codes.ts';
+
+export * from './codes.ts';
+
+/**
+ * The error of voicesync, agent and edge: a stable `code` from the one `ErrorCode` list, a message
+ * for people, optional details for the answer. Kinds of it (`ScoringError`) narrow the code.
+ */
 export class VoicesyncError extends Error {
-  override readonly name = 'VoicesyncError';
+  override readonly name: string = 'VoicesyncError';
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     options?: { cause?: unknown; details?: Record<string, unknown> },
   ) {

@@ -8,7 +8,7 @@ import { openRoutes } from './route.ts';
 
 const seen: string[] = [];
 const route = openRoutes({
-  codes: { params: 'bad_param', query: 'bad_query', body: 'bad_body' },
+  codes: { params: 'invalid_speaker_id', query: 'invalid_query', body: 'invalid_body' },
   readJson: async (c: Context) => {
     seen.push('read');
     return JSON.parse(await c.req.text());
@@ -35,7 +35,7 @@ function app(): OpenAPIHono {
     c.json({ id: params.id, n: query.n, name: body.name }),
   );
   route(root, createRoute({ method: 'get', path: '/other', responses: {} }), (c) => c.text('x'), {
-    body: 'unused',
+    body: 'invalid_batch',
   });
   root.onError((error, c) =>
     error instanceof VoicesyncError
@@ -58,14 +58,14 @@ describe('openRoutes', () => {
   it('checks params, then query, then body, each with its code and the first issue’s path', async () => {
     seen.length = 0;
     expect(await (await post('/things/ABC?n=x', 'nope')).json()).toMatchObject({
-      error: { code: 'bad_param', path: 'id' },
+      error: { code: 'invalid_speaker_id', path: 'id' },
     });
     expect(seen).toEqual(['middleware']);
     expect(await (await post('/things/abc?n=x', 'nope')).json()).toMatchObject({
-      error: { code: 'bad_query', path: 'n' },
+      error: { code: 'invalid_query', path: 'n' },
     });
     expect(await (await post('/things/abc', '{"name":1}')).json()).toMatchObject({
-      error: { code: 'bad_body', message: expect.stringMatching(/^name: /), path: 'name' },
+      error: { code: 'invalid_body', message: expect.stringMatching(/^name: /), path: 'name' },
     });
   });
 

@@ -1,6 +1,6 @@
 // One route definition does two jobs: it is the OpenAPI entry, and its schemas check what arrives.
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
-import { VoicesyncError } from '@voicesync/core';
+import { type ErrorCode, VoicesyncError } from '@voicesync/core';
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 
@@ -22,13 +22,13 @@ export interface RouteInput<R> {
 
 /** How an app reads and refuses input: the error code of each part, and its JSON body reader. */
 export interface InputRules {
-  codes: { params: string; query: string; body: string };
+  codes: { params: ErrorCode; query: ErrorCode; body: ErrorCode };
   /** Reads the body as a JSON value (size cap, content type, malformed JSON are the reader's errors). */
   readJson(c: Context): Promise<unknown>;
 }
 
 /** The first issue as a VoicesyncError: `path: message`, with the path in `details`. */
-export function issueError(code: string, error: z.ZodError): VoicesyncError {
+export function issueError(code: ErrorCode, error: z.ZodError): VoicesyncError {
   const issue = error.issues[0];
   const path = issue?.path.map(String).join('.') ?? '';
   const message = issue?.message ?? 'invalid';
@@ -38,7 +38,7 @@ export function issueError(code: string, error: z.ZodError): VoicesyncError {
 function check<S extends z.ZodType>(
   schema: S,
   value: unknown,
-  code: string,
+  code: ErrorCode,
   fast?: (value: unknown) => unknown,
 ): z.output<S> {
   // A fast path must accept only what the schema accepts, with the same value (a property test

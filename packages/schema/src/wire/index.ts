@@ -5,3 +5,4 @@ export * from './pull.ts';
 export * from './push.ts';
 export * from './push-fast.ts';
 export * from './values.ts';
+export * from './status.ts';

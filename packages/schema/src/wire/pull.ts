@@ -38,6 +38,11 @@ export const pullResponseSchema = z.object({
   hasMore: z.boolean(),
   /** The cursor was unknown (malformed or ahead of the log): drop it and pull again from 0. */
   reset: z.literal(true).optional(),
+  /**
+   * With `reset`: the cursor fell behind the compaction horizon, so deletes after it may be gone with
+   * their tombstones; once the full pull is read, what it did not list is no longer held upstream.
+   */
+  compacted: z.literal(true).optional(),
 });
 
 export type PullQuery = z.infer<typeof pullQuerySchema>;

@@ -1,4 +1,5 @@
 // Wire schemas of a push: a device's batch of mutations and the edge's acknowledgement.
+import { PRIORITY_LEVELS } from '@voicesync/core';
 import { z } from 'zod';
 import { acousticFeaturesSchema, MAX_INT32, storableText } from './values.ts';
 
@@ -43,7 +44,8 @@ export const mutationSchema = z.object({
   contentHash: hashSchema,
   /** Device wall-clock ms of the write: the first key of the conflict rule. */
   updatedAt: z.number().int().nonnegative(),
-  priority: z.number().int().min(0).max(4),
+  /** The `Priority` level (0 CRITICAL .. 4 DEFERRED), typed as such from the API to the edge. */
+  priority: z.number().int().min(0).max(4).pipe(z.literal(PRIORITY_LEVELS)),
   profile: wireProfileSchema.optional(),
   enrolment: wireEnrolmentSchema.optional(),
 });

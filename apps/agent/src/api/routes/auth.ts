@@ -136,7 +136,6 @@ export function authRoutes(agent: Agent): OpenAPIHono {
       },
       priority,
     );
-    agent.pusher?.wake(priority);
     return c.json({ ...result, totalSamples });
   });
 

@@ -52,7 +52,6 @@ export function outboxRoutes(agent: Agent): OpenAPIHono {
   route(app, retry, async (c) => {
     const requeued = await agent.outbox.retryDead();
     if (requeued > 0) agent.log.info({ requeued }, 'dead letters re-queued');
-    agent.pusher?.flushSoon();
     return c.json({ requeued });
   });
 

@@ -81,7 +81,6 @@ export function profileRoutes(agent: Agent): OpenAPIHono {
       },
       priority,
     );
-    agent.pusher?.wake(priority);
     return c.json(result);
   });
 
@@ -95,7 +94,6 @@ export function profileRoutes(agent: Agent): OpenAPIHono {
     const priority = parsePriority(query.priority);
     const result = await agent.profiles.remove(speakerId, priority);
     if (!result) throw new VoicesyncError('not_found', `unknown speaker ${speakerId}`);
-    agent.pusher?.wake(priority);
     return c.json(result);
   });
 

@@ -1,7 +1,5 @@
 // What the Relay counts about pushes, and the status snapshot it serves to /v1/status and /metrics.
 import type { MutationResult } from '@voicesync/schema';
-import type { PoolSnapshot } from '../pool/index.ts';
-import type { BreakerStatus } from '../upstream/index.ts';
 
 export * from './latency.ts';
 
@@ -13,13 +11,8 @@ export interface PushSnapshot {
   mutations: Record<MutationStatus, number>;
 }
 
-export interface RelayStatus {
-  /** Null when no database is configured. */
-  pool: PoolSnapshot | null;
-  breaker: BreakerStatus;
-  push: PushSnapshot;
-  uptimeMs: number;
-}
+/** The shape of a Relay's status is the wire's (`@voicesync/schema`), so /v1/status answers what agents parse. */
+export type { RelayStatus } from '@voicesync/schema';
 
 /** In-memory counters; they restart at zero with the Relay, which Prometheus counters allow. */
 export class PushCounters {

@@ -3,23 +3,10 @@ import type { ShardConfig } from '../../config/index.ts';
 import type { PoolSnapshot } from '../pool/index.ts';
 import type { BreakerStatus } from '../upstream/index.ts';
 import type { LatencySummary } from './latency.ts';
-import type { PushSnapshot, RelayStatus } from './index.ts';
+import type { EdgeStatus, RelayStatus } from '@voicesync/schema';
+import type { PushSnapshot } from './index.ts';
 
-export interface ShardStatus {
-  shard: number;
-  breaker: BreakerStatus;
-  /** This shard's share of PG_MAX and its use; null when no database is configured. */
-  pool: Pick<PoolSnapshot, 'max' | 'active' | 'idle' | 'waiting'> | null;
-  /** Moving average of busy/max of this shard's pool (0..1). */
-  load: number;
-  push: PushSnapshot;
-  uptimeMs: number;
-}
-
-export interface EdgeStatus extends RelayStatus {
-  budget: { pgMax: number; shards: number; share: number };
-  shards: ShardStatus[];
-}
+export type { EdgeStatus, ShardStatus } from '@voicesync/schema';
 
 const SEVERITY = { CLOSED: 0, HALF_OPEN: 1, OPEN: 2 } as const;
 

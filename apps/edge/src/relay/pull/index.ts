@@ -72,7 +72,7 @@ export async function pullChanges(
   const horizon = Number(head?.horizon ?? 0);
   // Compaction may have removed a tombstone after the cursor (then the newest change), never one before it.
   if (cursor > Math.max(Number(head?.newest ?? 0), horizon)) return PULL_RESET;
-  if (cursor > 0 && cursor < horizon) return PULL_RESET;
+  if (cursor > 0 && cursor < horizon) return { ...PULL_RESET, compacted: true };
   // The bytes leave PostgreSQL as base64 text (its encoder breaks lines every 76 characters;
   // translate removes them): a bytea column would arrive as hex text for postgres.js to decode and
   // the Relay to encode again, the largest share of a pull's CPU in the edge profile.

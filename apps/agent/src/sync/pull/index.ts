@@ -10,12 +10,14 @@ import {
   tombstoneHash,
 } from '@voicesync/core';
 import { type PullChange, type PullResponse, pullResponseSchema } from '@voicesync/schema';
-import type { Logger } from '../logger/index.ts';
+import type { Logger } from '../../logger/index.ts';
+import { SyncLoop } from '../loop/index.ts';
+import { dropUnlisted } from './resync.ts';
 import type { Outbox } from '../outbox/index.ts';
-import { type ProfileChange, type ProfileStore, upsertProfileStatement } from '../profiles/index.ts';
-import { type InStatement, readState, type Store, writeStateStatement } from '../store/index.ts';
-import type { SyncStats } from '../sync/stats.ts';
-import type { EdgeTransport } from '../sync/transport.ts';
+import { type ProfileChange, type ProfileStore, upsertProfileStatement } from '../../profiles/index.ts';
+import { type InStatement, readState, type Store, writeStateStatement } from '../../store/index.ts';
+import type { SyncStats } from '../stats.ts';
+import type { EdgeTransport } from '../transport/index.ts';
 
 const CURSOR = 'pull_cursor';
 
@@ -24,6 +26,8 @@ export interface PullResult {
   skipped: number;
   cursor: number;
   resets: number;
+  /** Local profiles dropped after a reset because the full pull no longer listed them. */
+  dropped: number;
   /**
    * The pull stopped before a change of a speaker whose own write is numbered but not yet
    * acknowledged; the cursor stays before it and the next pull comes soon.
@@ -51,42 +55,32 @@ export class Puller {
     private readonly pageSize = 200,
   ) {}
 
-  private stopped = true;
-  private loop: Promise<void> | undefined;
-  private wakeUp: AbortController | undefined;
-  /** A wake() that arrived during a pull: that pull may have read the log before the change committed. */
-  private woken = false;
+  private loop: SyncLoop | undefined;
 
   /** Pulls now, then every `intervalMs`, and whenever `wake()` is called (a notification arrived). */
   start(intervalMs: number, sleep: Sleep): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.loop = (async () => {
-      while (!this.stopped) {
-        this.woken = false;
+    if (this.loop?.started) return;
+    const loop = new SyncLoop(
+      async () => {
         const result = await this.pull().catch((error: unknown) => {
           this.log.warn({ err: (error as Error).message }, 'pull failed; will retry');
         });
-        // A stop() during the pull found no sleep to abort: without this check the loop would
-        // start one and hold stop() (and the agent's close) for a whole interval.
-        if (this.stopped) break;
-        if (this.woken) continue;
-        this.wakeUp = new AbortController();
-        const wait = result?.blocked ? Math.min(intervalMs, BLOCKED_RETRY_MS) : intervalMs;
-        await sleep(wait, this.wakeUp.signal).catch(() => undefined);
-      }
-    })();
+        return this.clock.now() + (result?.blocked ? Math.min(intervalMs, BLOCKED_RETRY_MS) : intervalMs);
+      },
+      this.clock,
+      sleep,
+    );
+    this.loop = loop;
+    loop.start();
   }
 
+  /** A change arrived upstream; a wake during a pull is not lost (that pull may have read the log before it). */
   wake(): void {
-    this.woken = true;
-    this.wakeUp?.abort();
+    this.loop?.wake();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.wakeUp?.abort();
-    await this.loop;
+    await this.loop?.stop();
   }
 
   async cursor(): Promise<number> {
@@ -120,8 +114,11 @@ export class Puller {
       skipped: 0,
       cursor: await this.cursor(),
       resets: 0,
+      dropped: 0,
       blocked: false,
     };
+    /** After a reset: every speaker the full pull lists (applied or not). */
+    let listed: Set<string> | undefined;
     for (;;) {
       const page = await this.fetchPage(result.cursor);
       if (page.reset) {
@@ -129,9 +126,13 @@ export class Puller {
         if (result.resets > 0) throw new Error('edge asked for a second reset in one pull');
         result.resets += 1;
         result.cursor = 0;
+        // Only a cursor behind compaction: one ahead of the log is another upstream's (see
+        // checkUpstream), whose log says nothing about what this database holds.
+        if (page.compacted) listed = new Set();
         this.log.warn('edge does not know our pull cursor; resyncing from the start');
         continue;
       }
+      for (const change of page.changes) listed?.add(change.speakerId);
       const { applied, skipped, cursor } = await this.applyPage(page, result.cursor);
       result.applied += applied;
       result.skipped += skipped;
@@ -141,6 +142,10 @@ export class Puller {
         break;
       }
       if (!page.hasMore) break;
+    }
+    // Only a resync that read the whole log knows what the edge no longer holds.
+    if (listed && !result.blocked) {
+      result.dropped = (await dropUnlisted(this.store, this.profiles, this.outbox, listed, this.log)).length;
     }
     this.stats.pulled += result.applied;
     this.stats.lastPullAt = this.clock.now();

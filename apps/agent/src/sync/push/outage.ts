@@ -1,8 +1,8 @@
 // How the pusher waits out an outage: one backoff for the path, never charged to a mutation.
 import { backoffDelay, type Clock, halfJitter } from '@voicesync/core';
-import type { Logger } from '../logger/index.ts';
-import type { SyncStats, WaitReason } from './stats.ts';
-import type { PushOutcome } from './transport.ts';
+import type { Logger } from '../../logger/index.ts';
+import type { SyncStats, WaitReason } from '../stats.ts';
+import type { PushOutcome } from '../transport/index.ts';
 
 type PathFailure = Extract<PushOutcome, { kind: 'unavailable' | 'refused' }>;
 

@@ -1,5 +1,5 @@
 // The durable priority outbox: batches by priority, stable mutation ids, acks, retries, dead letters.
-import { type Priority, PRIORITIES, type PriorityName } from '@voicesync/core';
+import type { PerPriority, Priority } from '@voicesync/core';
 import type { PushAck } from '@voicesync/schema';
 import {
   type InStatement,
@@ -7,50 +7,34 @@ import {
   readState,
   type Store,
   writeStateStatement,
-} from '../store/index.ts';
-import { type LocalPosition, readLocalPosition, recordDeviceStatement } from '../sync/upstream.ts';
-import { OUTBOX_COLUMNS, type OutboxRow, toOutboxRow } from './rows.ts';
-import { eligibleSql, HIGHEST_ID_SQL, IN_FLIGHT_SQL, LAST_ACKED } from './statements.ts';
+} from '../../store/index.ts';
+import { pickEligible } from './eligible.ts';
+import { countOutbox, listOutbox, type OutboxCounts } from './inspection.ts';
+import { type LocalPosition, readLocalPosition, recordDeviceStatement } from './position.ts';
+import { type OutboxRow, toOutboxRow } from './rows.ts';
+import { type RefusalPolicy, refusalStatement, type Settlement, settlementOf } from './settlement.ts';
+import { HIGHEST_ID_SQL, IN_FLIGHT_SQL, LAST_ACKED } from './statements.ts';
 
+export type { OutboxCounts } from './inspection.ts';
 export { type OutboxEntry, type OutboxRow, toMutation, type UnsentEnrolment } from './rows.ts';
-export { enqueueEnrolmentStatements, enqueueStatements, unsentEnrolment } from './statements.ts';
+export type { RefusalPolicy } from './settlement.ts';
+export { type LocalPosition, readLocalPosition, UPSTREAM_DEVICE } from './position.ts';
+export { enqueueEnrolmentStatements, enqueueStatements, LAST_ACKED, unsentEnrolment } from './statements.ts';
 
 export type NextBatch =
   /** `numbered`: the rows got their ids just now (never sent), so they may be released again. */
   { kind: 'send'; rows: OutboxRow[]; numbered: boolean } | { kind: 'wait'; until: number } | { kind: 'idle' };
 
-export interface OutboxCounts {
-  pending: number;
-  byPriority: Record<PriorityName, number>;
-  inFlight: number;
-  deadLetters: number;
-  /** When the oldest pending write entered the outbox (ms since epoch); null when none waits. */
-  oldestPendingAt: number | null;
-}
-
-/** What one refusal of a mutation costs it: an attempt, a wait, and the budget that makes it a dead letter. */
-export interface RefusalPolicy {
-  maxAttempts: number;
-  nextAttemptAt: number;
-  /** Attempts already spent, by mutation id (rows of the refused batch). */
-  attempts: ReadonlyMap<number, number>;
-}
-
-function refusalStatement(
-  key: 'seq' | 'mutation_id',
-  value: number,
-  reason: string,
-  refusal: Omit<RefusalPolicy, 'attempts'>,
-): InStatement {
-  return {
-    sql: `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, mutation_id = NULL, last_error = ?,
-            status = CASE WHEN attempts + 1 >= ? THEN 'dead' ELSE 'pending' END
-          WHERE ${key} = ?`,
-    args: [refusal.nextAttemptAt, reason.slice(0, 500), refusal.maxAttempts, value],
-  };
-}
+/** What changed in the outbox, for the pusher: new work to upload now or at its round. */
+export type OutboxChange =
+  /** A committed write entered the outbox (CRITICAL and HIGH upload at once). */
+  | { kind: 'enqueued'; priority: Priority }
+  /** Dead letters went back into the queue (`count` may be 0): a full round is due. */
+  | { kind: 'requeued'; count: number };
 
 export class Outbox {
+  private readonly listeners: Array<(change: OutboxChange) => void> = [];
+
   /**
    * An acknowledgement not yet written: it rides along with the next write (usually the numbering
    * of the batch after next), saving a commit per batch. Losing it in a crash only means the rows
@@ -61,6 +45,23 @@ export class Outbox {
   private positionKnown = false;
 
   constructor(private readonly store: Store) {}
+
+  /** Told after every change that gives the pusher work (the pusher subscribes; routes never wake it). */
+  onChange(listener: (change: OutboxChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * The writer of an entry tells the outbox once its transaction committed: entries enter inside the
+   * profile's own transaction (`enqueueStatements`), so only the writer knows when they are durable.
+   */
+  enqueued(priority: Priority): void {
+    this.announce({ kind: 'enqueued', priority });
+  }
+
+  private announce(change: OutboxChange): void {
+    for (const listener of this.listeners) listener(change);
+  }
 
   /**
    * The next batch to upload. Rows that already carry mutation ids above `after` go first and
@@ -73,7 +74,7 @@ export class Outbox {
   async nextBatch(
     now: number,
     levels: readonly Priority[],
-    quotas: Record<number, number>,
+    quotas: PerPriority,
     size: number,
     after = 0,
   ): Promise<NextBatch> {
@@ -92,7 +93,7 @@ export class Outbox {
       const due = Math.max(...assigned.map((r) => r.nextAttemptAt));
       return due > now ? { kind: 'wait', until: due } : { kind: 'send', rows: assigned, numbered: false };
     }
-    const picked = await this.eligible(now, levels, quotas, size);
+    const picked = await pickEligible(this.store, now, levels, quotas, size);
     if (picked.length === 0) return { kind: 'idle' };
     const highest = (await db.execute(HIGHEST_ID_SQL)).rows[0];
     const first = Math.max(Number(highest?.acked ?? 0), settled, after, Number(highest?.numbered ?? 0)) + 1;
@@ -107,40 +108,6 @@ export class Outbox {
       },
     ]);
     return { kind: 'send', rows: picked, numbered: true };
-  }
-
-  /**
-   * Up to `size` eligible rows, highest priority first, no level beyond its quota. One query
-   * covers every level; it runs again only when a level hit its quota with room left in the batch.
-   */
-  private async eligible(
-    now: number,
-    levels: readonly Priority[],
-    quotas: Record<number, number>,
-    size: number,
-  ): Promise<OutboxRow[]> {
-    const picked: OutboxRow[] = [];
-    const taken: Record<number, number> = {};
-    let open = levels.filter((level) => (quotas[level] ?? 0) > 0);
-    while (open.length > 0 && picked.length < size) {
-      const rs = await this.store.client.execute({
-        sql: eligibleSql(open.length, picked.length),
-        args: [now, ...open, ...picked.map((row) => row.seq), size - picked.length],
-      });
-      const full = new Set<number>();
-      for (const row of rs.rows.map(toOutboxRow)) {
-        const count = taken[row.priority] ?? 0;
-        if (count >= (quotas[row.priority] ?? 0)) {
-          full.add(row.priority);
-          continue;
-        }
-        taken[row.priority] = count + 1;
-        picked.push(row);
-      }
-      if (full.size === 0) break;
-      open = open.filter((level) => !full.has(level));
-    }
-    return picked.sort((a, b) => a.priority - b.priority || a.seq - b.seq);
   }
 
   /**
@@ -188,33 +155,13 @@ export class Outbox {
   }
 
   /**
-   * Settles a committed batch: applied, duplicate and conflict rows leave; a row the edge rejected
-   * spends one attempt, loses its id and waits (a dead letter once `refusal.maxAttempts` is spent).
-   * Written with the outbox's next write (or `flush()`), not on its own.
+   * Settles a committed batch (see `settlementOf`). Written with the outbox's next write (or
+   * `flush()`), not on its own.
    */
-  acknowledge(ack: PushAck, refusal: RefusalPolicy): { settled: number; rejected: number; dead: number } {
-    const statements: InStatement[] = [];
-    let rejected = 0;
-    let dead = 0;
-    for (const result of ack.results) {
-      if (result.status !== 'rejected') continue;
-      rejected += 1;
-      if ((refusal.attempts.get(result.mutationId) ?? 0) + 1 >= refusal.maxAttempts) dead += 1;
-      statements.push(
-        refusalStatement(
-          'mutation_id',
-          result.mutationId,
-          `rejected by edge: ${result.reason ?? 'invalid'}`,
-          refusal,
-        ),
-      );
-    }
-    statements.push(
-      { sql: 'DELETE FROM outbox WHERE mutation_id <= ?', args: [ack.lastMutationId] },
-      writeStateStatement(LAST_ACKED, String(ack.lastMutationId)),
-    );
+  acknowledge(ack: PushAck, refusal: RefusalPolicy): Omit<Settlement, 'statements'> {
+    const { statements, ...counts } = settlementOf(ack, refusal);
     this.hold(ack.lastMutationId, statements);
-    return { settled: ack.results.length - rejected, rejected, dead };
+    return counts;
   }
 
   /** Writes an acknowledgement still held in memory. */
@@ -255,7 +202,9 @@ export class Outbox {
     const [rs] = await this.write([
       `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = 0 WHERE status = 'dead'`,
     ]);
-    return rs?.rowsAffected ?? 0;
+    const count = rs?.rowsAffected ?? 0;
+    this.announce({ kind: 'requeued', count });
+    return count;
   }
 
   /**
@@ -319,48 +268,12 @@ export class Outbox {
     };
   }
 
-  async counts(): Promise<OutboxCounts> {
-    const rs = await this.store.client.execute(
-      `SELECT priority, status, mutation_id IS NOT NULL AS assigned, COUNT(*) AS n, MIN(created_at) AS oldest
-         FROM outbox GROUP BY 1, 2, 3`,
-    );
-    const byPriority = Object.fromEntries(PRIORITIES.map((p) => [p, 0])) as Record<PriorityName, number>;
-    const counts: OutboxCounts = {
-      pending: 0,
-      byPriority,
-      inFlight: 0,
-      deadLetters: 0,
-      oldestPendingAt: null,
-    };
-    for (const row of rs.rows) {
-      const n = Number(row.n);
-      if (row.status === 'dead') {
-        counts.deadLetters += n;
-        continue;
-      }
-      counts.pending += n;
-      const oldest = Number(row.oldest);
-      counts.oldestPendingAt = Math.min(counts.oldestPendingAt ?? oldest, oldest);
-      const name = PRIORITIES[Number(row.priority)];
-      if (name) byPriority[name] += n;
-      if (Number(row.assigned) === 1) counts.inFlight += n;
-    }
-    return counts;
+  counts(): Promise<OutboxCounts> {
+    return countOutbox(this.store);
   }
 
   /** Rows for inspection (no embedding bytes). */
-  async list(
-    status: 'pending' | 'dead' | 'all',
-    limit: number,
-  ): Promise<Array<Omit<OutboxRow, 'embedding' | 'sampleSum'>>> {
-    const where = status === 'all' ? '' : `WHERE status = '${status}'`;
-    const rs = await this.store.client.execute({
-      sql: `SELECT ${OUTBOX_COLUMNS} FROM outbox ${where} ORDER BY priority, seq LIMIT ?`,
-      args: [limit],
-    });
-    return rs.rows.map((r) => {
-      const { embedding: _embedding, sampleSum: _sampleSum, ...rest } = toOutboxRow(r);
-      return rest;
-    });
+  list(status: 'pending' | 'dead' | 'all', limit: number): ReturnType<typeof listOutbox> {
+    return listOutbox(this.store, status, limit);
   }
 }

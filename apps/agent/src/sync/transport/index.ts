@@ -1,8 +1,15 @@
 // The agent's only door to the network: an edge client over an injected fetch.
-import { MUTATION_GAP, type Mutation, type PushAck, pushAckSchema } from '@voicesync/schema';
-import { edgeFetch } from './http.ts';
+import {
+  type EdgeStatus,
+  edgeStatusSchema,
+  MUTATION_GAP,
+  type Mutation,
+  type PushAck,
+  pushAckSchema,
+} from '@voicesync/schema';
+import { edgeFetch, type Fetch } from './http.ts';
 
-export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
+export { edgeFetch, type Fetch } from './http.ts';
 
 export type PushOutcome =
   | { kind: 'ack'; ack: PushAck }
@@ -60,11 +67,14 @@ export class EdgeTransport {
     this.token = token;
   }
 
-  /** Sends any request to the edge with the device credential and the timeout. */
-  async request(path: string, init: RequestInit = {}): Promise<Response> {
+  /**
+   * Sends any request to the edge with the device credential (unless `credential: false`) and the
+   * timeout.
+   */
+  async request(path: string, init: RequestInit = {}, { credential = true } = {}): Promise<Response> {
     this.requests += 1;
     const headers = new Headers(init.headers);
-    headers.set('authorization', `Bearer ${this.token}`);
+    if (credential) headers.set('authorization', `Bearer ${this.token}`);
     const now = this.options.now ?? Date.now;
     const sentAt = now();
     const response = await this.fetch(new URL(path, this.options.edgeUrl).toString(), {
@@ -103,6 +113,21 @@ export class EdgeTransport {
     return failure(sent.response, sent.body);
   }
 
+  /**
+   * The edge's GET /v1/status, read field by field: a partial answer is still worth showing. Sent
+   * without the credential: the route needs none, and a credential sent where it is not needed can
+   * only leak. A network failure throws.
+   */
+  async status(timeoutMs: number): Promise<StatusAnswer> {
+    const response = await this.request(
+      '/v1/status',
+      { signal: AbortSignal.timeout(timeoutMs) },
+      { credential: false },
+    );
+    const body = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    return { httpStatus: response.status, ok: response.ok, status: readStatus(body) };
+  }
+
   async push(mutations: Mutation[]): Promise<PushOutcome> {
     const sent = await this.send('/v1/push', {
       method: 'POST',
@@ -120,6 +145,27 @@ export class EdgeTransport {
     if (ack.success) return { kind: 'ack', ack: ack.data };
     return { kind: 'unavailable', status: response.status, message: 'edge sent a malformed answer' };
   }
+}
+
+/** What the agent shows of the edge's status; a field the answer lacks or garbles is absent. */
+export interface StatusAnswer {
+  httpStatus: number;
+  ok: boolean;
+  status: Partial<Pick<EdgeStatus, 'breaker' | 'pool' | 'uptimeMs'>>;
+}
+
+function readStatus(body: Record<string, unknown> | undefined): StatusAnswer['status'] {
+  // An edge before shards answered `{ relay: {...} }`.
+  const source = (body?.relay ?? body ?? {}) as Record<string, unknown>;
+  const { shape } = edgeStatusSchema;
+  const breaker = shape.breaker.safeParse(source.breaker);
+  const pool = shape.pool.safeParse(source.pool);
+  const uptimeMs = shape.uptimeMs.safeParse(source.uptimeMs);
+  return {
+    ...(breaker.success ? { breaker: breaker.data } : {}),
+    ...(pool.success ? { pool: pool.data } : {}),
+    ...(uptimeMs.success ? { uptimeMs: uptimeMs.data } : {}),
+  };
 }
 
 type Failure = Extract<PushOutcome, { kind: 'refused' } | { kind: 'unavailable' }>;

@@ -5,7 +5,6 @@ import { STATUS_CODES } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliDecompress, gunzip, inflate } from 'node:zlib';
 import { Agent, request } from 'undici';
-import type { Fetch } from './transport.ts';
 
 const decoders: Record<string, (data: Buffer) => Promise<Buffer>> = {
   gzip: promisify(gunzip),
@@ -18,6 +17,9 @@ const decoders: Record<string, (data: Buffer) => Promise<Buffer>> = {
 const NO_BODY = new Set([101, 103, 204, 205, 304]);
 
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/** What the transport sends requests through (injected in tests; `edgeFetch` by default). */
+export type Fetch = (input: string, init?: RequestInit) => Promise<Response>;
 
 /** One pool per process, like the global fetch's; idle sockets do not keep the process alive. */
 const dispatcher = new Agent({ keepAliveTimeout: 30_000 });

@@ -1,5 +1,7 @@
 // The outbox's SQL: how a write enters it, and the queries that find the next batch.
-import type { InStatement, Store } from '../store/index.ts';
+import { outbox as outboxTable } from '@voicesync/schema/sqlite';
+import { type ColumnKey, columnNames } from '../../store/columns.ts';
+import type { InStatement, Store, Value } from '../../store/index.ts';
 import { OUTBOX_COLUMNS, type OutboxEntry, toUnsentEnrolment, type UnsentEnrolment } from './rows.ts';
 
 /** The sync_state key of the last mutation id the edge acknowledged. */
@@ -65,26 +67,37 @@ export function enqueueStatements(entry: OutboxEntry): InStatement[] {
   ];
 }
 
+/** The columns a new entry sets (drizzle keys of `outbox`), in the order `insertStatement` binds them. */
+const INSERTED = [
+  'op',
+  'priority',
+  'name',
+  'embedding',
+  'acousticFeatures',
+  'totalSamples',
+  'contentHash',
+  'updatedAt',
+  'speakerId',
+  'baseHash',
+  'sampleSum',
+  'samples',
+] as const satisfies readonly ColumnKey<typeof outboxTable>[];
+
+const INSERT_COLUMNS = columnNames(outboxTable, INSERTED).join(', ');
+const INSERT_VALUES = INSERTED.map(() => '?').join(', ');
+
 /** Appends `entry`; `unlessChanged`: only when the statement before it changed no row. */
 function insertStatement(entry: OutboxEntry, unlessChanged = true): InStatement {
+  const values: Record<(typeof INSERTED)[number], Value> = {
+    ...entry,
+    baseHash: entry.baseHash,
+    sampleSum: entry.sampleSum ?? null,
+    samples: entry.samples ?? null,
+  };
   return {
-    sql: `INSERT INTO outbox (op, priority, name, embedding, acoustic_features, total_samples, content_hash,
-            updated_at, speaker_id, base_hash, sample_sum, samples)
-          SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?${unlessChanged ? ' WHERE changes() = 0' : ''}`,
-    args: [
-      entry.op,
-      entry.priority,
-      entry.name,
-      entry.embedding,
-      entry.acousticFeatures,
-      entry.totalSamples,
-      entry.contentHash,
-      entry.updatedAt,
-      entry.speakerId,
-      entry.baseHash,
-      entry.sampleSum ?? null,
-      entry.samples ?? null,
-    ],
+    sql: `INSERT INTO outbox (${INSERT_COLUMNS})
+          SELECT ${INSERT_VALUES}${unlessChanged ? ' WHERE changes() = 0' : ''}`,
+    args: INSERTED.map((key) => values[key]),
   };
 }
 

@@ -1,11 +1,11 @@
-import { Priority } from '@voicesync/core';
+import { Priority, PRIORITY_LEVELS } from '@voicesync/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ProfileStore } from '../profiles/index.ts';
-import { randomEmbedding, tempStore } from '../testing/index.ts';
+import { ProfileStore } from '../../profiles/index.ts';
+import { randomEmbedding, tempStore } from '../../testing/index.ts';
 import { Outbox } from './index.ts';
 import { eligibleSql, IN_FLIGHT_SQL } from './statements.ts';
 
-const ALL = [0, 1, 2, 3, 4] as Priority[];
+const ALL = PRIORITY_LEVELS;
 const quotas = () => ({ 0: 1000, 1: 500, 2: 200, 3: 100, 4: 50 });
 
 describe('Outbox', () => {

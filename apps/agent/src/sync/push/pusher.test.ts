@@ -1,51 +1,38 @@
-import { CircuitBreaker, ManualClock, Priority } from '@voicesync/core';
+import {
+  type CircuitBreaker,
+  type ManualClock,
+  Priority,
+  PRIORITY_LEVELS,
+  toPriority,
+} from '@voicesync/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../logger/index.ts';
-import { Outbox } from '../outbox/index.ts';
-import { ProfileStore } from '../profiles/index.ts';
-import { randomEmbedding, ScriptedEdge, tempStore } from '../testing/index.ts';
+import { createLogger } from '../../logger/index.ts';
+import type { Outbox } from '../outbox/index.ts';
+import type { ScriptedEdge } from '../../testing/index.ts';
 import { Pusher } from './pusher.ts';
-import { SyncStats } from './stats.ts';
-import type { PushOutcome } from './transport.ts';
+import type { SyncStats } from '../stats.ts';
+import type { PushOutcome } from '../transport/index.ts';
 
-const ALL = [0, 1, 2, 3, 4];
-const options = {
-  batchSize: 50,
-  syncIntervalMs: 30_000,
-  maxAttempts: 5,
-  backoffInitialMs: 1_000,
-  backoffMaxMs: 60_000,
-  backpressureThreshold: 0.8,
-  backpressureCooldownMs: 2_000,
-  priorityLimits: { CRITICAL: 1000, HIGH: 500, NORMAL: 200, LOW: 100, DEFERRED: 50 },
-  random: () => 1,
-};
+const ALL = PRIORITY_LEVELS;
+
+import { options, type PusherFixture, pusherFixture } from './fixture.ts';
 
 describe('Pusher', () => {
-  let store: Awaited<ReturnType<typeof tempStore>>;
-  let profiles: ProfileStore;
+  let f: PusherFixture;
+  let store: PusherFixture['store'];
   let outbox: Outbox;
   let edge: ScriptedEdge;
   let clock: ManualClock;
   let stats: SyncStats;
   let breaker: CircuitBreaker;
   let pusher: Pusher;
+  let write: PusherFixture['write'];
 
   beforeEach(async () => {
-    store = await tempStore();
-    clock = new ManualClock(1_000_000);
-    profiles = new ProfileStore(store, () => clock.now());
-    outbox = new Outbox(store);
-    edge = new ScriptedEdge();
-    stats = new SyncStats();
-    breaker = new CircuitBreaker(clock);
-    const sleep = async () => undefined;
-    pusher = new Pusher(outbox, edge, breaker, stats, clock, sleep, options, createLogger('silent'));
+    f = await pusherFixture();
+    ({ store, outbox, edge, clock, stats, breaker, pusher, write } = f);
   });
   afterEach(() => store.cleanup());
-
-  const write = (id: string, priority: Priority, seed = id.length) =>
-    profiles.put(id, { name: id, embedding: randomEmbedding(seed) }, priority);
 
   it('uploads in batches of at most batchSize and empties the outbox', async () => {
     for (let i = 0; i < 120; i++) await write(`s${i}`, Priority.NORMAL, i);
@@ -152,7 +139,7 @@ describe('Pusher', () => {
       { kind: 'unavailable', status: 301, message: 'edge answered 301, a redirect' },
       { kind: 'unavailable', status: 404, message: '404 (not an answer of the voicesync edge)' },
     ];
-    for (let i = 0; i < 10; i++) await write(`s${i}`, (i % 5) as Priority, i);
+    for (let i = 0; i < 10; i++) await write(`s${i}`, toPriority(i % 5), i);
     for (let round = 0; round < 60; round++) {
       edge.script.push(outages[round % outages.length]!);
       const end = await pusher.round(ALL);
@@ -263,43 +250,5 @@ describe('Pusher', () => {
     expect(await outbox.list('dead', 10)).toMatchObject([{ speakerId: 'bad', attempts: 5 }]);
     expect((await outbox.counts()).pending).toBe(0);
     expect(stats.deadLettered).toBe(1);
-  });
-
-  it('a wake that arrives during a round is not lost (the loop does not sleep through it)', async () => {
-    // A sleep that only ends when aborted: a lost wake would leave the loop asleep forever.
-    const sleepUntilAborted = (_ms: number, signal?: AbortSignal) =>
-      new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
-    let looping: Pusher | undefined;
-    let injected = false;
-    // The write lands just after the round found nothing more to send, before the loop sleeps.
-    // Wrapped on the instance itself: the outbox keeps state (an acknowledgement held in memory).
-    const nextBatch = outbox.nextBatch.bind(outbox);
-    outbox.nextBatch = async (...args: Parameters<Outbox['nextBatch']>) => {
-      const batch = await nextBatch(...args);
-      if (batch.kind === 'idle' && !injected && edge.applied.length === 1) {
-        injected = true;
-        await write('second', Priority.CRITICAL);
-        looping?.wake(Priority.CRITICAL);
-      }
-      return batch;
-    };
-    looping = new Pusher(
-      outbox,
-      edge,
-      breaker,
-      stats,
-      clock,
-      sleepUntilAborted,
-      options,
-      createLogger('silent'),
-    );
-    await write('first', Priority.CRITICAL);
-    looping.start();
-    const deadline = Date.now() + 3_000;
-    while (edge.applied.length < 2 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    await looping.stop();
-    expect(injected).toBe(true);
-    expect(edge.applied.map((m) => m.speakerId)).toEqual(['first', 'second']);
   });
 });

@@ -1,6 +1,6 @@
 // Keeps one WebSocket to the edge's /v1/notify and wakes the puller on each change; the pull timer covers outages.
 import { type BackoffOptions, backoffDelay, type Sleep } from '@voicesync/core';
-import type { Logger } from '../logger/index.ts';
+import type { Logger } from '../../logger/index.ts';
 import type { ConnectNotify, NotifyClose, NotifyHandlers, NotifySocket } from './socket.ts';
 
 /** The heartbeat pair of the edge's hub (answered without waking it from hibernation). */

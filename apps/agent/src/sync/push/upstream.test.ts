@@ -1,10 +1,11 @@
 import { Priority } from '@voicesync/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Outbox } from '../outbox/index.ts';
-import { ProfileStore } from '../profiles/index.ts';
-import { readState } from '../store/index.ts';
-import { randomEmbedding, tempStore } from '../testing/index.ts';
-import { anotherUpstreamMessage, readLocalPosition, resetSync, sameUpstream } from './upstream.ts';
+import { ProfileStore } from '../../profiles/index.ts';
+import { readState } from '../../store/index.ts';
+import { randomEmbedding, tempStore } from '../../testing/index.ts';
+import { readLocalPosition } from '../outbox/index.ts';
+import { anotherUpstreamMessage, resetSync, sameUpstream } from './upstream.ts';
 
 describe('sameUpstream', () => {
   it('is another upstream when the edge knows the device below what was acknowledged here, or by another id', () => {
@@ -42,7 +43,7 @@ describe('resetSync', () => {
   let outbox: Outbox;
   beforeEach(async () => {
     store = await tempStore();
-    profiles = new ProfileStore(store, () => 1_000);
+    profiles = new ProfileStore(store, { now: () => 1_000 });
     outbox = new Outbox(store);
   });
   afterEach(() => store.cleanup());

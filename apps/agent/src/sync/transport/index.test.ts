@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Mutation } from '@voicesync/schema';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EdgeTransport } from './transport.ts';
+import { EdgeTransport } from './index.ts';
 
 /** Answers each path the way a scenario needs; records what arrived. */
 const answers: Record<string, { status: number; headers?: Record<string, string>; body?: unknown }> = {};

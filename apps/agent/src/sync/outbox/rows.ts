@@ -1,7 +1,9 @@
 // Outbox rows as read from libSQL, and their wire form.
-import { bytesToBase64, bytesToFloat64, type Priority, type SampleSum } from '@voicesync/core';
+import { bytesToBase64, bytesToFloat64, type Priority, type SampleSum, toPriority } from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
-import type { Row } from '../store/index.ts';
+import { outbox as outboxTable } from '@voicesync/schema/sqlite';
+import { selectList } from '../../store/columns.ts';
+import type { Row } from '../../store/index.ts';
 
 /**
  * What a write puts into the outbox (the content it uploads and the content it was derived from).
@@ -34,15 +36,15 @@ export interface OutboxRow extends OutboxEntry {
   createdAt: number;
 }
 
-export const OUTBOX_COLUMNS =
-  'seq, speaker_id, op, priority, name, embedding, acoustic_features, total_samples, content_hash, base_hash, updated_at, mutation_id, status, attempts, next_attempt_at, last_error, created_at, sample_sum, samples';
+/** Every column of the drizzle `outbox` table, as a SELECT list. */
+export const OUTBOX_COLUMNS = selectList(outboxTable);
 
 export function toOutboxRow(row: Row): OutboxRow {
   return {
     seq: Number(row.seq),
     speakerId: String(row.speaker_id),
     op: row.op === 'delete' ? 'delete' : row.op === 'enrol' ? 'enrol' : 'upsert',
-    priority: Number(row.priority) as Priority,
+    priority: toPriority(Number(row.priority)),
     name: String(row.name),
     embedding: new Uint8Array(row.embedding as ArrayBuffer),
     acousticFeatures: row.acoustic_features === null ? null : String(row.acoustic_features),

@@ -1,6 +1,6 @@
 import type { Sleep } from '@voicesync/core';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../logger/index.ts';
+import { createLogger } from '../../logger/index.ts';
 import { Notifier, notifyUrl, PING, PONG } from './notifier.ts';
 import type { ConnectNotify, NotifyHandlers, NotifySocket } from './socket.ts';
 

@@ -1,20 +1,11 @@
 // Which upstream the local sync state belongs to: detect another one, and reset onto a new one.
 import { Priority } from '@voicesync/core';
-import type { Logger } from '../logger/index.ts';
-import type { Outbox } from '../outbox/index.ts';
-import { type InStatement, readState, type Store, writeStateStatement } from '../store/index.ts';
-import type { SyncStats } from './stats.ts';
+import type { Logger } from '../../logger/index.ts';
+import { LAST_ACKED, type LocalPosition, type Outbox, UPSTREAM_DEVICE } from '../outbox/index.ts';
+import type { Store } from '../../store/index.ts';
+import type { SyncStats } from '../stats.ts';
 
-/** The sync_state key of the device the local sync state was built with. */
-export const UPSTREAM_DEVICE = 'upstream_device';
-const LAST_ACKED = 'last_mutation_id';
 const PULL_CURSOR = 'pull_cursor';
-
-export interface LocalPosition {
-  /** The device the sync state belongs to; undefined for state written before it was recorded. */
-  device: string | undefined;
-  lastAcked: number;
-}
 
 export interface UpstreamPosition {
   deviceId: string | undefined;
@@ -40,17 +31,6 @@ export function anotherUpstreamMessage(local: LocalPosition, upstream: UpstreamP
     'Restart with --reset-sync (`voicesync agent start --reset-sync`, or `npm start -- --reset-sync`) ' +
     "to push every profile as this device's first sync"
   );
-}
-
-export async function readLocalPosition(store: Store): Promise<LocalPosition> {
-  return {
-    device: await readState(store, UPSTREAM_DEVICE),
-    lastAcked: Number((await readState(store, LAST_ACKED)) ?? 0),
-  };
-}
-
-export function recordDeviceStatement(deviceId: string): InStatement {
-  return writeStateStatement(UPSTREAM_DEVICE, deviceId);
 }
 
 /**

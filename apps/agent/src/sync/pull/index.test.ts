@@ -1,11 +1,11 @@
 import { bytesToBase64, float32ToBytes, ManualClock, Priority, profileContentHash } from '@voicesync/core';
 import type { PullChange, PullResponse } from '@voicesync/schema';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../logger/index.ts';
+import { createLogger } from '../../logger/index.ts';
 import { Outbox } from '../outbox/index.ts';
-import { ProfileStore } from '../profiles/index.ts';
-import { SyncStats } from '../sync/stats.ts';
-import { randomEmbedding, tempStore } from '../testing/index.ts';
+import { ProfileStore } from '../../profiles/index.ts';
+import { SyncStats } from '../stats.ts';
+import { randomEmbedding, tempStore } from '../../testing/index.ts';
 import { Puller } from './index.ts';
 
 /** Another device's write of `speakerId`, as the edge's change log serves it. */
@@ -41,18 +41,31 @@ describe('Puller', () => {
   let log: PullChange[];
   let puller: Puller;
   const cursors: number[] = [];
+  let horizon: number;
+  let compacted: boolean;
 
   beforeEach(async () => {
     store = await tempStore();
     const clock = new ManualClock(1_000_000);
-    profiles = new ProfileStore(store, () => clock.now());
+    profiles = new ProfileStore(store, { now: () => clock.now() });
     outbox = new Outbox(store);
     log = [];
     cursors.length = 0;
-    // The edge: every change after the cursor, one page.
+    horizon = 0;
+    compacted = true;
+    // The edge: every change after the cursor, one page; a reset for a cursor behind the compaction horizon.
     const request = async (path: string) => {
       const cursor = Number(new URL(path, 'http://edge').searchParams.get('cursor'));
       cursors.push(cursor);
+      if (cursor > 0 && cursor < horizon) {
+        return Response.json({
+          reset: true,
+          ...(compacted ? { compacted } : {}),
+          changes: [],
+          nextCursor: 0,
+          hasMore: false,
+        });
+      }
       const changes = log.filter((change) => change.cursor > cursor);
       const page: PullResponse = {
         changes,
@@ -141,7 +154,7 @@ describe('Puller', () => {
 
   it('stops before a speaker whose numbered write is unacknowledged, then applies it once settled', async () => {
     await profiles.put('ada', { name: 'local', embedding: randomEmbedding(1) }, Priority.NORMAL);
-    const batch = await outbox.nextBatch(Date.now(), [0, 1, 2, 3, 4], { 2: 50 }, 50);
+    const batch = await outbox.nextBatch(Date.now(), [0, 1, 2, 3, 4], { 0: 0, 1: 0, 2: 50, 3: 0, 4: 0 }, 50);
     expect(batch.kind).toBe('send');
     // The edge applied our write (id 1) and then another device's newer write of the same speaker.
     log.push(
@@ -166,5 +179,46 @@ describe('Puller', () => {
     expect(cursors).toEqual([0, 4]);
     expect((await profiles.readRow('ada'))?.name).toBe('ada (remote)');
     expect((await profiles.readRow('bob'))?.name).toBe('bob (remote)');
+  });
+  it('after a reset, drops local profiles the full pull no longer lists, keeping those with pending writes', async () => {
+    // Pulled long ago: ada, bob and carl. Since then bob was deleted upstream and the tombstone
+    // compacted away; carl is still listed. dan is local with a write not yet uploaded.
+    log.push(
+      await remoteChange('ada', 1, 1),
+      await remoteChange('bob', 2, 2),
+      await remoteChange('carl', 3, 3),
+    );
+    const indexed = new Set<string>();
+    profiles.onChange((change) => {
+      if (change.kind === 'upsert') indexed.add(change.profile.speakerId);
+      else indexed.delete(change.speakerId);
+    });
+    expect((await puller.pull()).applied).toBe(3);
+    await profiles.put('dan', { name: 'dan', embedding: randomEmbedding(4) }, Priority.NORMAL);
+    log.length = 0;
+    log.push(await remoteChange('ada', 10, 1), await remoteChange('carl', 11, 3));
+    horizon = 9;
+
+    const result = await puller.pull();
+    expect(result).toMatchObject({ resets: 1, cursor: 11 });
+    expect(cursors).toContain(0);
+    expect(await profiles.get('bob')).toBeUndefined();
+    expect((await profiles.readRow('bob'))?.speakerId).toBeUndefined();
+    expect([...indexed].sort()).toEqual(['ada', 'carl', 'dan']);
+    expect((await profiles.get('dan'))?.name).toBe('dan');
+    // A pull with a known cursor drops nothing.
+    log.push(await remoteChange('eve', 12, 5));
+    await puller.pull();
+    expect([...indexed].sort()).toEqual(['ada', 'carl', 'dan', 'eve']);
+  });
+
+  it('a reset without `compacted` (a cursor ahead of the log: another upstream) drops nothing', async () => {
+    log.push(await remoteChange('ada', 1, 1), await remoteChange('bob', 2, 2));
+    await puller.pull();
+    log.length = 0;
+    compacted = false;
+    horizon = 9;
+    expect(await puller.pull()).toMatchObject({ resets: 1, dropped: 0 });
+    expect((await profiles.get('bob'))?.speakerId).toBe('bob');
   });
 });

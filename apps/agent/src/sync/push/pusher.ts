@@ -1,58 +1,47 @@
 // Uploads the outbox: immediate for CRITICAL/HIGH, rounds for the rest, backoff, breaker, backpressure.
 import {
-  backoffDelay,
   type CircuitBreaker,
   type Clock,
-  halfJitter,
   isImmediate,
   Priority,
-  PRIORITIES,
+  PRIORITY_LEVELS,
+  type PriorityName,
+  perPriority,
   type Sleep,
 } from '@voicesync/core';
-import type { Logger } from '../logger/index.ts';
+import type { Logger } from '../../logger/index.ts';
+import { SyncLoop } from '../loop/index.ts';
 import { type NextBatch, type Outbox, type OutboxRow, toMutation } from '../outbox/index.ts';
-import { PathWatch, WAIT_ADVICE } from './outage.ts';
-import type { SyncStats } from './stats.ts';
+import { PathWatch } from './outage.ts';
+import {
+  charge,
+  idleEnd,
+  lastId,
+  type RoundEnd,
+  type RoundOptions,
+  refusalCost,
+  sendableNow,
+} from './round.ts';
+import type { SyncStats } from '../stats.ts';
 import { checkUpstream } from './upstream.ts';
-import type { EdgeTransport, PushOutcome } from './transport.ts';
+import type { EdgeTransport, PushOutcome } from '../transport/index.ts';
 
 type PathFailure = Extract<PushOutcome, { kind: 'unavailable' | 'refused' }>;
 
-export interface PusherOptions {
+export interface PusherOptions extends RoundOptions {
   batchSize: number;
   syncIntervalMs: number;
-  maxAttempts: number;
-  backoffInitialMs: number;
-  backoffMaxMs: number;
-  backpressureThreshold: number;
-  backpressureCooldownMs: number;
-  priorityLimits: Record<(typeof PRIORITIES)[number], number>;
-  random?: () => number;
+  priorityLimits: Record<PriorityName, number>;
   /** The edge refused the device credential: a chance to pick up a new one (e.g. re-read tokenFile). */
   onCredentialRefused?: () => void;
 }
 
-const ALL_LEVELS = [0, 1, 2, 3, 4] as const;
+const ALL_LEVELS = PRIORITY_LEVELS;
 const IMMEDIATE_LEVELS = [Priority.CRITICAL, Priority.HIGH] as const;
 
-/** A round ends when nothing is left to send (`done`) or when it must wait until `retryAt`. */
-type RoundEnd = { done: true } | { done: false; retryAt: number };
-
-/** Counts a formed batch against the round's per-level quotas. */
-function charge(quotas: Record<number, number>, rows: OutboxRow[]): void {
-  for (const row of rows) quotas[row.priority] = (quotas[row.priority] ?? 0) - 1;
-}
-
-function lastId(rows: OutboxRow[]): number {
-  return rows[rows.length - 1]?.mutationId ?? 0;
-}
-
 export class Pusher {
-  private stopped = true;
-  private loop: Promise<void> | undefined;
-  private wakeUp: AbortController | undefined;
-  /** Set by wake()/flushSoon() even while a round runs, so a wake during a round is never lost. */
-  private woken = false;
+  /** Rounds run on it; a wake during a round is never lost (the next round starts at once). */
+  private readonly loop: SyncLoop;
   private flushRequested = false;
   private fullDue = true;
   private nextFullAt = 0;
@@ -70,7 +59,7 @@ export class Pusher {
     private readonly breaker: CircuitBreaker,
     private readonly stats: SyncStats,
     private readonly clock: Clock,
-    private readonly sleep: Sleep,
+    sleep: Sleep,
     private readonly options: PusherOptions,
     private readonly log: Logger,
   ) {
@@ -80,75 +69,52 @@ export class Pusher {
       onCredentialRefused: options.onCredentialRefused,
       ...(options.random ? { random: options.random } : {}),
     });
+    this.loop = new SyncLoop(() => this.pass(), clock, sleep);
+    outbox.onChange((change) => {
+      if (change.kind === 'enqueued') this.wake(change.priority);
+      else this.flushSoon();
+    });
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.wakeUp?.abort();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   /** A CRITICAL or HIGH write was committed: push it now instead of at the next round. */
   wake(priority: Priority = Priority.CRITICAL): void {
-    if (!isImmediate(priority)) return;
-    this.woken = true;
-    this.wakeUp?.abort();
+    if (isImmediate(priority)) this.loop.wake();
   }
 
   /** Starts a full round now (all priorities), e.g. after dead letters were re-queued. */
   flushSoon(): void {
     this.flushRequested = true;
     this.notBefore = 0;
-    this.woken = true;
-    this.wakeUp?.abort();
+    this.loop.wake();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      const now = this.clock.now();
-      if (now >= this.nextFullAt) {
-        this.fullDue = true;
-        this.nextFullAt = now + this.options.syncIntervalMs;
-      }
-      let wakeAt = this.nextFullAt;
-      this.woken = false;
-      if (this.flushRequested) {
-        this.flushRequested = false;
-        this.fullDue = true;
-      }
-      try {
-        const end = await this.round(this.fullDue ? ALL_LEVELS : IMMEDIATE_LEVELS);
-        if (end.done) this.fullDue = false;
-        else wakeAt = Math.min(wakeAt, end.retryAt);
-      } catch (error) {
-        this.log.error({ err: error }, 'push round failed');
-        wakeAt = Math.min(wakeAt, this.clock.now() + this.options.backoffInitialMs);
-      }
-      if (this.stopped) break;
-      if (this.woken) continue;
-      this.wakeUp = new AbortController();
-      await this.sleep(Math.max(0, wakeAt - this.clock.now()), this.wakeUp.signal).catch(() => undefined);
-    }
-  }
-
-  private levelsFor(requested: readonly number[]): Priority[] {
+  /** One pass of the loop: a full round when one is due (or asked for), else CRITICAL and HIGH only. */
+  private async pass(): Promise<number> {
     const now = this.clock.now();
-    const fresh = now - this.stats.loadAt < this.options.backpressureCooldownMs;
-    if (fresh && this.stats.load > this.options.backpressureThreshold) {
-      if (requested.some((level) => !isImmediate(level as Priority))) {
-        this.stats.deferred += 1;
-        if (!this.stats.waiting) this.stats.wait('backpressure', WAIT_ADVICE.backpressure, now);
-      }
-      return requested.filter((level) => isImmediate(level as Priority)) as Priority[];
+    if (now >= this.nextFullAt) {
+      this.fullDue = true;
+      this.nextFullAt = now + this.options.syncIntervalMs;
     }
-    this.stats.resume('backpressure');
-    return [...requested] as Priority[];
+    if (this.flushRequested) {
+      this.flushRequested = false;
+      this.fullDue = true;
+    }
+    try {
+      const end = await this.round(this.fullDue ? ALL_LEVELS : IMMEDIATE_LEVELS);
+      if (end.done) this.fullDue = false;
+      return end.done ? this.nextFullAt : Math.min(this.nextFullAt, end.retryAt);
+    } catch (error) {
+      this.log.error({ err: error }, 'push round failed');
+      return Math.min(this.nextFullAt, this.clock.now() + this.options.backoffInitialMs);
+    }
   }
 
   /**
@@ -156,11 +122,8 @@ export class Pusher {
    * While a batch travels, the next one is numbered (one libSQL transaction, which also writes the
    * previous acknowledgement), so local bookkeeping is off the critical path of the upload.
    */
-  async round(requested: readonly number[]): Promise<RoundEnd> {
-    const quotas: Record<number, number> = {};
-    PRIORITIES.forEach((name, level) => {
-      quotas[level] = this.options.priorityLimits[name];
-    });
+  async round(requested: readonly Priority[]): Promise<RoundEnd> {
+    const quotas = perPriority(this.options.priorityLimits);
     let ahead: Extract<NextBatch, { kind: 'send' }> | undefined;
     try {
       for (;;) {
@@ -171,7 +134,7 @@ export class Pusher {
           if (end) return end;
         }
         if (this.breaker.state === 'OPEN') return { done: false, retryAt: now + this.breaker.retryAfterMs() };
-        const levels = this.levelsFor(requested);
+        const levels = sendableNow(requested, this.stats, this.options, this.clock.now());
         let batch: NextBatch | undefined = ahead;
         ahead = undefined;
         if (batch?.numbered && batch.rows.some((row) => !levels.includes(row.priority))) {
@@ -184,7 +147,7 @@ export class Pusher {
           batch = await this.outbox.nextBatch(now, levels, quotas, size);
           if (batch.kind === 'idle') {
             await this.confirmRecovery();
-            return this.idle(requested, levels, quotas, now);
+            return idleEnd(this.outbox, this.stats, this.options, { requested, levels, quotas, now });
           }
           if (batch.kind === 'wait') return { done: false, retryAt: batch.until };
           charge(quotas, batch.rows);
@@ -210,28 +173,6 @@ export class Pusher {
     }
   }
 
-  /** Nothing eligible now: decide whether the round goes on at once, later, or is done. */
-  private async idle(
-    requested: readonly number[],
-    levels: Priority[],
-    quotas: Record<number, number>,
-    now: number,
-  ): Promise<RoundEnd> {
-    // A level that spent its quota with entries left goes on in the next round, started at once:
-    // quotas bound what one round holds and sends, not how fast a healthy edge drains a backlog.
-    const spent = levels.filter((level) => (quotas[level] ?? 0) <= 0);
-    if (spent.length > 0 && (await this.outbox.hasEligible(spent, now))) return { done: false, retryAt: now };
-    // Levels held back by backpressure are tried again once the load report has cooled down.
-    const deferred = requested.filter((level) => !levels.includes(level as Priority)) as Priority[];
-    if (deferred.length > 0 && (await this.outbox.hasEligible(deferred, now))) {
-      return { done: false, retryAt: this.stats.loadAt + this.options.backpressureCooldownMs };
-    }
-    // A refused entry waiting out its backoff is tried again when due, not at the next interval.
-    const due = await this.outbox.nextDue(now);
-    if (due !== undefined) return { done: false, retryAt: due };
-    return { done: true };
-  }
-
   /** Books the edge's answer to one request; returns a RoundEnd when the round must stop. */
   private async settle(rows: OutboxRow[], outcome: PushOutcome): Promise<RoundEnd | undefined> {
     this.stats.batches += 1;
@@ -251,7 +192,7 @@ export class Pusher {
     switch (outcome.kind) {
       case 'ack': {
         const { settled, rejected, dead } = this.outbox.acknowledge(outcome.ack, {
-          ...this.refusal(rows),
+          ...refusalCost(rows, this.options, this.clock.now()),
           attempts: new Map(rows.map((row) => [row.mutationId ?? 0, row.attempts])),
         });
         this.stats.synced += settled;
@@ -278,7 +219,11 @@ export class Pusher {
         if (this.splitRemaining > 0) this.splitRemaining -= 1;
         const [row] = rows;
         if (!row) return undefined;
-        const dead = await this.outbox.refuse(row, outcome.message, this.refusal(rows));
+        const dead = await this.outbox.refuse(
+          row,
+          outcome.message,
+          refusalCost(rows, this.options, this.clock.now()),
+        );
         this.stats.rejected += 1;
         if (dead) this.stats.deadLettered += 1;
         this.log.warn(
@@ -292,22 +237,11 @@ export class Pusher {
     }
   }
 
-  /** The cost of one refusal: an attempt, and a wait of the usual backoff for that attempt. */
-  private refusal(rows: OutboxRow[]): { maxAttempts: number; nextAttemptAt: number } {
-    const attempt = Math.max(...rows.map((r) => r.attempts)) + 1;
-    const delay = backoffDelay(attempt, {
-      initialMs: this.options.backoffInitialMs,
-      maxMs: this.options.backoffMaxMs,
-      jitter: halfJitter(this.options.random ?? Math.random),
-    });
-    return { maxAttempts: this.options.maxAttempts, nextAttemptAt: this.clock.now() + delay };
-  }
-
   /** The edge answered: after an outage, a full round starts at once, highest priority first. */
   private recovered(): void {
     if (!this.path.answered()) return;
     this.flushRequested = true;
-    this.woken = true;
+    this.loop.wake();
   }
 
   /** The path is down (or the credential refused): no row spends an attempt; the queue backs off. */
