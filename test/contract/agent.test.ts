@@ -6,7 +6,7 @@ import { type AgentHandle, startAgent } from '../harness/index.ts';
 import { inProcessAgent, removeDatabase } from '../support/in-process-agent.ts';
 import { randomVector } from '../support/index.ts';
 import { type Stack, startStack } from '../support/stack.ts';
-import { Contract, openApi31Problems, raw, undocumentedRoutes } from './contract.ts';
+import { Contract, freshFetch, openApi31Problems, raw, undocumentedRoutes } from './contract.ts';
 
 let stack: Stack;
 let agent: AgentHandle;
@@ -22,7 +22,7 @@ beforeAll(async () => {
   stack = await startStack();
   const device = await stack.device('contract-agent');
   agent = await startAgent({ edge: stack.edge.url, token: device.token });
-  const document = await (await fetch(`${agent.url}/openapi.json`)).json();
+  const document = await (await freshFetch(`${agent.url}/openapi.json`)).json();
   contract = new Contract('agent', document, agent.url);
 }, 120_000);
 

@@ -4,7 +4,18 @@
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { request as httpRequest } from 'node:http';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { expect } from 'vitest';
+
+// Idle sockets are dropped by this side after 0.5 s: a kept-alive socket that sat idle while a slow
+// check ran (the document's validation under load) was closed by the server just as the next
+// request went out on it ("other side closed"). Within a burst of calls sockets are still reused.
+const shortKeepAlive = new Agent({ keepAliveTimeout: 500, keepAliveMaxTimeout: 500 });
+
+/** fetch that never reuses a socket idle for more than 0.5 s (see above). */
+export async function freshFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  return (await undiciFetch(url, { ...init, dispatcher: shortKeepAlive } as never)) as unknown as Response;
+}
 
 // biome-ignore lint/suspicious/noExplicitAny: OpenAPI documents are walked as plain JSON
 type Json = any;
@@ -75,7 +86,7 @@ export class Contract {
 
   /** Calls the live app, checks status `expected` and the body against the document, and records it. */
   async call(method: string, path: string, expected: number, init: RequestInit = {}): Promise<Answer> {
-    const response = await fetch(`${this.baseUrl}${path}`, { method, redirect: 'manual', ...init });
+    const response = await freshFetch(`${this.baseUrl}${path}`, { method, redirect: 'manual', ...init });
     const text = await response.text();
     return this.check(method, path, expected, { status: response.status, headers: response.headers, text });
   }

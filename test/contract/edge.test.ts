@@ -2,14 +2,14 @@
 // operation is called, successes and errors, and every answer must match the document.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack, upsertMutation } from '../support/stack.ts';
-import { Contract, openApi31Problems, raw } from './contract.ts';
+import { Contract, freshFetch, openApi31Problems, raw } from './contract.ts';
 
 let stack: Stack;
 let contract: Contract;
 
 beforeAll(async () => {
   stack = await startStack();
-  const document = await (await fetch(`${stack.edge.url}/openapi.json`)).json();
+  const document = await (await freshFetch(`${stack.edge.url}/openapi.json`)).json();
   contract = new Contract('edge', document, stack.edge.url);
 }, 120_000);
 
@@ -110,7 +110,7 @@ describe('edge OpenAPI contract', () => {
     // Too many failures from one address (its own bucket, by CF-Connecting-IP): 429 on every gated route.
     const flood = { 'cf-connecting-ip': '198.51.100.7', authorization: 'Bearer forged.token' };
     for (let i = 0; i < 40; i++) {
-      const response = await fetch(`${stack.edge.url}/v1/device`, { headers: flood });
+      const response = await freshFetch(`${stack.edge.url}/v1/device`, { headers: flood });
       await response.arrayBuffer();
       if (response.status === 429) break;
     }
