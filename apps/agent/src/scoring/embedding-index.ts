@@ -13,7 +13,7 @@ import {
 } from './quantised-search.ts';
 import { type ExactRows, MemoryRows } from './exact-rows.ts';
 import { FileRows } from './file-rows.ts';
-import { type SpeakerLabel, SpeakerTable } from './speaker-table.ts';
+import { type SpeakerLabel, SpeakerTable, type SpeakerTableParts } from './speaker-table.ts';
 
 export type { SpeakerLabel } from './speaker-table.ts';
 
@@ -59,6 +59,15 @@ export interface EmbeddingIndexOptions {
   readonly quantised?: QuantisedSearchOptions | false;
 }
 
+/** What an index snapshot saves besides the f32 rows (which `readRows` hands out in ranges). */
+export interface SavedIndex {
+  readonly format: QuantisedFormat;
+  readonly speakers: SpeakerTableParts;
+  readonly codes: Uint8Array;
+  readonly maxScale: number;
+  readonly maxResidual: number;
+}
+
 export interface SpeakerScore {
   readonly speakerId: string;
   readonly score: number;
@@ -77,7 +86,7 @@ export interface SpeakerScore {
 export class EmbeddingIndex {
   readonly dim: number;
   readonly #backend: ScoringBackend;
-  readonly #speakers = new SpeakerTable();
+  #speakers = new SpeakerTable();
   readonly #quantised: ResolvedOptions | undefined;
   #exact: ExactRows;
   // Built when the index first reaches minRows: a small index never pays for it (nor reserves a shared memory).
@@ -194,6 +203,55 @@ export class EmbeddingIndex {
     this.#pool?.close();
     this.#pool = undefined;
     this.#exact.close();
+  }
+
+  /** The compact parts, for a snapshot; undefined while small (below minRows, libSQL loads it fast). */
+  saved(): SavedIndex | undefined {
+    const compact = this.#compact;
+    if (!compact) return undefined;
+    const { maxScale, maxResidual } = compact;
+    const format = compact.layout.format;
+    return { format, speakers: this.#speakers.toParts(), codes: compact.codeBytes(), maxScale, maxResidual };
+  }
+
+  /** Copies f32 unit rows [first, first + out.length / dim) into `out`. */
+  readRows(first: number, out: Float32Array): void {
+    this.#exact.readRows(first, out);
+  }
+
+  /**
+   * Starts filling an empty index from a snapshot: speakers and compact rows now, the f32 rows after
+   * through `restoreRows` in row order. Until the last row arrives the index must not be searched.
+   */
+  beginRestore(saved: SavedIndex): void {
+    const options = this.#quantised;
+    if (this.size !== 0 || !options || saved.format !== options.format) {
+      throw new RangeError('a snapshot restores only into an empty index of the same format');
+    }
+    const speakers = SpeakerTable.fromParts(saved.speakers);
+    const compact = new QuantisedRows(this.dim, saved.format);
+    compact.restore(speakers.size, saved.codes, saved.maxScale, saved.maxResidual);
+    this.#speakers = speakers;
+    this.#compact = compact;
+    if (options.exactRows === 'file') {
+      this.#exact.close();
+      this.#exact = new FileRows(this.#backend, this.dim, options.rowFileDir);
+    }
+  }
+
+  /** Appends f32 unit rows (already normalised when saved) after `beginRestore`. */
+  restoreRows(rows: Float32Array): void {
+    for (let at = 0; at < rows.length; at += this.dim) {
+      this.#exact.set(this.#exact.rows, rows.subarray(at, at + this.dim));
+    }
+  }
+
+  /** Forgets every speaker (a restore that failed half-way starts again from libSQL). */
+  clear(): void {
+    this.close();
+    this.#speakers = new SpeakerTable();
+    this.#compact = undefined;
+    this.#exact = new MemoryRows(this.#backend, this.dim);
   }
 
   // Encodes every row so far into a new compact copy (from then on writes keep it in step) and moves

@@ -80,6 +80,15 @@ export class FileRows implements ExactRows {
     return this.#read(row, new Float32Array(this.#dim));
   }
 
+  readRows(first: number, out: Float32Array): void {
+    const count = out.length / this.#dim;
+    if (!(first >= 0 && first + count <= this.#rows)) {
+      throw new RangeError(`rows [${first}, ${first + count}) are outside [0, ${this.#rows})`);
+    }
+    this.#flush();
+    this.#readInto(bytesOf(out), first * this.#rowBytes);
+  }
+
   score(row: number, unit: Float32Array): number {
     this.#one.set(0, this.#read(row, this.#buffer));
     return this.#backend.dot(this.#one, 0, unit);
