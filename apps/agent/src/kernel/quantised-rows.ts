@@ -98,15 +98,25 @@ export class QuantisedRows {
   }
 
   /**
-   * Replaces every row by `rows` saved rows (`codeBytes()` of an index with the same layout) and the
+   * Replaces every row by `rows` saved rows (`codeBytes()` of an index with the same layout, or a
+   * function that writes them into the view it is given) and the
    * bounds they were encoded with, so searches and `bound` answer exactly as before the save.
    */
-  restore(rows: number, codeBytes: Uint8Array, maxScale: number, maxResidual: number): void {
-    if (codeBytes.length !== rows * this.layout.stride) {
+  restore(
+    rows: number,
+    codeBytes: Uint8Array | ((into: Uint8Array) => void),
+    maxScale: number,
+    maxResidual: number,
+  ): void {
+    const length = rows * this.layout.stride;
+    if (typeof codeBytes !== 'function' && codeBytes.length !== length) {
       throw new RangeError(`${codeBytes.length} bytes are not ${rows} rows of ${this.layout.stride}`);
     }
     if (rows > this.#capacity) this.#reserve(rows);
-    new Uint8Array(this.memory.buffer, this.layout.codes, codeBytes.length).set(codeBytes);
+    const into = new Uint8Array(this.memory.buffer, this.layout.codes, length);
+    // A function fills the shared memory itself (a snapshot reads the file straight into it).
+    if (typeof codeBytes === 'function') codeBytes(into);
+    else into.set(codeBytes);
     this.#rows = rows;
     this.#maxScale = maxScale;
     this.#maxResidual = maxResidual;

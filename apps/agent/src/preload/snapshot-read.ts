@@ -60,11 +60,13 @@ export async function readSnapshot(
     if (wrong || !h) return { skipped: wrong ?? 'not a snapshot' };
     const at = sectionsOf(h);
     if (fstatSync(fd).size !== at.end) return { skipped: `size ${fstatSync(fd).size}, not ${at.end}` };
-    const front = Buffer.alloc(at.f32 - HEADER_BYTES);
-    readExactly(fd, front, HEADER_BYTES);
-    let crc = crc32(front, crc32(head.subarray(0, CRC_START)));
+    // The table (small) is read whole; the compact rows straight into the index's shared memory.
+    const front = Buffer.allocUnsafe(at.f32 - HEADER_BYTES - h.codeBytes);
+    readExactly(fd, front.subarray(0, at.codes - HEADER_BYTES), HEADER_BYTES);
+    readExactly(fd, front.subarray(at.codes - HEADER_BYTES), at.codes + h.codeBytes);
+    let crc = crc32(front.subarray(0, at.codes - HEADER_BYTES), crc32(head.subarray(0, CRC_START)));
     const view = <T>(make: (b: ArrayBuffer, o: number, n: number) => T, offset: number, n: number): T =>
-      make(front.buffer, front.byteOffset + offset - HEADER_BYTES, n);
+      make(front.buffer as ArrayBuffer, front.byteOffset + offset - HEADER_BYTES, n);
     const rows = h.rows;
     index.beginRestore({
       format: h.format,
@@ -77,8 +79,12 @@ export async function readSnapshot(
         samples: view((b, o, n) => new Uint32Array(b, o, n), at.samples, rows),
         arena: view((b, o, n) => new Uint8Array(b, o, n), at.arena, h.arenaBytes),
       },
-      codes: view((b, o, n) => new Uint8Array(b, o, n), at.codes, h.codeBytes),
+      codes: (into) => {
+        readExactly(fd, into, at.codes);
+        crc = crc32(into, crc);
+      },
     });
+    crc = crc32(front.subarray(at.codes - HEADER_BYTES), crc);
     const chunk = new Float32Array(CHUNK_ROWS * h.dim);
     for (let first = 0; first < rows; first += CHUNK_ROWS) {
       const out = chunk.subarray(0, Math.min(CHUNK_ROWS, rows - first) * h.dim);

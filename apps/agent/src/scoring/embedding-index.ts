@@ -63,7 +63,8 @@ export interface EmbeddingIndexOptions {
 export interface SavedIndex {
   readonly format: QuantisedFormat;
   readonly speakers: SpeakerTableParts;
-  readonly codes: Uint8Array;
+  /** The compact rows' bytes; on restore, a function that fills the index's own memory with them. */
+  readonly codes: Uint8Array | ((into: Uint8Array) => void);
   readonly maxScale: number;
   readonly maxResidual: number;
 }
@@ -206,7 +207,7 @@ export class EmbeddingIndex {
   }
 
   /** The compact parts, for a snapshot; undefined while small (below minRows, libSQL loads it fast). */
-  saved(): SavedIndex | undefined {
+  saved(): (SavedIndex & { readonly codes: Uint8Array }) | undefined {
     const compact = this.#compact;
     if (!compact) return undefined;
     const { maxScale, maxResidual } = compact;
@@ -241,9 +242,7 @@ export class EmbeddingIndex {
 
   /** Appends f32 unit rows (already normalised when saved) after `beginRestore`. */
   restoreRows(rows: Float32Array): void {
-    for (let at = 0; at < rows.length; at += this.dim) {
-      this.#exact.set(this.#exact.rows, rows.subarray(at, at + this.dim));
-    }
+    this.#exact.appendRows(rows);
   }
 
   /** Forgets every speaker (a restore that failed half-way starts again from libSQL). */

@@ -89,6 +89,15 @@ export class FileRows implements ExactRows {
     this.#readInto(bytesOf(out), first * this.#rowBytes);
   }
 
+  appendRows(rows: Float32Array): void {
+    if (rows.length % this.#dim !== 0) throw new RangeError(`${rows.length} floats are not whole rows`);
+    // Straight to the file in one write: no per-row copy through the pending buffer.
+    this.#flush();
+    this.#write(bytesOf(rows), this.#rows * this.#rowBytes);
+    this.#rows += rows.length / this.#dim;
+    this.#flushed = this.#rows;
+  }
+
   score(row: number, unit: Float32Array): number {
     this.#one.set(0, this.#read(row, this.#buffer));
     return this.#backend.dot(this.#one, 0, unit);
