@@ -1,7 +1,7 @@
 // Loads the index from its snapshot, or says why it cannot: any doubt means the caller reads libSQL.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
-import type { EmbeddingIndex } from '../scoring/index.ts';
+import type { EmbeddingIndex, SavedIndex } from '../scoring/index.ts';
 import {
   CRC_START,
   decodeHeader,
@@ -46,6 +46,7 @@ export async function readSnapshot(
   onChunk?: (loaded: number, total: number) => void,
 ): Promise<SnapshotOutcome> {
   let fd: number;
+  let handed = false;
   try {
     fd = openSync(path, 'r');
   } catch {
@@ -68,7 +69,7 @@ export async function readSnapshot(
     const view = <T>(make: (b: ArrayBuffer, o: number, n: number) => T, offset: number, n: number): T =>
       make(front.buffer as ArrayBuffer, front.byteOffset + offset - HEADER_BYTES, n);
     const rows = h.rows;
-    index.beginRestore({
+    const saved: SavedIndex = {
       format: h.format,
       maxScale: h.maxScale,
       maxResidual: h.maxResidual,
@@ -83,16 +84,19 @@ export async function readSnapshot(
         readExactly(fd, into, at.codes);
         crc = crc32(into, crc);
       },
-    });
+    };
+    // The row file reads the f32 rows in place through this descriptor, which it owns from here on
+    // (the inode stays if the snapshot is replaced or removed later); here they are only checksummed.
+    index.restore(saved, { fd, offset: at.f32, rows });
+    handed = true;
     crc = crc32(front.subarray(at.codes - HEADER_BYTES), crc);
-    const chunk = new Float32Array(CHUNK_ROWS * h.dim);
+    const chunk = Buffer.allocUnsafe(CHUNK_ROWS * h.dim * 4);
     for (let first = 0; first < rows; first += CHUNK_ROWS) {
-      const out = chunk.subarray(0, Math.min(CHUNK_ROWS, rows - first) * h.dim);
-      const bytes = new Uint8Array(out.buffer, 0, out.byteLength);
+      const count = Math.min(CHUNK_ROWS, rows - first);
+      const bytes = chunk.subarray(0, count * h.dim * 4);
       readExactly(fd, bytes, at.f32 + first * h.dim * 4);
       crc = crc32(bytes, crc);
-      index.restoreRows(out);
-      onChunk?.(first + out.length / h.dim, rows);
+      onChunk?.(first + count, rows);
       await new Promise((resolve) => setImmediate(resolve));
     }
     if (crc >>> 0 !== h.crc) {
@@ -104,6 +108,6 @@ export async function readSnapshot(
     index.clear();
     return { skipped: `unreadable: ${String(error)}` };
   } finally {
-    closeSync(fd);
+    if (!handed) closeSync(fd);
   }
 }

@@ -12,7 +12,7 @@ import {
   quantisedTopKPooled,
 } from './quantised-search.ts';
 import { type ExactRows, MemoryRows } from './exact-rows.ts';
-import { FileRows } from './file-rows.ts';
+import { type BaseRows, FileRows } from './file-rows.ts';
 import { type SpeakerLabel, SpeakerTable, type SpeakerTableParts } from './speaker-table.ts';
 
 export type { SpeakerLabel } from './speaker-table.ts';
@@ -221,28 +221,23 @@ export class EmbeddingIndex {
   }
 
   /**
-   * Starts filling an empty index from a snapshot: speakers and compact rows now, the f32 rows after
-   * through `restoreRows` in row order. Until the last row arrives the index must not be searched.
+   * Fills an empty index from a snapshot: speakers and compact rows from `saved`, f32 unit rows from
+   * `base` (whose descriptor the index then owns). The row file reads them there until overwritten.
    */
-  beginRestore(saved: SavedIndex): void {
+  restore(saved: SavedIndex, base: BaseRows): void {
     const options = this.#quantised;
-    if (this.size !== 0 || !options || saved.format !== options.format) {
-      throw new RangeError('a snapshot restores only into an empty index of the same format');
+    if (this.size !== 0 || !options || saved.format !== options.format || options.exactRows !== 'file') {
+      throw new RangeError('a snapshot restores only into an empty index of the same format with a row file');
     }
     const speakers = SpeakerTable.fromParts(saved.speakers);
+    if (base.rows !== speakers.size)
+      throw new RangeError(`${base.rows} f32 rows for ${speakers.size} speakers`);
     const compact = new QuantisedRows(this.dim, saved.format);
     compact.restore(speakers.size, saved.codes, saved.maxScale, saved.maxResidual);
+    this.#exact.close();
+    this.#exact = new FileRows(this.#backend, this.dim, options.rowFileDir, base);
     this.#speakers = speakers;
     this.#compact = compact;
-    if (options.exactRows === 'file') {
-      this.#exact.close();
-      this.#exact = new FileRows(this.#backend, this.dim, options.rowFileDir);
-    }
-  }
-
-  /** Appends f32 unit rows (already normalised when saved) after `beginRestore`. */
-  restoreRows(rows: Float32Array): void {
-    this.#exact.appendRows(rows);
   }
 
   /** Forgets every speaker (a restore that failed half-way starts again from libSQL). */

@@ -61,7 +61,8 @@ export class MemoryRows implements ExactRows {
 
   appendRows(rows: Float32Array): void {
     const dim = this.matrix.dim;
-    for (let at = 0; at < rows.length; at += dim) this.matrix.set(this.matrix.rows, rows.subarray(at, at + dim));
+    for (let at = 0; at < rows.length; at += dim)
+      this.matrix.set(this.matrix.rows, rows.subarray(at, at + dim));
   }
 
   score(row: number, unit: Float32Array): number {
