@@ -1,6 +1,6 @@
 // Writes the index snapshot atomically: a private temp file, fsync, rename over the old one, fsync the dir.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { EmbeddingIndex } from '../scoring/index.ts';
 import {
@@ -36,6 +36,11 @@ export function writeSnapshot(path: string, index: EmbeddingIndex, generation: n
     maxResidual: saved.maxResidual,
     crc: 0,
   };
+  // Temp files of writers that crashed (any pid) would each hold up to a gigabyte: gone first.
+  const prefix = `${basename(path)}.tmp-`;
+  for (const name of readdirSync(dirname(path))) {
+    if (name.startsWith(prefix)) rmSync(join(dirname(path), name), { force: true });
+  }
   const temp = `${path}.tmp-${process.pid}`;
   const fd = openSync(temp, 'w', 0o600);
   try {

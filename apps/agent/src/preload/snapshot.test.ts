@@ -175,6 +175,7 @@ describe('index snapshot', () => {
       expect(loaded.result.skipped, what).toMatch(reason);
       expectSame(loaded.index, reference);
       expect(statSync(snapshot).size, what).toBe(good.length);
+      expect(existsSync(`${snapshot}.tmp-4242`), what).toBe(false);
     }
   }, 120_000);
 });
