@@ -121,11 +121,9 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   const index = new EmbeddingIndex({ backend, dim: config.dim, quantised });
   const auth = new Authenticator(index, cohort, config);
   const preloadStarted = performance.now();
-  await preloadIndex(store, auth, deps.onPreload);
-  log.info(
-    { profiles: auth.index.size, ms: Math.round(performance.now() - preloadStarted), backend: backend.name },
-    'embedding index preloaded',
-  );
+  const preload = await preloadIndex(store, auth, deps.onPreload);
+  const ms = Math.round(performance.now() - preloadStarted);
+  log.info({ profiles: auth.index.size, ms, backend: backend.name, ...preload }, 'embedding index preloaded');
   profiles.onChange((change) => auth.apply(change));
   const stats = new SyncStats();
   const breaker = new CircuitBreaker(clock, config.breaker);

@@ -86,6 +86,43 @@ export class QuantisedRows {
     return this.#maxScale;
   }
 
+  /** Largest row residual ever stored (the other input of `bound`). */
+  get maxResidual(): number {
+    return this.#maxResidual;
+  }
+
+  /** The codes (and int8 scales) of rows [0, rows), a view of the shared memory: a snapshot saves it. */
+  codeBytes(): Uint8Array {
+    const { codes, stride } = this.layout;
+    return new Uint8Array(this.memory.buffer, codes, this.#rows * stride);
+  }
+
+  /**
+   * Replaces every row by `rows` saved rows (`codeBytes()` of an index with the same layout, or a
+   * function that writes them into the view it is given) and the
+   * bounds they were encoded with, so searches and `bound` answer exactly as before the save.
+   */
+  restore(
+    rows: number,
+    codeBytes: Uint8Array | ((into: Uint8Array) => void),
+    maxScale: number,
+    maxResidual: number,
+  ): void {
+    const length = rows * this.layout.stride;
+    if (typeof codeBytes !== 'function' && codeBytes.length !== length) {
+      throw new RangeError(`${codeBytes.length} bytes are not ${rows} rows of ${this.layout.stride}`);
+    }
+    if (rows > this.#capacity) this.#reserve(rows);
+    const into = new Uint8Array(this.memory.buffer, this.layout.codes, length);
+    // A function fills the shared memory itself (a snapshot reads the file straight into it).
+    if (typeof codeBytes === 'function') codeBytes(into);
+    else into.set(codeBytes);
+    this.#rows = rows;
+    this.#maxScale = maxScale;
+    this.#maxResidual = maxResidual;
+    this.#version++;
+  }
+
   /** Encodes a unit row at `row`, overwriting it or appending when `row === rows`. */
   set(row: number, unit: Float32Array): void {
     if (!(row >= 0 && row <= this.#rows) || unit.length !== this.layout.dim) {

@@ -32,7 +32,7 @@ describe('preloadIndex', () => {
       await new ProfileStore(store).remove(seeded.speakerIds[5]!, Priority.NORMAL);
       const auth = await authOver(store);
       const progress: Array<[number, number]> = [];
-      const loaded = await preloadIndex(store, auth, (done, total) => progress.push([done, total]));
+      const { loaded } = await preloadIndex(store, auth, (done, total) => progress.push([done, total]));
       expect(loaded).toBe(PRELOAD_PAGE + 2);
       expect(progress).toEqual([
         [PRELOAD_PAGE, PRELOAD_PAGE + 2],

@@ -12,8 +12,8 @@ import {
   quantisedTopKPooled,
 } from './quantised-search.ts';
 import { type ExactRows, MemoryRows } from './exact-rows.ts';
-import { FileRows } from './file-rows.ts';
-import { type SpeakerLabel, SpeakerTable } from './speaker-table.ts';
+import { type BaseRows, FileRows } from './file-rows.ts';
+import { type SpeakerLabel, SpeakerTable, type SpeakerTableParts } from './speaker-table.ts';
 
 export type { SpeakerLabel } from './speaker-table.ts';
 
@@ -59,6 +59,16 @@ export interface EmbeddingIndexOptions {
   readonly quantised?: QuantisedSearchOptions | false;
 }
 
+/** What an index snapshot saves besides the f32 rows (which `readRows` hands out in ranges). */
+export interface SavedIndex {
+  readonly format: QuantisedFormat;
+  readonly speakers: SpeakerTableParts;
+  /** The compact rows' bytes; on restore, a function that fills the index's own memory with them. */
+  readonly codes: Uint8Array | ((into: Uint8Array) => void);
+  readonly maxScale: number;
+  readonly maxResidual: number;
+}
+
 export interface SpeakerScore {
   readonly speakerId: string;
   readonly score: number;
@@ -77,7 +87,7 @@ export interface SpeakerScore {
 export class EmbeddingIndex {
   readonly dim: number;
   readonly #backend: ScoringBackend;
-  readonly #speakers = new SpeakerTable();
+  #speakers = new SpeakerTable();
   readonly #quantised: ResolvedOptions | undefined;
   #exact: ExactRows;
   // Built when the index first reaches minRows: a small index never pays for it (nor reserves a shared memory).
@@ -194,6 +204,48 @@ export class EmbeddingIndex {
     this.#pool?.close();
     this.#pool = undefined;
     this.#exact.close();
+  }
+
+  /** The compact parts, for a snapshot; undefined while small (below minRows, libSQL loads it fast). */
+  saved(): (SavedIndex & { readonly codes: Uint8Array }) | undefined {
+    const compact = this.#compact;
+    if (!compact) return undefined;
+    const { maxScale, maxResidual } = compact;
+    const format = compact.layout.format;
+    return { format, speakers: this.#speakers.toParts(), codes: compact.codeBytes(), maxScale, maxResidual };
+  }
+
+  /** Copies f32 unit rows [first, first + out.length / dim) into `out`. */
+  readRows(first: number, out: Float32Array): void {
+    this.#exact.readRows(first, out);
+  }
+
+  /**
+   * Fills an empty index from a snapshot: speakers and compact rows from `saved`, f32 unit rows from
+   * `base` (whose descriptor the index then owns). The row file reads them there until overwritten.
+   */
+  restore(saved: SavedIndex, base: BaseRows): void {
+    const options = this.#quantised;
+    if (this.size !== 0 || !options || saved.format !== options.format || options.exactRows !== 'file') {
+      throw new RangeError('a snapshot restores only into an empty index of the same format with a row file');
+    }
+    const speakers = SpeakerTable.fromParts(saved.speakers);
+    if (base.rows !== speakers.size)
+      throw new RangeError(`${base.rows} f32 rows for ${speakers.size} speakers`);
+    const compact = new QuantisedRows(this.dim, saved.format);
+    compact.restore(speakers.size, saved.codes, saved.maxScale, saved.maxResidual);
+    this.#exact.close();
+    this.#exact = new FileRows(this.#backend, this.dim, options.rowFileDir, base);
+    this.#speakers = speakers;
+    this.#compact = compact;
+  }
+
+  /** Forgets every speaker (a restore that failed half-way starts again from libSQL). */
+  clear(): void {
+    this.close();
+    this.#speakers = new SpeakerTable();
+    this.#compact = undefined;
+    this.#exact = new MemoryRows(this.#backend, this.dim);
   }
 
   // Encodes every row so far into a new compact copy (from then on writes keep it in step) and moves

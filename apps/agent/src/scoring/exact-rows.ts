@@ -11,6 +11,10 @@ export interface ExactRows {
   swapRemove(hole: number): void;
   /** A copy of one row. */
   copy(row: number): Float32Array;
+  /** Copies rows [first, first + out.length / dim) into `out` (a snapshot reads them in big ranges). */
+  readRows(first: number, out: Float32Array): void;
+  /** Appends whole unit rows back to back (a snapshot restores them in big ranges). */
+  appendRows(rows: Float32Array): void;
   /** Exact cosine of one row with the unit query: bit-identical to that row's score in `topK`. */
   score(row: number, unit: Float32Array): number;
   /** The exact scan: best k rows, best first, ties by lower row. */
@@ -48,6 +52,17 @@ export class MemoryRows implements ExactRows {
 
   copy(row: number): Float32Array {
     return this.matrix.row(row).slice();
+  }
+
+  readRows(first: number, out: Float32Array): void {
+    const dim = this.matrix.dim;
+    for (let r = 0; r * dim < out.length; r++) out.set(this.matrix.row(first + r), r * dim);
+  }
+
+  appendRows(rows: Float32Array): void {
+    const dim = this.matrix.dim;
+    for (let at = 0; at < rows.length; at += dim)
+      this.matrix.set(this.matrix.rows, rows.subarray(at, at + dim));
   }
 
   score(row: number, unit: Float32Array): number {

@@ -15,8 +15,18 @@ const SCAN_ROWS = 8192;
 const bytesOf = (values: Float32Array): Uint8Array =>
   new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
 
-// An index dropped without close() still gives its descriptor back.
-const descriptors = new FinalizationRegistry<number>((fd) => closeSync(fd));
+// An index dropped without close() still gives its descriptors back.
+const descriptors = new FinalizationRegistry<number[]>((fds) => {
+  for (const fd of fds) closeSync(fd);
+});
+
+/** Rows [0, rows) already in another file (a snapshot's f32 section), read until overwritten. */
+export interface BaseRows {
+  /** Owned from now on: closed with the FileRows. */
+  readonly fd: number;
+  readonly offset: number;
+  readonly rows: number;
+}
 
 /**
  * Rows [0, rows) of `dim` floats. The file is unlinked as soon as it is open, so it is private to this
@@ -38,12 +48,23 @@ export class FileRows implements ExactRows {
   // Rows [0, flushed) are in the file; rows [flushed, rows) still in `pending`.
   #flushed = 0;
   #closed = false;
+  readonly #base: BaseRows | undefined;
+  // Per base row: 1 once written here (then the base copy is stale for this index).
+  readonly #dirty: Uint8Array;
 
-  constructor(backend: ScoringBackend, dim: number, dir = tmpdir()) {
+  /**
+   * With `base`, the index starts with its rows and never copies them: a restore from a snapshot
+   * costs no write of the f32 rows. Writes go to the private file, as always.
+   */
+  constructor(backend: ScoringBackend, dim: number, dir = tmpdir(), base?: BaseRows) {
     const path = join(dir, `voicesync-rows-${process.pid}-${randomUUID()}.f32`);
     this.#fd = openSync(path, 'wx+', 0o600);
     unlinkSync(path);
-    descriptors.register(this, this.#fd, this);
+    descriptors.register(this, base ? [this.#fd, base.fd] : [this.#fd], this);
+    this.#base = base;
+    this.#dirty = new Uint8Array(base?.rows ?? 0);
+    this.#rows = base?.rows ?? 0;
+    this.#flushed = this.#rows;
     this.#dim = dim;
     this.#rowBytes = dim * 4;
     this.#backend = backend;
@@ -65,6 +86,7 @@ export class FileRows implements ExactRows {
       if (row - this.#flushed === APPEND_ROWS) this.#flush();
       this.#rows++;
     }
+    if (row < this.#dirty.length) this.#dirty[row] = 1;
     if (row >= this.#flushed) this.#pending.set(unit, (row - this.#flushed) * this.#dim);
     else this.#write(bytesOf(unit), row * this.#rowBytes);
   }
@@ -80,6 +102,26 @@ export class FileRows implements ExactRows {
     return this.#read(row, new Float32Array(this.#dim));
   }
 
+  readRows(first: number, out: Float32Array): void {
+    const count = out.length / this.#dim;
+    if (!(first >= 0 && first + count <= this.#rows)) {
+      throw new RangeError(`rows [${first}, ${first + count}) are outside [0, ${this.#rows})`);
+    }
+    this.#flush();
+    this.#readRange(first, count, bytesOf(out));
+  }
+
+  appendRows(rows: Float32Array): void {
+    if (rows.length % this.#dim !== 0) throw new RangeError(`${rows.length} floats are not whole rows`);
+    // Straight to the file in one write: no per-row copy through the pending buffer.
+    this.#flush();
+    const count = rows.length / this.#dim;
+    this.#write(bytesOf(rows), this.#rows * this.#rowBytes);
+    this.#dirty.fill(1, this.#rows, this.#rows + count);
+    this.#rows += count;
+    this.#flushed = this.#rows;
+  }
+
   score(row: number, unit: Float32Array): number {
     this.#one.set(0, this.#read(row, this.#buffer));
     return this.#backend.dot(this.#one, 0, unit);
@@ -91,7 +133,7 @@ export class FileRows implements ExactRows {
     const chunk = new Float32Array(SCAN_ROWS * this.#dim);
     for (let first = 0; first < this.#rows; first += SCAN_ROWS) {
       const count = Math.min(SCAN_ROWS, this.#rows - first);
-      this.#readInto(bytesOf(chunk).subarray(0, count * this.#rowBytes), first * this.#rowBytes);
+      this.#readRange(first, count, bytesOf(chunk).subarray(0, count * this.#rowBytes));
       const matrix = this.#backend.createMatrix(this.#dim);
       for (let r = 0; r < count; r++) matrix.set(r, chunk.subarray(r * this.#dim, (r + 1) * this.#dim));
       const top = this.#backend.topK(matrix, unit, k);
@@ -107,6 +149,7 @@ export class FileRows implements ExactRows {
     this.#closed = true;
     descriptors.unregister(this);
     closeSync(this.#fd);
+    if (this.#base) closeSync(this.#base.fd);
   }
 
   #read(row: number, out: Float32Array): Float32Array {
@@ -115,9 +158,30 @@ export class FileRows implements ExactRows {
       const at = (row - this.#flushed) * this.#dim;
       out.set(this.#pending.subarray(at, at + this.#dim));
     } else {
-      this.#readInto(bytesOf(out), row * this.#rowBytes);
+      this.#readRange(row, 1, bytesOf(out));
     }
     return out;
+  }
+
+  // Flushed rows [first, first + count): clean base rows from the base file, the rest from this one.
+  #readRange(first: number, count: number, bytes: Uint8Array): void {
+    const base = this.#base;
+    const end = first + count;
+    const baseEnd = base ? Math.min(end, base.rows) : first;
+    if (base && first < baseEnd) {
+      const length = (baseEnd - first) * this.#rowBytes;
+      this.#readFrom(base.fd, bytes.subarray(0, length), base.offset + first * this.#rowBytes);
+      for (let row = first; row < baseEnd; row++) {
+        if (this.#dirty[row] === 0) continue;
+        const at = (row - first) * this.#rowBytes;
+        this.#readFrom(this.#fd, bytes.subarray(at, at + this.#rowBytes), row * this.#rowBytes);
+      }
+    }
+    const from = Math.max(first, baseEnd);
+    if (from < end) {
+      const at = (from - first) * this.#rowBytes;
+      this.#readFrom(this.#fd, bytes.subarray(at, count * this.#rowBytes), from * this.#rowBytes);
+    }
   }
 
   #flush(): void {
@@ -133,9 +197,9 @@ export class FileRows implements ExactRows {
     }
   }
 
-  #readInto(bytes: Uint8Array, position: number): void {
+  #readFrom(fd: number, bytes: Uint8Array, position: number): void {
     for (let done = 0; done < bytes.length; ) {
-      const read = readSync(this.#fd, bytes, done, bytes.length - done, position + done);
+      const read = readSync(fd, bytes, done, bytes.length - done, position + done);
       if (read === 0) throw new RangeError(`row file ended at byte ${position + done}`);
       done += read;
     }

@@ -5,6 +5,7 @@ export {
   DEFAULT_DIM,
   EmbeddingIndex,
   type EmbeddingIndexOptions,
+  type SavedIndex,
   QUANTISED_DEFAULTS,
   type QuantisedSearchOptions,
   type SpeakerScore,

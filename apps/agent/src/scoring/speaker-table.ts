@@ -4,6 +4,16 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const EMPTY = 0;
 
+/** A table's rows as flat arrays (what an index snapshot saves); ids and names packed in row order. */
+export interface SpeakerTableParts {
+  readonly idLength: Uint16Array;
+  readonly nameLength: Uint16Array;
+  readonly hash: Uint32Array;
+  readonly samples: Uint32Array;
+  /** Row r's UTF-8 id then name, rows one after another. */
+  readonly arena: Uint8Array;
+}
+
 /** What the index keeps beside a speaker's row: the display name and the enrolment count. */
 export interface SpeakerLabel {
   readonly name: string;
@@ -116,6 +126,45 @@ export class SpeakerTable {
     } else {
       this.#size--;
     }
+  }
+
+  /** Rows [0, size) as flat arrays, the arena compacted into row order. */
+  toParts(): SpeakerTableParts {
+    this.#compact(0);
+    const n = this.#size;
+    return {
+      idLength: this.#idLength.slice(0, n),
+      nameLength: this.#nameLength.slice(0, n),
+      hash: this.#hash.slice(0, n),
+      samples: this.#samples.slice(0, n),
+      arena: this.#arena.slice(0, this.#arenaUsed),
+    };
+  }
+
+  /** A table holding exactly `parts` (from `toParts`); throws when the lengths do not add up. */
+  static fromParts(parts: SpeakerTableParts): SpeakerTable {
+    const n = parts.hash.length;
+    const table = new SpeakerTable();
+    table.#growRows(Math.max(16, n));
+    let at = 0;
+    for (let row = 0; row < n; row++) {
+      table.#start[row] = at;
+      at += parts.idLength[row]! + parts.nameLength[row]!;
+    }
+    const consistent = [parts.idLength, parts.nameLength, parts.samples].every((a) => a.length === n);
+    if (!consistent || at !== parts.arena.length) throw new RangeError('speaker table parts do not add up');
+    table.#idLength.set(parts.idLength);
+    table.#nameLength.set(parts.nameLength);
+    table.#hash.set(parts.hash);
+    table.#samples.set(parts.samples);
+    table.#arena = new Uint8Array(Math.max(1024, at * 2));
+    table.#arena.set(parts.arena);
+    table.#arenaUsed = at;
+    table.#size = n;
+    let slots = 64;
+    while (slots < n * 2) slots *= 2;
+    table.#rehash(slots);
+    return table;
   }
 
   #write(row: number, speakerId: string, { name, totalSamples }: SpeakerLabel): void {

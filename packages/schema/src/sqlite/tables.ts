@@ -77,3 +77,13 @@ export const cohort = sqliteTable('cohort', {
   /** Raw little-endian float32 bytes, L2-normalised. */
   embedding: blob('embedding', { mode: 'buffer' }).notNull(),
 });
+
+/**
+ * One row (id 0): a counter that triggers on `profiles` bump on every insert, update and delete, from
+ * any writer (the agent, the CLI, a direct libSQL session). The agent's index snapshot records the
+ * value it was taken at and is used only while the counter still holds it, so it is never stale.
+ */
+export const profilesGeneration = sqliteTable('profiles_generation', {
+  id: integer('id').primaryKey(),
+  generation: integer('generation').notNull().default(0),
+});
