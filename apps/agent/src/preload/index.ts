@@ -27,7 +27,7 @@ export interface PreloadResult {
   readonly saveError?: string;
 }
 
-/** The write counter the profiles triggers bump (migration 0003). */
+/** The generation the profiles triggers draw anew on every write (migration 0003). */
 export async function profilesGeneration(store: Store): Promise<number> {
   const { rows } = await store.client.execute('SELECT generation FROM profiles_generation WHERE id = 0');
   return Number(rows[0]?.generation ?? 0);

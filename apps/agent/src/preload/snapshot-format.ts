@@ -15,7 +15,7 @@ export interface SnapshotHeader {
   readonly dim: number;
   readonly rows: number;
   readonly format: QuantisedFormat;
-  /** The profiles_generation counter the rows were read at. */
+  /** The profiles_generation value the rows were read at. */
   readonly generation: number;
   readonly maxScale: number;
   readonly maxResidual: number;

@@ -35,7 +35,7 @@ function check(h: SnapshotHeader | undefined, index: EmbeddingIndex, generation:
 }
 
 /**
- * Fills the empty `index` from the snapshot at `path` when it was taken at `generation` (the counter
+ * Fills the empty `index` from the snapshot at `path` when it was taken at `generation` (the value
  * libSQL holds now) in this format, its size adds up and its CRC matches; otherwise the index is left
  * empty and the reason returned. `onChunk(loaded, total)` runs after each range of rows.
  */

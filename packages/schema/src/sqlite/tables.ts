@@ -79,9 +79,10 @@ export const cohort = sqliteTable('cohort', {
 });
 
 /**
- * One row (id 0): a counter that triggers on `profiles` bump on every insert, update and delete, from
- * any writer (the agent, the CLI, a direct libSQL session). The agent's index snapshot records the
- * value it was taken at and is used only while the counter still holds it, so it is never stale.
+ * One row (id 0): a random 64-bit value that triggers on `profiles` draw anew on every insert, update
+ * and delete, from any writer (the agent, the CLI, a direct libSQL session). The agent's index
+ * snapshot records the value it was taken at and is used only while it still holds, so it is never
+ * stale (random, not a counter: a restored older copy taking other writes would count back to it).
  */
 export const profilesGeneration = sqliteTable('profiles_generation', {
   id: integer('id').primaryKey(),
