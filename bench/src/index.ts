@@ -1,6 +1,7 @@
-// `npm run bench -- [search|http|writes|sync|propagation|forged-flood|preload|fleet|edge-cost|edge-profile|capacity|all]`: benchmarks (not tests), peers side by side, one run each.
+// `npm run bench -- [search|search-baseline|http|writes|sync|propagation|forged-flood|preload|fleet|edge-cost|edge-profile|capacity|all]`: benchmarks (not tests), peers side by side, one run each.
 import { benchForgedFlood } from './forged-flood/index.ts';
 import { benchPreload } from './preload/index.ts';
+import { benchSearchBaseline } from './search/baseline.ts';
 import { benchEdgeCost } from './capacity/costs.ts';
 import { benchCapacity } from './capacity/index.ts';
 import { benchEdgeProfile } from './capacity/profile.ts';
@@ -16,6 +17,7 @@ const suites: Record<string, () => Promise<string | undefined>> = {
     await import('./search/index.ts');
     return undefined;
   },
+  'search-baseline': benchSearchBaseline,
   http: benchHttp,
   writes: benchWrites,
   sync: benchSync,
