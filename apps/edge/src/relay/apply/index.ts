@@ -18,9 +18,10 @@ export interface PushingDevice {
  * Applies a checked batch for `device` and advances its last_mutation_id, all in `tx`.
  * Throws `mutation_gap` (rolling everything back) when the first new id is not last + 1.
  *
- * Two round trips inside the transaction: the locks and the current content are asked for
- * together (pipelined), and everything the batch writes is one statement whose rows travel as
- * jsonb parameters, so the statement text is constant (prepared once) however many rows it carries.
+ * Two round trips for the whole transaction: BEGIN, the locks and the current content are asked
+ * for together (pipelined), then everything the batch writes is one statement, with COMMIT
+ * pipelined behind it. Its rows travel as jsonb parameters, so the statement text is constant
+ * (prepared once) however many rows it carries.
  */
 export async function applyBatch(
   tx: Tx,
@@ -158,7 +159,7 @@ async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promis
   }));
   // Change sequence numbers follow the batch order (position), the order pulls replay them in;
   // they come from the tenant's own counter, so a cursor reveals nothing about other tenants.
-  const [newest] = await tx<{ newest: string | null }[]>`
+  const written = tx<{ newest: string | null }[]>`
     with upserted as (
       insert into profiles (tenant_id, speaker_id, name, embedding, acoustic_features, total_samples,
         sample_sum, content_hash, version, deleted, updated_at, updated_by)
@@ -200,5 +201,7 @@ async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promis
       update devices set last_mutation_id = ${plan.lastMutationId} where id = ${deviceId}
     )
     select max(seq) as newest from logged`;
+  // COMMIT is pipelined behind the write: the ack still waits for both.
+  const [newest] = await tx.commitWith(written);
   return newest?.newest == null ? null : Number(newest.newest);
 }

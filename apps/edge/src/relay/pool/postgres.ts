@@ -22,7 +22,7 @@ function isTemplateCall(args: unknown[]): boolean {
  * commit of `begin`) to `query`. postgres.js's own per-query hook, `debug`, also makes it capture
  * a stack trace for every query: measurable CPU in the Relay, which sends five per push.
  */
-function counting<S extends postgres.Sql | postgres.TransactionSql>(sql: S, query: () => void): S {
+function counting<S extends postgres.Sql | postgres.TransactionSql | postgres.ReservedSql>(sql: S, query: () => void): S {
   return new Proxy(sql, {
     apply(target, self, args: unknown[]) {
       if (isTemplateCall(args)) query();
@@ -35,6 +35,10 @@ function counting<S extends postgres.Sql | postgres.TransactionSql>(sql: S, quer
           query();
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
+      }
+      if (key === 'reserve' && typeof value === 'function') {
+        // The Relay's transactions run on a reserved connection: its statements count too.
+        return async () => counting(await (value as () => Promise<postgres.ReservedSql>).call(target), query);
       }
       if (key === 'begin' && typeof value === 'function') {
         return (...args: unknown[]) => {
