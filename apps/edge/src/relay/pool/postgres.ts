@@ -20,9 +20,12 @@ function isTemplateCall(args: unknown[]): boolean {
 /**
  * Reports each statement sent through `sql` (a tagged-template query, `unsafe`, and the begin and
  * commit of `begin`) to `query`. postgres.js's own per-query hook, `debug`, also makes it capture
- * a stack trace for every query: measurable CPU in the Relay, which sends five per push.
+ * a stack trace for every query: measurable CPU in the Relay, which sends several per push.
  */
-function counting<S extends postgres.Sql | postgres.TransactionSql | postgres.ReservedSql>(sql: S, query: () => void): S {
+function counting<S extends postgres.Sql | postgres.TransactionSql | postgres.ReservedSql>(
+  sql: S,
+  query: () => void,
+): S {
   return new Proxy(sql, {
     apply(target, self, args: unknown[]) {
       if (isTemplateCall(args)) query();

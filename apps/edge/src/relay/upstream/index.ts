@@ -19,7 +19,6 @@ export { type Tx, TransactionAborted } from './pipelined.ts';
 /** A failure streak older than this opens the breaker (under the 1 s every shard must meet). */
 export const FAILURE_STREAK_MS = 600;
 
-
 export interface BreakerStatus {
   state: CircuitBreaker['state'];
   retryAfterMs: number;
