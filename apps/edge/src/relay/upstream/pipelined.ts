@@ -1,5 +1,6 @@
 // A transaction whose BEGIN and COMMIT travel with the statements beside them: fewer round trips per request.
 import type postgres from 'postgres';
+import { isConnectionError } from './errors.ts';
 
 /** The statements of one transaction; `commitWith` ends it early, pipelined behind its last statement. */
 export type Tx = postgres.Sql & {
@@ -60,8 +61,10 @@ export async function pipelinedTransaction<T>(
     },
   }) as unknown as Tx;
   async function commitWith<R>(last: Promise<R>): Promise<R> {
-    committed ??= watch(reserved`commit`);
+    if (failure === null) committed ??= watch(reserved`commit`);
     const [value] = await Promise.all([last, committed]);
+    // A statement failed though the work went on: PostgreSQL made that COMMIT a rollback.
+    if (failure !== null) throw failure;
     return value;
   }
 
@@ -76,8 +79,11 @@ export async function pipelinedTransaction<T>(
     return value;
   } catch (error) {
     await rollback(reserved, failure, committed !== null);
-    // A lost connection is what the pool must see, whatever the work made of it.
-    throw isServerAnswer(failure) ? error : failure;
+    // The statement that failed first, not what the work made of it: a lost connection is what
+    // the pool must see, and a refused statement is the news, not the TransactionAborted after it.
+    throw failure !== null && (error instanceof TransactionAborted || !isServerAnswer(failure))
+      ? failure
+      : error;
   }
 }
 
@@ -94,7 +100,7 @@ async function rollback(reserved: postgres.ReservedSql, failed: unknown, ended: 
   reserved.release();
 }
 
-/** No statement failed, or PostgreSQL refused one: the connection is still in step with the server. */
+/** No statement failed, or PostgreSQL refused one and kept the session: the connection is in step. */
 function isServerAnswer(failed: unknown): boolean {
-  return failed === null || (failed instanceof Error && failed.name === 'PostgresError');
+  return failed === null || !isConnectionError(failed);
 }
