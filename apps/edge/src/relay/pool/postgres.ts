@@ -9,6 +9,13 @@ export interface PostgresClientOptions {
   connectTimeoutMs: number;
 }
 
+/**
+ * A client's property counting how often its connection closed. postgres.js does not reject a
+ * statement issued on a reserved connection that closed while idle (it writes to the dead socket
+ * and throws a TypeError in a timer), so the pipelined transaction checks this before each one.
+ */
+export const CONNECTION_CLOSES = 'voicesyncConnectionCloses';
+
 /** Shown in pg_stat_activity, so operators (and tests) can count the Relay's connections. */
 export const APPLICATION_NAME = 'voicesync-relay';
 
@@ -25,6 +32,7 @@ function isTemplateCall(args: unknown[]): boolean {
 function counting<S extends postgres.Sql | postgres.TransactionSql | postgres.ReservedSql>(
   sql: S,
   query: () => void,
+  closes: () => number = () => 0,
 ): S {
   return new Proxy(sql, {
     apply(target, self, args: unknown[]) {
@@ -32,6 +40,7 @@ function counting<S extends postgres.Sql | postgres.TransactionSql | postgres.Re
       return Reflect.apply(target as (...a: unknown[]) => unknown, self, args);
     },
     get(target, key, receiver) {
+      if (key === CONNECTION_CLOSES) return closes();
       const value: unknown = Reflect.get(target, key, receiver);
       if (key === 'unsafe' && typeof value === 'function') {
         return (...args: unknown[]) => {
@@ -68,6 +77,7 @@ function counting<S extends postgres.Sql | postgres.TransactionSql | postgres.Re
 export function postgresClients(url: string, options: PostgresClientOptions): ClientFactory<Sql> {
   return {
     create(slot, events) {
+      let closes = 0;
       const sql = postgres(url, {
         max: 1,
         idle_timeout: slot === 0 ? 0 : Math.ceil(options.idleTimeoutMs / 1000),
@@ -76,9 +86,16 @@ export function postgresClients(url: string, options: PostgresClientOptions): Cl
         max_lifetime: null,
         connection: { application_name: APPLICATION_NAME },
         onnotice: () => {},
-        onclose: () => events.closed(),
+        onclose: () => {
+          closes += 1;
+          events.closed();
+        },
       });
-      return counting(sql, () => events.query());
+      return counting(
+        sql,
+        () => events.query(),
+        () => closes,
+      );
     },
     destroy: (sql) => sql.end({ timeout: 0 }),
   };

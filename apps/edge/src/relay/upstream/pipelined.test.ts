@@ -2,7 +2,8 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type PostgresHandle, startPostgres } from '../../../../../test/harness/index.ts';
-import { pipelinedTransaction, TransactionAborted } from './pipelined.ts';
+import { postgresClients } from '../pool/postgres.ts';
+import { ConnectionClosed, pipelinedTransaction, TransactionAborted } from './pipelined.ts';
 
 let cluster: PostgresHandle;
 let admin: postgres.Sql;
@@ -93,6 +94,25 @@ describe('pipelinedTransaction', () => {
       expect(await ids()).toEqual([]);
     } finally {
       await own.end({ timeout: 0 });
+    }
+  });
+
+  it('sends nothing more once the connection closed while idle between two statements', async () => {
+    let closed = 0;
+    const factory = postgresClients(cluster.url, { idleTimeoutMs: 300_000, connectTimeoutMs: 5000 });
+    const own = factory.create(0, { query: () => {}, closed: () => void (closed += 1) });
+    try {
+      const lost = pipelinedTransaction(own, 10_000, async (tx) => {
+        const [me] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
+        await admin`select pg_terminate_backend(${me?.pid ?? 0})`;
+        for (let i = 0; i < 100 && closed === 0; i++) await new Promise((r) => setTimeout(r, 20));
+        return tx.commitWith(tx`insert into pipelined values (7)`);
+      });
+      await expect(lost).rejects.toBeInstanceOf(ConnectionClosed);
+      expect(closed).toBe(1);
+      expect(await ids()).toEqual([]);
+    } finally {
+      await factory.destroy(own);
     }
   });
 });

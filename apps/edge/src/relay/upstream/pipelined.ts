@@ -1,5 +1,6 @@
 // A transaction whose BEGIN and COMMIT travel with the statements beside them: fewer round trips per request.
 import type postgres from 'postgres';
+import { CONNECTION_CLOSES } from '../pool/postgres.ts';
 import { isConnectionError } from './errors.ts';
 
 /** The statements of one transaction; `commitWith` ends it early, pipelined behind its last statement. */
@@ -15,6 +16,11 @@ export type Tx = postgres.Sql & {
 /** Thrown at a statement issued after another one of its transaction failed: it is never sent. */
 export class TransactionAborted extends Error {
   override readonly name = 'TransactionAborted';
+}
+
+/** The reserved connection closed while idle between two statements: nothing more is sent. */
+export class ConnectionClosed extends Error {
+  override readonly name = 'ConnectionClosed';
 }
 
 function isTemplateCall(args: unknown[]): boolean {
@@ -39,6 +45,8 @@ export async function pipelinedTransaction<T>(
   work: (tx: Tx) => Promise<T>,
 ): Promise<T> {
   const reserved = await sql.reserve();
+  const closes = () => (sql as unknown as Record<string, number | undefined>)[CONNECTION_CLOSES] ?? 0;
+  const closedBefore = closes();
   let failure: unknown = null;
   let committed: Promise<unknown> | null = null;
   const watch = <Q extends Promise<unknown>>(query: Q): Q => {
@@ -53,6 +61,10 @@ export async function pipelinedTransaction<T>(
       if (failure !== null || committed) {
         return Promise.reject(new TransactionAborted('the transaction has already ended'));
       }
+      if (closes() !== closedBefore) {
+        failure = new ConnectionClosed('the connection closed in the middle of the transaction');
+        return Promise.reject(failure);
+      }
       return watch(Reflect.apply(target, self, args) as Promise<unknown>);
     },
     get(target, key, receiver) {
@@ -61,6 +73,8 @@ export async function pipelinedTransaction<T>(
     },
   }) as unknown as Tx;
   async function commitWith<R>(last: Promise<R>): Promise<R> {
+    if (failure === null && closes() !== closedBefore)
+      failure = new ConnectionClosed('the connection closed');
     if (failure === null) committed ??= watch(reserved`commit`);
     const [value] = await Promise.all([last, committed]);
     // A statement failed though the work went on: PostgreSQL made that COMMIT a rollback.
