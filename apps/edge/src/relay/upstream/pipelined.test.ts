@@ -100,7 +100,12 @@ describe('pipelinedTransaction', () => {
   it('sends nothing more once the connection closed while idle between two statements', async () => {
     let closed = 0;
     const factory = postgresClients(cluster.url, { idleTimeoutMs: 300_000, connectTimeoutMs: 5000 });
-    const own = factory.create(0, { query: () => {}, closed: () => void (closed += 1) });
+    const own = factory.create(0, {
+      query: () => {},
+      closed: () => {
+        closed += 1;
+      },
+    });
     try {
       const lost = pipelinedTransaction(own, 10_000, async (tx) => {
         const [me] = await tx<{ pid: number }[]>`select pg_backend_pid() as pid`;
