@@ -12,7 +12,7 @@ import {
 import { type RelayConfig, relayConfig } from '../config/index.ts';
 import type { Env } from '../env.ts';
 import { asVoicesyncError, type RelayResult, settle } from '../errors/index.ts';
-import { announceChange, disconnectDevice } from '../notify/index.ts';
+import { announceChange, disconnectDevice, TenantHubs } from '../notify/index.ts';
 import { compactionStep } from './compaction/index.ts';
 import { applyBatch, type BatchPlan, type Checked, type PushingDevice } from './apply/index.ts';
 import {
@@ -44,6 +44,7 @@ interface Services {
 export class Relay extends DurableObject<Env> {
   private readonly startedAt = Date.now();
   private readonly counters = new PushCounters();
+  private readonly hubs = new TenantHubs(this.env);
   private services: Services | VoicesyncError = new VoicesyncError('internal', 'the Relay is starting');
   /** Set while a sibling's trip opens this breaker, so the news is not broadcast back. */
   private trippedBySibling = false;
@@ -153,7 +154,7 @@ export class Relay extends DurableObject<Env> {
       const device = await upstream.transaction((tx) => revokeDevice(tx, deviceId));
       auth.evict(deviceId);
       await Promise.all(allRelays(this.env).map((relay) => relay.evictDevice(deviceId)));
-      this.ctx.waitUntil(disconnectDevice(this.env, device.tenantId, deviceId));
+      this.ctx.waitUntil(disconnectDevice(this.hubs, device.tenantId, deviceId));
       return device;
     });
   }
@@ -249,7 +250,9 @@ export class Relay extends DurableObject<Env> {
    */
   private announce(device: PushingDevice, plan: BatchPlan, cursor: number): void {
     const serverWon = plan.conflicts.some((conflict) => conflict.winner === 'server');
-    this.ctx.waitUntil(announceChange(this.env, device.tenantId, cursor, serverWon ? null : device.deviceId));
+    this.ctx.waitUntil(
+      announceChange(this.hubs, device.tenantId, cursor, serverWon ? null : device.deviceId),
+    );
   }
 
   /** Every shard (this one ignores it, being open already); best effort, each shard also trips alone. */

@@ -18,9 +18,10 @@ export interface PushingDevice {
  * Applies a checked batch for `device` and advances its last_mutation_id, all in `tx`.
  * Throws `mutation_gap` (rolling everything back) when the first new id is not last + 1.
  *
- * Two round trips inside the transaction: the locks and the current content are asked for
- * together (pipelined), and everything the batch writes is one statement whose rows travel as
- * jsonb parameters, so the statement text is constant (prepared once) however many rows it carries.
+ * Two round trips for the whole transaction: BEGIN, the locks and the current content are asked
+ * for together (pipelined), then everything the batch writes is one statement, with COMMIT
+ * pipelined behind it. Its rows travel as jsonb parameters, so the statement text is constant
+ * (prepared once) however many rows it carries.
  */
 export async function applyBatch(
   tx: Tx,
@@ -33,20 +34,11 @@ export async function applyBatch(
   const speakers = [
     ...new Set(batch.flatMap((checked) => (checked.content ? [checked.content.speakerId] : []))),
   ].sort();
-  // FOR UPDATE of the device serialises its batches (revoked_at is re-read under it); FOR NO KEY
-  // UPDATE of the tenant runs one batch at a time per tenant, so change-log ids commit in id order
-  // and a pull cursor never skips one. Both are taken before the profiles, in every transaction.
-  const deviceRow = tx<{ last_mutation_id: string; revoked: boolean }[]>`
-    select d.last_mutation_id, d.revoked_at is not null as revoked
-    from devices d join tenants t on t.id = d.tenant_id
-    where d.id = ${device.deviceId} and t.id = ${device.tenantId}
-    for update of d for no key update of t`;
   // Enrolments merge into the content held, so theirs is read too (only theirs: it is the bulk).
   const enrolling = [
     ...new Set(batch.flatMap((checked) => (checked.content?.enrolment ? [checked.content.speakerId] : []))),
   ];
-  const profiles = lockProfiles(tx, device.tenantId, speakers, enrolling, latestTrustedUpdatedAt);
-  const [[row], server] = await Promise.all([deviceRow, profiles]);
+  const { row, server } = await lockBatch(tx, device, speakers, enrolling, latestTrustedUpdatedAt);
   if (!row) throw new VoicesyncError('unauthorized', 'unknown device');
   if (row.revoked) throw new VoicesyncError('device_revoked', 'this device has been revoked');
 
@@ -67,27 +59,57 @@ export async function applyBatch(
 }
 
 /**
+ * Locks the device, its tenant and the batch's profiles, and reads what the plan needs, in one
+ * statement. FOR UPDATE of the device serialises its batches (revoked_at is re-read under it); FOR
+ * NO KEY UPDATE of the tenant runs one batch at a time per tenant, so change-log ids commit in id
+ * order and a pull cursor never skips one. Both are taken before the profiles, in every
+ * transaction: the device branch of the UNION ALL runs to its end (Append runs its branches in
+ * order) before the profiles' branch locks them, in speaker order (LockRows above the sort).
+ *
  * A stored updatedAt beyond `latestTrusted` (edge clock + allowed skew) was written before the
  * edge clamped clocks (e.g. 2^53-1): it counts as 0, so the next write of the profile wins any
  * conflict and replaces it with an order the edge trusts. This is how a pinned profile is repaired.
  */
-async function lockProfiles(
+async function lockBatch(
   tx: Tx,
-  tenantId: string,
+  device: PushingDevice,
   speakers: string[],
   enrolling: string[],
   latestTrusted: number,
-): Promise<Map<string, ServerContent>> {
-  if (speakers.length === 0) return new Map();
-  const rows = await tx<ProfileRow[]>`
-    select speaker_id, content_hash, updated_at, deleted,
-      case when loaded then name end as name, case when loaded then acoustic_features end as acoustic_features,
-      total_samples, case when loaded then embedding end as embedding,
-      case when loaded then sample_sum end as sample_sum
-    from (select *, speaker_id = any(${enrolling}) and not deleted as loaded from profiles
-          where tenant_id = ${tenantId} and speaker_id = any(${speakers})) p
-    order by speaker_id for update`;
-  return new Map(rows.map((r) => [r.speaker_id, serverContent(r, latestTrusted)]));
+): Promise<{ row: DeviceRow | undefined; server: Map<string, ServerContent> }> {
+  const rows = await tx<(ProfileRow & DeviceRow)[]>`
+    with locked as materialized (
+      select d.last_mutation_id, d.revoked_at is not null as revoked
+      from devices d join tenants t on t.id = d.tenant_id
+      where d.id = ${device.deviceId} and t.id = ${device.tenantId}
+      for update of d for no key update of t
+    )
+    select last_mutation_id, revoked, null::text as speaker_id, null::text as content_hash,
+      null::bigint as updated_at, null::boolean as deleted, null::text as name,
+      null::jsonb as acoustic_features, null::integer as total_samples, null::bytea as embedding,
+      null::bytea as sample_sum
+    from locked
+    union all
+    select null, null, p.* from (
+      select speaker_id, content_hash, updated_at, deleted,
+        case when loaded then name end as name, case when loaded then acoustic_features end as acoustic_features,
+        total_samples, case when loaded then embedding end as embedding,
+        case when loaded then sample_sum end as sample_sum
+      from (select *, speaker_id = any(${enrolling}) and not deleted as loaded from profiles
+            where tenant_id = ${device.tenantId} and speaker_id = any(${speakers})) q
+      order by speaker_id for update) p`;
+  let row: DeviceRow | undefined;
+  const server = new Map<string, ServerContent>();
+  for (const r of rows) {
+    if (r.speaker_id === null) row = r;
+    else server.set(r.speaker_id, serverContent(r, latestTrusted));
+  }
+  return { row, server };
+}
+
+interface DeviceRow {
+  last_mutation_id: string;
+  revoked: boolean;
 }
 
 interface ProfileRow {
@@ -158,7 +180,7 @@ async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promis
   }));
   // Change sequence numbers follow the batch order (position), the order pulls replay them in;
   // they come from the tenant's own counter, so a cursor reveals nothing about other tenants.
-  const [newest] = await tx<{ newest: string | null }[]>`
+  const written = tx<{ newest: string | null }[]>`
     with upserted as (
       insert into profiles (tenant_id, speaker_id, name, embedding, acoustic_features, total_samples,
         sample_sum, content_hash, version, deleted, updated_at, updated_by)
@@ -200,5 +222,7 @@ async function writePlan(tx: Tx, device: PushingDevice, plan: BatchPlan): Promis
       update devices set last_mutation_id = ${plan.lastMutationId} where id = ${deviceId}
     )
     select max(seq) as newest from logged`;
+  // COMMIT is pipelined behind the write: the ack still waits for both.
+  const [newest] = await tx.commitWith(written);
   return newest?.newest == null ? null : Number(newest.newest);
 }

@@ -9,6 +9,13 @@ export interface PostgresClientOptions {
   connectTimeoutMs: number;
 }
 
+/**
+ * A client's property counting how often its connection closed. postgres.js does not reject a
+ * statement issued on a reserved connection that closed while idle (it writes to the dead socket
+ * and throws a TypeError in a timer), so the pipelined transaction checks this before each one.
+ */
+export const CONNECTION_CLOSES = 'voicesyncConnectionCloses';
+
 /** Shown in pg_stat_activity, so operators (and tests) can count the Relay's connections. */
 export const APPLICATION_NAME = 'voicesync-relay';
 
@@ -20,21 +27,30 @@ function isTemplateCall(args: unknown[]): boolean {
 /**
  * Reports each statement sent through `sql` (a tagged-template query, `unsafe`, and the begin and
  * commit of `begin`) to `query`. postgres.js's own per-query hook, `debug`, also makes it capture
- * a stack trace for every query: measurable CPU in the Relay, which sends five per push.
+ * a stack trace for every query: measurable CPU in the Relay, which sends several per push.
  */
-function counting<S extends postgres.Sql | postgres.TransactionSql>(sql: S, query: () => void): S {
+function counting<S extends postgres.Sql | postgres.TransactionSql | postgres.ReservedSql>(
+  sql: S,
+  query: () => void,
+  closes: () => number = () => 0,
+): S {
   return new Proxy(sql, {
     apply(target, self, args: unknown[]) {
       if (isTemplateCall(args)) query();
       return Reflect.apply(target as (...a: unknown[]) => unknown, self, args);
     },
     get(target, key, receiver) {
+      if (key === CONNECTION_CLOSES) return closes();
       const value: unknown = Reflect.get(target, key, receiver);
       if (key === 'unsafe' && typeof value === 'function') {
         return (...args: unknown[]) => {
           query();
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
+      }
+      if (key === 'reserve' && typeof value === 'function') {
+        // The Relay's transactions run on a reserved connection: its statements count too.
+        return async () => counting(await (value as () => Promise<postgres.ReservedSql>).call(target), query);
       }
       if (key === 'begin' && typeof value === 'function') {
         return (...args: unknown[]) => {
@@ -61,6 +77,7 @@ function counting<S extends postgres.Sql | postgres.TransactionSql>(sql: S, quer
 export function postgresClients(url: string, options: PostgresClientOptions): ClientFactory<Sql> {
   return {
     create(slot, events) {
+      let closes = 0;
       const sql = postgres(url, {
         max: 1,
         idle_timeout: slot === 0 ? 0 : Math.ceil(options.idleTimeoutMs / 1000),
@@ -69,9 +86,16 @@ export function postgresClients(url: string, options: PostgresClientOptions): Cl
         max_lifetime: null,
         connection: { application_name: APPLICATION_NAME },
         onnotice: () => {},
-        onclose: () => events.closed(),
+        onclose: () => {
+          closes += 1;
+          events.closed();
+        },
       });
-      return counting(sql, () => events.query());
+      return counting(
+        sql,
+        () => events.query(),
+        () => closes,
+      );
     },
     destroy: (sql) => sql.end({ timeout: 0 }),
   };

@@ -13,27 +13,36 @@ const config: RelayConfig['pool'] = {
   maxQueriesPerConnection: 50_000,
 };
 
-/** A stand-in for postgres.js: `begin` runs the callback with a tagged template that records statements. */
+/**
+ * A stand-in for postgres.js: `reserve` gives a connection whose simple-protocol BEGIN message may
+ * fail, and whose tagged template records statements.
+ */
 function fakeClients(behaviour: { fail?: () => unknown } = {}) {
   const statements: string[] = [];
   let begun = 0;
+  let released = 0;
   const tx = (strings: TemplateStringsArray, ...values: unknown[]) => {
     statements.push(strings.join('$') + JSON.stringify(values));
     return Promise.resolve([]);
   };
+  const reserved = Object.assign(tx, {
+    unsafe: (text: string) => ({
+      simple: () => {
+        statements.push(text);
+        begun += 1;
+        const failure = behaviour.fail?.();
+        return failure ? Promise.reject(failure) : Promise.resolve([]);
+      },
+    }),
+    release: () => {
+      released += 1;
+    },
+  });
   const factory: ClientFactory<Sql> = {
-    create: () =>
-      ({
-        begin: async (work: (t: typeof tx) => Promise<unknown>) => {
-          begun += 1;
-          const failure = behaviour.fail?.();
-          if (failure) throw failure;
-          return work(tx);
-        },
-      }) as unknown as Sql,
+    create: () => ({ reserve: async () => reserved }) as unknown as Sql,
     destroy: async () => {},
   };
-  return { factory, statements, begun: () => begun };
+  return { factory, statements, begun: () => begun, released: () => released };
 }
 
 function setup(behaviour: { fail?: () => unknown } = {}) {
@@ -61,8 +70,9 @@ describe('Upstream', () => {
   it('bounds every transaction with the statement timeout first', async () => {
     const { upstream, clients } = setup();
     expect(await upstream.transaction(async () => 'done')).toBe('done');
-    expect(clients.statements[0]).toContain("set_config('statement_timeout', $, true)");
-    expect(clients.statements[0]).toContain('"10000"');
+    expect(clients.statements[0]).toBe("begin; select set_config('statement_timeout', '10000', true)");
+    expect(clients.statements.at(-1)).toBe('commit[]');
+    expect(clients.released()).toBe(1);
   });
 
   it('opens after five connection failures and then fails fast with retryAfterMs', async () => {

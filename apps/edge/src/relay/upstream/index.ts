@@ -1,6 +1,5 @@
 // The Relay's only road to PostgreSQL: the breaker in front of the pool, one bounded transaction per call.
 import { type CircuitBreaker, type Clock, VoicesyncError } from '@voicesync/core';
-import type postgres from 'postgres';
 import type { RelayConfig } from '../../config/index.ts';
 import { type ClientFactory, Pool, type PoolSnapshot, postgresClients, type Sql } from '../pool/index.ts';
 import {
@@ -12,13 +11,13 @@ import {
 } from './errors.ts';
 
 import { FailureStreak } from './failure-streak.ts';
+import { pipelinedTransaction, type Tx } from './pipelined.ts';
 
 export * from './breaker-store.ts';
+export { type Tx, TransactionAborted } from './pipelined.ts';
 
 /** A failure streak older than this opens the breaker (under the 1 s every shard must meet). */
 export const FAILURE_STREAK_MS = 600;
-
-export type Tx = postgres.TransactionSql;
 
 export interface BreakerStatus {
   state: CircuitBreaker['state'];
@@ -57,29 +56,22 @@ export class Upstream {
   }
 
   /**
-   * Runs `work` in one transaction whose statements are bounded by the statement timeout.
-   * `SET LOCAL` (here `set_config(..., true)`) is the form that also works through Hyperdrive,
-   * which resets session state between transactions.
+   * Runs `work` in one transaction whose statements are bounded by the statement timeout; BEGIN and
+   * the timeout travel with its first statements, and `tx.commitWith` lets it pipeline the COMMIT
+   * (see pipelinedTransaction).
    */
   async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
     if (!this.pool) {
       throw new VoicesyncError('no_database', 'no database configured: set DATABASE_URL or bind HYPERDRIVE');
     }
     if (this.breaker.state === 'OPEN') throw this.unavailable();
-    const timeout = String(this.config.statementTimeoutMs);
     // The breaker is asked only once a connection is ours: a pool_timeout must not strand a half-open probe.
     let admitted = false;
     try {
       const value = await this.pool.run(async (sql) => {
         if (!this.breaker.tryAcquire()) throw this.unavailable();
         admitted = true;
-        return sql.begin(async (tx) => {
-          // Not awaited alone: it is pipelined ahead of the work's first statement (one round
-          // trip fewer), and a failure still aborts the transaction before anything commits.
-          const bounded = tx`select set_config('statement_timeout', ${timeout}, true)`;
-          const [, value] = await Promise.all([bounded, work(tx)]);
-          return value;
-        }) as Promise<T>;
+        return pipelinedTransaction(sql, this.config.statementTimeoutMs, work);
       }, isConnectionError);
       this.succeeded();
       return value;
