@@ -37,9 +37,13 @@ export interface Backend {
   destroy(): Promise<void>;
 }
 
-export async function startBackend(): Promise<Backend> {
-  const stack = await startStack({ vars: { PG_MAX: '3' } });
-  const dir = tempDir('multi-device');
+/** PostgreSQL + the edge (`options` as startStack takes them) and a temp dir named after the suite. */
+export async function startBackend(
+  name = 'multi-device',
+  options: Parameters<typeof startStack>[0] = { vars: { PG_MAX: '3' } },
+): Promise<Backend> {
+  const stack = await startStack(options);
+  const dir = tempDir(name);
   return {
     pg: stack.postgres,
     edge: stack.edge,

@@ -2,12 +2,10 @@
 // speakers leave 1,000 rows, and every device converges through the real edge, including one that
 // was offline across the compaction. Old tombstones and conflicts go; a cursor behind them resets.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from '../harness/index.ts';
 import type { Backend, FleetAgent } from '../multi-device/fleet.ts';
-import { startFleetAgent } from '../multi-device/fleet.ts';
+import { startBackend, startFleetAgent } from '../multi-device/fleet.ts';
 import { agentHashes, caughtUp, newestChange, postgresHashes } from '../multi-device/state.ts';
 import { eventually, randomVector } from '../support/index.ts';
-import { startStack } from '../support/stack.ts';
 import { changeCount, SEED_DEVICE, seedRounds } from './seed.ts';
 
 const TENANT = 'compact';
@@ -19,22 +17,9 @@ describe('change-log compaction (COMPACTION_INTERVAL_MS=300 and COMPACTION_RETEN
   const fleet: FleetAgent[] = [];
 
   beforeAll(async () => {
-    const stack = await startStack({
+    backend = await startBackend('compaction', {
       vars: { COMPACTION_INTERVAL_MS: '300', COMPACTION_RETENTION_MS: String(RETENTION_MS) },
     });
-    const dir = tempDir('compaction');
-    backend = {
-      pg: stack.postgres,
-      edge: stack.edge,
-      sql: stack.sql,
-      adminToken: stack.adminToken,
-      dir,
-      provision: stack.device,
-      async destroy() {
-        await stack.destroy();
-        await dir.remove();
-      },
-    };
   }, 120_000);
 
   afterAll(async () => {

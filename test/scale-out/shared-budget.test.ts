@@ -2,9 +2,9 @@
 // PostgreSQL with max_connections=20: never more than 3 relay connections, every write exactly once,
 // each tenant's agents identical.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleConnections, tempDir } from '../harness/index.ts';
+import { sampleConnections } from '../harness/index.ts';
 import type { Backend, FleetAgent } from '../multi-device/fleet.ts';
-import { startFleetAgent } from '../multi-device/fleet.ts';
+import { startBackend, startFleetAgent } from '../multi-device/fleet.ts';
 import {
   agentHashes,
   caughtUp,
@@ -14,7 +14,6 @@ import {
   postgresHashes,
 } from '../multi-device/state.ts';
 import { eventually, randomVector } from '../support/index.ts';
-import { startStack } from '../support/stack.ts';
 import { type EdgeStatus, relayStatus } from './status.ts';
 
 const TENANTS = ['shard-a', 'shard-b'];
@@ -26,23 +25,10 @@ describe('three relay shards under PG_MAX=3 (the settings under test)', () => {
   const fleet: FleetAgent[] = [];
 
   beforeAll(async () => {
-    const stack = await startStack({
+    backend = await startBackend('scale-out', {
       vars: { RELAY_SHARDS: '3', PG_MAX: '3' },
       postgres: { settings: { max_connections: 20 } },
     });
-    const dir = tempDir('scale-out');
-    backend = {
-      pg: stack.postgres,
-      edge: stack.edge,
-      sql: stack.sql,
-      adminToken: stack.adminToken,
-      dir,
-      provision: stack.device,
-      async destroy() {
-        await stack.destroy();
-        await dir.remove();
-      },
-    };
     for (let i = 0; i < 6; i++) {
       const device = await backend.provision(TENANTS[i % 2]!);
       fleet.push(await startFleetAgent(backend, `agent-${i}`, device));
