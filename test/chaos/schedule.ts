@@ -21,17 +21,10 @@ export interface Fault {
   arg: number;
 }
 
-/** mulberry32: small, fast, and the same sequence on every machine for a seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32, seeded: a run replays from its seed (one implementation, shared with the agent's tests).
+import { seededRandom } from '../../apps/agent/src/scoring/random-embeddings.ts';
+
+export { seededRandom };
 
 export function chaosSeed(env: NodeJS.ProcessEnv = process.env): number {
   const given = env.CHAOS_SEED;

@@ -4,17 +4,10 @@ import type { FleetAgent } from './fleet.ts';
 
 const PRIORITIES = ['CRITICAL', 'HIGH', 'NORMAL', 'LOW', 'DEFERRED'] as const;
 
-/** mulberry32: a seeded source, so a failing run can be replayed from the seed it prints. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32, seeded: a run replays from its seed (one implementation, shared with the agent's tests).
+import { seededRandom } from '../../apps/agent/src/scoring/random-embeddings.ts';
+
+export { seededRandom };
 
 export interface WorkloadCounts {
   upserts: number;

@@ -1,5 +1,6 @@
 // Helpers shared by the cross-package suites: device provisioning, random profiles, polling, PG reads.
 import postgres from 'postgres';
+import { seededRandom } from '../../apps/agent/src/scoring/random-embeddings.ts';
 import { agentFetch } from '../harness/agent/api-keys.ts';
 
 export type Sql = postgres.Sql;
@@ -30,16 +31,8 @@ export async function provisionDevice(
 
 /** Deterministic float32 values in [-0.5, 0.5) (mulberry32). */
 export function randomVector(seed: number, dim = 192): number[] {
-  let a = seed >>> 0;
-  const out: number[] = [];
-  for (let i = 0; i < dim; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out.push(Math.fround(((t ^ (t >>> 14)) >>> 0) / 4294967296 - 0.5));
-  }
-  return out;
+  const next = seededRandom(seed);
+  return Array.from({ length: dim }, () => Math.fround(next() - 0.5));
 }
 
 export async function json<T = unknown>(

@@ -28,17 +28,10 @@ export class RouteStats {
   }
 }
 
-/** mulberry32, so a run's schedule is the same for every configuration it compares. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32, seeded: a run replays from its seed (one implementation, shared with the agent's tests).
+import { seededRandom } from '../../../apps/agent/src/scoring/random-embeddings.ts';
+
+export const seeded = seededRandom;
 
 export class SimulatedDevice {
   /** Mutation ids acknowledged by the edge; the next batch starts after this. */
