@@ -121,9 +121,11 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
   const index = new EmbeddingIndex({ backend, dim: config.dim, quantised });
   const auth = new Authenticator(index, cohort, config);
   const preloadStarted = performance.now();
-  const preload = await preloadIndex(store, auth, deps.onPreload);
+  const { saving, ...preload } = await preloadIndex(store, auth, deps.onPreload);
   const ms = Math.round(performance.now() - preloadStarted);
   log.info({ profiles: auth.index.size, ms, backend: backend.name, ...preload }, 'embedding index preloaded');
+  // The snapshot of a parallel load is saved while the agent already serves; close waits for it.
+  const snapshotSaved = saving?.then((outcome) => log.info(outcome, 'index snapshot written or not'));
   profiles.onChange((change) => auth.apply(change));
   const stats = new SyncStats();
   const breaker = new CircuitBreaker(clock, config.breaker);
@@ -213,6 +215,7 @@ export async function createAgent(config: AgentConfig, deps: AgentDeps = {}): Pr
       await notifier?.stop();
       await pusher?.stop();
       await puller?.stop();
+      await snapshotSaved;
       auth.index.close();
       store.close();
     },

@@ -1,11 +1,21 @@
 // Start-up: fills the embedding index from its snapshot when libSQL has not changed since it was taken,
-// else streams every live profile from libSQL, a page at a time, and saves a new snapshot.
-import { rmSync } from 'node:fs';
+// else reads every live profile from libSQL (worker threads in parallel when the table is large, a
+// page at a time otherwise) and saves a new snapshot (after the agent is ready, on the parallel path).
+import { closeSync, openSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { Authenticator } from '../auth/index.ts';
+import type { EmbeddingIndex } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
-import { snapshotPathOf } from './snapshot-format.ts';
+import { readParallel } from './parallel-read.ts';
+import { HEADER_BYTES, snapshotPathOf } from './snapshot-format.ts';
 import { readSnapshot } from './snapshot-read.ts';
-import { writeSnapshot } from './snapshot-write.ts';
+import {
+  completeSnapshot,
+  removeSnapshotTemps,
+  type SnapshotContent,
+  snapshotTempOf,
+  writeSnapshot,
+} from './snapshot-write.ts';
 
 export { SNAPSHOT_FORMAT_VERSION, snapshotPathOf } from './snapshot-format.ts';
 
@@ -17,14 +27,25 @@ export const PRELOAD_PAGE = 10_000;
 const PAGE_SQL = `SELECT rowid AS r, speaker_id, name, embedding, total_samples FROM profiles
   WHERE rowid > ? AND deleted = 0 ORDER BY rowid LIMIT ?`;
 
+/** Whether a new snapshot was saved after a libSQL load, or why saving it failed. */
+export interface SnapshotSave {
+  readonly saved: boolean;
+  readonly saveError?: string;
+}
+
 /** How the index was filled: from the snapshot, or from libSQL (and why the snapshot was not used). */
 export interface PreloadResult {
   readonly loaded: number;
   readonly source: 'snapshot' | 'libsql';
   readonly skipped?: string | undefined;
-  /** Whether a new snapshot was saved after a libSQL load, or why saving it failed. */
-  readonly saved?: boolean;
-  readonly saveError?: string;
+  /** libSQL read by this many worker threads; 0 when read page by page here (and `serial` says why). */
+  readonly readers?: number;
+  readonly serial?: string;
+  /**
+   * After a libSQL load: settles once the new snapshot is saved or not. On the parallel path the index
+   * is complete and usable before (the save then runs off the event loop): await it before closing.
+   */
+  readonly saving?: Promise<SnapshotSave>;
 }
 
 /** The generation the profiles triggers draw anew on every write (migration 0003). */
@@ -34,9 +55,9 @@ export async function profilesGeneration(store: Store): Promise<number> {
 }
 
 /**
- * Loads every live profile into `auth`'s (empty) index. `onPage(loaded, total)` runs after each page
- * or snapshot range, and the event loop gets a turn between them (a progress bar, signals). Nothing
- * else may write the index until this returns: the snapshot saved is of the rows this call read.
+ * Loads every live profile into `auth`'s (empty) index. `onPage(loaded, total)` runs after each page,
+ * chunk or snapshot range, and the event loop gets a turn between them (a progress bar, signals).
+ * Nothing else may write the index until this returns; the store must stay open until `saving` settles.
  */
 export async function preloadIndex(
   store: Store,
@@ -51,8 +72,10 @@ export async function preloadIndex(
     if ('loaded' in outcome) return { loaded: outcome.loaded, source: 'snapshot' };
     skipped = outcome.skipped;
   }
+  if (!snapshot) return { loaded: await readProfiles(store, auth, onPage), source: 'libsql', readers: 0 };
+  const parallel = await loadParallel(store, auth.index, snapshot, onPage);
+  if ('loaded' in parallel) return { ...parallel, source: 'libsql', skipped };
   const loaded = await readProfiles(store, auth, onPage);
-  if (!snapshot) return { loaded, source: 'libsql' };
   // Saved only when no writer changed a profile while the pages were read: then the index is exactly
   // libSQL at `generation`. An index too small for a compact copy has no snapshot (libSQL is fast).
   // A snapshot that cannot be written (disk full) costs the next start time, never correctness.
@@ -65,7 +88,82 @@ export async function preloadIndex(
     saveError = String(error);
   }
   if (!saved) rmSync(snapshot, { force: true });
-  return { loaded, source: 'libsql', skipped, saved, ...(saveError ? { saveError } : {}) };
+  const saving = Promise.resolve({ saved, ...(saveError ? { saveError } : {}) });
+  return { loaded, source: 'libsql', skipped, readers: 0, serial: parallel.serial, saving };
+}
+
+// The parallel load: readers write the unit f32 rows straight into the new snapshot's temp file, which
+// the index then reads them from (as from a snapshot), so the rows are written once, by two cores.
+async function loadParallel(
+  store: Store,
+  index: EmbeddingIndex,
+  snapshot: string,
+  onPage?: (loaded: number, total: number) => void,
+): Promise<{ loaded: number; readers: number; saving: Promise<SnapshotSave> } | { serial: string }> {
+  const large = index.restorable;
+  if (large?.format !== 'int8') return { serial: 'no int8 compact copy' };
+  const { rows } = await store.client.execute('SELECT MIN(rowid) AS lo, MAX(rowid) AS hi FROM profiles');
+  const lo = Number(rows[0]?.lo ?? 0);
+  const hi = Number(rows[0]?.hi ?? -1);
+  if (rows[0]?.lo == null || hi - lo + 1 < large.minRows) return { serial: 'fewer rows than minRows' };
+  removeSnapshotTemps(snapshot);
+  const temp = snapshotTempOf(snapshot);
+  const fd = openSync(temp, 'w+', 0o600);
+  let handed = false;
+  try {
+    const read = await readParallel({
+      path: store.path,
+      dim: index.dim,
+      minRowid: lo,
+      maxRowid: hi,
+      fd,
+      offset: HEADER_BYTES,
+      minRows: large.minRows,
+      ...(onPage ? { onProgress: onPage } : {}),
+    });
+    if ('fallback' in read) return { serial: read.fallback };
+    const { speakers, codes, maxScale, maxResidual, generation } = read;
+    const fill = (into: Uint8Array) => {
+      let at = 0;
+      for (const piece of codes) {
+        into.set(piece, at);
+        at += piece.length;
+      }
+    };
+    index.restore(
+      { format: 'int8', speakers, codes: fill, maxScale, maxResidual },
+      { fd, offset: HEADER_BYTES, rows: read.rows },
+    );
+    handed = true;
+    const content: SnapshotContent = {
+      rows: read.rows,
+      dim: index.dim,
+      format: 'int8',
+      maxScale,
+      maxResidual,
+      speakers,
+      codes,
+    };
+    const current = async () => (await profilesGeneration(store)) === generation;
+    // The parts saved are the readers' own (the index copied them): writes after start cannot reach them.
+    const saving = completeSnapshot(temp, snapshot, content, generation, current).then(
+      async (saved): Promise<SnapshotSave> => {
+        if (!saved) await rm(snapshot, { force: true });
+        return { saved };
+      },
+      async (error): Promise<SnapshotSave> => {
+        await rm(temp, { force: true });
+        await rm(snapshot, { force: true });
+        return { saved: false, saveError: String(error) };
+      },
+    );
+    return { loaded: read.rows, readers: read.readers, saving };
+  } finally {
+    if (!handed) {
+      closeSync(fd);
+      rmSync(temp, { force: true });
+    }
+  }
 }
 
 async function readProfiles(

@@ -48,21 +48,26 @@ async function preload(path: string) {
   const progress: number[] = [];
   try {
     const result = await preloadIndex(store, auth, (loaded) => progress.push(loaded));
-    return { result, index, progress };
+    // The store stays open until the snapshot of a parallel load is written (the agent's close waits too).
+    const save = await result.saving;
+    return { result, save, index, progress };
   } finally {
     store.close();
   }
 }
 
-/** What libSQL holds, read with plain SQL: the reference every load must equal. */
-async function truth(path: string): Promise<EmbeddingIndex> {
+/**
+ * What libSQL holds, read with plain SQL: the reference every load must equal (with `quantised`, an
+ * index filled row by row through upsert, whose compact copy every load's must equal byte for byte).
+ */
+async function truth(path: string, quantised = false): Promise<EmbeddingIndex> {
   const db = new Database(path, { readonly: true });
   const reference = new EmbeddingIndex({
     backend: await createScoringBackend('wasm-simd'),
-    quantised: false,
+    quantised: quantised ? { rowFileDir: tmpdir() } : false,
   });
   const rows = db
-    .prepare('SELECT speaker_id, name, embedding, total_samples FROM profiles WHERE deleted = 0')
+    .prepare('SELECT speaker_id, name, embedding, total_samples FROM profiles WHERE deleted = 0 ORDER BY rowid')
     .all() as Array<{
     speaker_id: string;
     name: string;
@@ -99,7 +104,14 @@ describe('index snapshot', () => {
   it('is saved after a libSQL load and then loads exactly what libSQL holds, with progress', async () => {
     const path = await seeded();
     const first = await preload(path);
-    expect(first.result).toMatchObject({ source: 'libsql', saved: true, skipped: 'no snapshot' });
+    expect(first.result).toMatchObject({ source: 'libsql', skipped: 'no snapshot' });
+    expect(first.result.readers).toBeGreaterThanOrEqual(2);
+    expect(first.save).toEqual({ saved: true });
+    expect(first.progress.at(-1)).toBe(COUNT);
+    // The parallel readers' index is the row-by-row one: labels, f32 rows, compact rows and bounds.
+    const rowByRow = await truth(path, true);
+    expectSame(first.index, rowByRow);
+    expect(first.index.saved()).toEqual(rowByRow.saved());
     expect(existsSync(snapshotPathOf(path))).toBe(true);
     const second = await preload(path);
     expect(second.result).toEqual({ source: 'snapshot', loaded: COUNT });
@@ -138,7 +150,7 @@ describe('index snapshot', () => {
       db.close();
     };
     rename('First history');
-    expect((await preload(path)).result).toMatchObject({ source: 'libsql', saved: true });
+    expect((await preload(path)).save).toEqual({ saved: true });
     // The backup comes back and takes as many writes, other ones: a write counter would stand
     // where the snapshot was taken again, and the snapshot would serve the first history's name.
     copy(backup, path);
@@ -184,8 +196,9 @@ describe('index snapshot', () => {
     const damage: Array<[string, () => void, RegExp]> = [
       ['truncated', () => truncateSync(snapshot, good.length - 1000), /size/],
       ['torn header', () => truncateSync(snapshot, 30), /truncated header/],
-      ['flipped byte in the f32 rows', () => flip(snapshot, good.length - 5), /checksum/],
-      ['flipped byte in the names', () => flip(snapshot, 64 + COUNT * 12 + 7), /checksum/],
+      ['flipped byte in the f32 rows', () => flip(snapshot, 64 + 768 * 1000 + 5), /checksum/],
+      ['flipped byte in the names', () => flip(snapshot, 64 + COUNT * (768 + 12) + 7), /checksum/],
+      ['flipped byte in the compact rows', () => flip(snapshot, good.length - 5), /checksum/],
       ['flipped byte in the generation', () => flip(snapshot, 24), /generation/],
       ['other format version', () => patch(snapshot, 8, SNAPSHOT_FORMAT_VERSION + 1), /format version/],
       [

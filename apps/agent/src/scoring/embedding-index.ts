@@ -215,6 +215,12 @@ export class EmbeddingIndex {
     return { format, speakers: this.#speakers.toParts(), codes: compact.codeBytes(), maxScale, maxResidual };
   }
 
+  /** What `restore` accepts (format, and the size from which a compact copy pays), or undefined if nothing. */
+  get restorable(): { readonly format: QuantisedFormat; readonly minRows: number } | undefined {
+    const options = this.#quantised;
+    return options?.exactRows === 'file' ? { format: options.format, minRows: options.minRows } : undefined;
+  }
+
   /** Copies f32 unit rows [first, first + out.length / dim) into `out`. */
   readRows(first: number, out: Float32Array): void {
     this.#exact.readRows(first, out);

@@ -13,4 +13,5 @@ export {
 export { ScoringError, type ScoringErrorCode } from './errors.ts';
 export { l2normalize } from './l2-normalize.ts';
 export { RowMatrix } from './row-matrix.ts';
+export type { SpeakerTableParts } from './speaker-table.ts';
 export type { OnFallback, TfjsEngine } from './tfjs-backend.ts';
