@@ -1,23 +1,23 @@
 // Start-up: fills the embedding index from its snapshot when libSQL has not changed since it was taken,
 // else reads every live profile from libSQL (worker threads in parallel when the table is large, a
 // page at a time otherwise) and saves a new snapshot (after the agent is ready, on the parallel path).
-import { closeSync, openSync, rmSync } from 'node:fs';
+import { read } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { promisify } from 'node:util';
 import type { Authenticator } from '../auth/index.ts';
+import type { BaseRows } from '../scoring/file-rows.ts';
 import type { EmbeddingIndex } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
 import { readParallel } from './parallel-read.ts';
-import { HEADER_BYTES, snapshotPathOf } from './snapshot-format.ts';
+import { snapshotPathOf } from './snapshot-format.ts';
 import { readSnapshot } from './snapshot-read.ts';
-import {
-  completeSnapshot,
-  removeSnapshotTemps,
-  type SnapshotContent,
-  snapshotTempOf,
-  writeSnapshot,
-} from './snapshot-write.ts';
+import { type SnapshotContent, saveSnapshot, writeSnapshot } from './snapshot-write.ts';
 
 export { SNAPSHOT_FORMAT_VERSION, snapshotPathOf } from './snapshot-format.ts';
+
+const readAsync = promisify(read);
 
 /** Rows per page: large enough that per-query overhead vanishes, small enough to hold twice. */
 export const PRELOAD_PAGE = 10_000;
@@ -92,8 +92,8 @@ export async function preloadIndex(
   return { loaded, source: 'libsql', skipped, readers: 0, serial: parallel.serial, saving };
 }
 
-// The parallel load: readers write the unit f32 rows straight into the new snapshot's temp file, which
-// the index then reads them from (as from a snapshot), so the rows are written once, by two cores.
+// The parallel load: the readers quantise their rows and write the unit f32 rows to private files,
+// which the index then reads them from (as from a snapshot): the host does little per row.
 async function loadParallel(
   store: Store,
   index: EmbeddingIndex,
@@ -106,67 +106,88 @@ async function loadParallel(
   const lo = Number(rows[0]?.lo ?? 0);
   const hi = Number(rows[0]?.hi ?? -1);
   if (rows[0]?.lo == null || hi - lo + 1 < large.minRows) return { serial: 'fewer rows than minRows' };
-  removeSnapshotTemps(snapshot);
-  const temp = snapshotTempOf(snapshot);
-  const fd = openSync(temp, 'w+', 0o600);
-  let handed = false;
-  try {
-    const read = await readParallel({
-      path: store.path,
-      dim: index.dim,
-      minRowid: lo,
-      maxRowid: hi,
-      fd,
-      offset: HEADER_BYTES,
-      minRows: large.minRows,
-      ...(onPage ? { onProgress: onPage } : {}),
-    });
-    if ('fallback' in read) return { serial: read.fallback };
-    const { speakers, codes, maxScale, maxResidual, generation } = read;
-    const fill = (into: Uint8Array) => {
-      let at = 0;
-      for (const piece of codes) {
-        into.set(piece, at);
-        at += piece.length;
-      }
-    };
-    index.restore(
-      { format: 'int8', speakers, codes: fill, maxScale, maxResidual },
-      { fd, offset: HEADER_BYTES, rows: read.rows },
-    );
-    handed = true;
-    const content: SnapshotContent = {
-      rows: read.rows,
-      dim: index.dim,
-      format: 'int8',
-      maxScale,
-      maxResidual,
-      speakers,
-      codes,
-    };
-    const current = async () => (await profilesGeneration(store)) === generation;
-    // The parts saved are the readers' own (the index copied them): writes after start cannot reach them.
-    const saving = completeSnapshot(temp, snapshot, content, generation, current).then(
-      async (saved): Promise<SnapshotSave> => {
-        if (!saved) await rm(snapshot, { force: true });
-        return { saved };
-      },
-      async (error): Promise<SnapshotSave> => {
-        await rm(temp, { force: true });
-        await rm(snapshot, { force: true });
-        return { saved: false, saveError: String(error) };
-      },
-    );
-    return { loaded: read.rows, readers: read.readers, saving };
-  } finally {
-    if (!handed) {
-      closeSync(fd);
-      rmSync(temp, { force: true });
+  const read = await readParallel({
+    path: store.path,
+    dim: index.dim,
+    minRowid: lo,
+    maxRowid: hi,
+    dir: dirname(snapshot),
+    minRows: large.minRows,
+    ...(onPage ? { onProgress: onPage } : {}),
+  });
+  if ('fallback' in read) return { serial: read.fallback };
+  const { speakers, codes, maxScale, maxResidual, generation, f32 } = read;
+  const fill = (into: Uint8Array) => {
+    let at = 0;
+    for (const piece of codes) {
+      into.set(piece, at);
+      at += piece.length;
     }
+  };
+  index.restore({ format: 'int8', speakers, codes: fill, maxScale, maxResidual }, f32);
+  const content: SnapshotContent = {
+    rows: read.rows,
+    dim: index.dim,
+    format: 'int8',
+    maxScale,
+    maxResidual,
+    speakers,
+    codes,
+  };
+  const current = async () => (await profilesGeneration(store)) === generation;
+  // What is saved is the readers' own parts and files (the index copied the parts, and its writes go
+  // to its private row file): writes after start cannot reach them. The index owns the files'
+  // descriptors: its owner closes it only after `saving` settled.
+  const saving = saveSnapshot(
+    snapshot,
+    content,
+    generation,
+    (first, into) => readSegments(f32, index.dim * 4, first, into),
+    current,
+  ).then(
+    async (saved): Promise<SnapshotSave> => {
+      if (!saved) await rm(snapshot, { force: true });
+      return { saved };
+    },
+    async (error): Promise<SnapshotSave> => {
+      await rm(snapshot, { force: true });
+      return { saved: false, saveError: String(error) };
+    },
+  );
+  return { loaded: read.rows, readers: read.readers, saving };
+}
+
+// Rows [first, first + into.length / rowBytes) from consecutive row ranges in several files.
+async function readSegments(
+  segments: readonly BaseRows[],
+  rowBytes: number,
+  first: number,
+  into: Uint8Array,
+) {
+  const end = first + into.length / rowBytes;
+  let segmentFirst = 0;
+  for (const { fd, offset, rows } of segments) {
+    const from = Math.max(first, segmentFirst);
+    const to = Math.min(end, segmentFirst + rows);
+    for (let done = 0; from < to && done < (to - from) * rowBytes; ) {
+      const at = (from - first) * rowBytes + done;
+      const length = (to - from) * rowBytes - done;
+      const { bytesRead } = await readAsync(
+        fd,
+        into,
+        at,
+        length,
+        offset + (from - segmentFirst) * rowBytes + done,
+      );
+      if (bytesRead === 0) throw new RangeError('a preload row file ended early');
+      done += bytesRead;
+    }
+    segmentFirst += rows;
   }
 }
 
-async function readProfiles(
+/** The page-by-page load on this thread (small tables, and the fallback): exported for the benchmark. */
+export async function readProfiles(
   store: Store,
   auth: Authenticator,
   onPage?: (loaded: number, total: number) => void,

@@ -1,16 +1,20 @@
 // Reads every live profile with worker threads over disjoint rowid ranges, each in one read
 // transaction; the host only gathers their parts. Used when the table is large enough to pay for it.
+import { randomUUID } from 'node:crypto';
+import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { quantisedLayout } from '../kernel/quantised.ts';
 import type { SpeakerTableParts } from '../scoring/index.ts';
-import { CONTROL, GO, READER_SOURCE, type ReaderData, type ReaderMessage } from './read-worker.ts';
+import type { BaseRows } from '../scoring/file-rows.ts';
+import { READER_SOURCE, type ReaderData, type ReaderMessage } from './read-worker.ts';
 
 /** At most this many readers: two measured 2.4× one on this 2-core machine, a third added nothing. */
 const MAX_READERS = 4;
-// f32 rows each reader writes at a time (3 MiB at 192 dimensions); progress is told after each.
-const CHUNK_ROWS = 4096;
+/** Profiles per query row (3 MiB of embeddings at 192 dimensions); progress is told after each. */
+const BATCH = 4096;
 
 /** The rows of libSQL at one generation, as the index and the snapshot keep them. */
 export interface ParallelRead {
@@ -22,6 +26,8 @@ export interface ParallelRead {
   readonly codes: readonly Uint8Array[];
   readonly maxScale: number;
   readonly maxResidual: number;
+  /** Each reader's unit f32 rows, in row order, in a private unlinked file it wrote (owned by the caller). */
+  readonly f32: readonly BaseRows[];
 }
 
 export interface ParallelReadOptions {
@@ -30,11 +36,11 @@ export interface ParallelReadOptions {
   /** Smallest and largest rowid of the table now; the readers split [min, max] evenly. */
   readonly minRowid: number;
   readonly maxRowid: number;
-  /** The unit f32 rows go to this file from `offset` on, in row order. */
-  readonly fd: number;
-  readonly offset: number;
-  /** Fewer live rows than this: stop and let the caller read page by page. */
+  /** Where the readers' f32 files go (created 0600 and unlinked at once). */
+  readonly dir: string;
+  /** Fewer live rows than this: the caller reads page by page instead. */
   readonly minRows: number;
+  /** `total` is the rowid span until the last call, which gives the live count. */
   readonly onProgress?: (loaded: number, total: number) => void;
 }
 
@@ -44,65 +50,52 @@ type Done = Extract<ReaderMessage, { kind: 'done' }>;
 export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead | { fallback: string }> {
   const readers = Math.max(2, Math.min(MAX_READERS, availableParallelism()));
   const { paddedDim, stride } = quantisedLayout('int8', o.dim, 0);
-  const control = new SharedArrayBuffer(4 * (1 + readers));
-  const words = new Int32Array(control);
   const span = Math.ceil((o.maxRowid - o.minRowid + 1) / readers);
-  // The first and last ranges are open, so every rowid belongs to exactly one reader.
-  const bound = (lane: number) => o.minRowid + lane * span;
-  const rangeOf = (lane: number) =>
-    [lane > 0 ? `rowid >= ${bound(lane)}` : '', lane < readers - 1 ? `rowid < ${bound(lane + 1)}` : '']
-      .filter(Boolean)
-      .join(' AND ') || '1';
   const libsql = createRequire(import.meta.url).resolve('libsql');
-  const counted: Array<{ generation: number; count: number } | undefined> = [];
+  const fds = Array.from({ length: readers }, () => {
+    const file = join(o.dir, `voicesync-preload-${process.pid}-${randomUUID()}.f32`);
+    const fd = openSync(file, 'wx+', 0o600);
+    unlinkSync(file);
+    return fd;
+  });
   const done: Array<Done | undefined> = [];
   let loaded = 0;
-  let total = 0;
   const workers: Worker[] = [];
-  return await new Promise<ParallelRead | { fallback: string }>((resolve) => {
+  const outcome = await new Promise<ParallelRead | { fallback: string }>((resolve) => {
     let settled = false;
-    const finish = (outcome: ParallelRead | { fallback: string }) => {
+    const finish = (result: ParallelRead | { fallback: string }) => {
       if (settled) return;
       settled = true;
-      if ('fallback' in outcome) {
-        Atomics.store(words, CONTROL.go, GO.stop);
-        Atomics.notify(words, CONTROL.go);
-        for (const worker of workers) void worker.terminate();
-      }
-      resolve(outcome);
-    };
-    const onCounted = () => {
-      const generations = new Set(counted.map((c) => c!.generation));
-      // Equal generations: no profile write committed between the readers' snapshots (every write draws
-      // a new random value in its own transaction), so together they read one state of the table.
-      if (generations.size !== 1) return finish({ fallback: 'the readers saw different generations' });
-      total = counted.reduce((sum, c) => sum + c!.count, 0);
-      if (total < o.minRows) return finish({ fallback: `${total} rows, below ${o.minRows}` });
-      for (let lane = 0, first = 0; lane < readers; first += counted[lane]!.count, lane++) {
-        words[CONTROL.start + lane] = first;
-      }
-      Atomics.store(words, CONTROL.go, GO.read);
-      Atomics.notify(words, CONTROL.go);
+      if ('fallback' in result) for (const worker of workers) void worker.terminate();
+      resolve(result);
     };
     const onDone = () => {
       const parts = done as Done[];
-      const join = <T extends Uint16Array | Uint32Array | Uint8Array>(
-        pick: (d: Done) => T,
-        make: (n: number) => T,
-      ) => {
-        const out = make(parts.reduce((n, d) => n + pick(d).length, 0));
+      // Equal generations: no profile write committed between the readers' snapshots (every write draws
+      // a new random value in its own transaction), so together they read one state of the table.
+      if (new Set(parts.map((d) => d.generation)).size !== 1)
+        return finish({ fallback: 'the readers saw different generations' });
+      const rows = parts.reduce((n, d) => n + d.rows, 0);
+      if (rows < o.minRows) return finish({ fallback: `${rows} rows, below ${o.minRows}` });
+      const join = <T extends Uint16Array | Uint32Array>(pick: (d: Done) => T, make: (n: number) => T) => {
+        const out = make(rows);
         let at = 0;
         for (const d of parts) {
-          out.set(pick(d), at);
-          at += pick(d).length;
+          out.set(pick(d).subarray(0, d.rows), at);
+          at += d.rows;
         }
         return out;
       };
-      o.onProgress?.(total, total);
+      const arena = new Uint8Array(parts.reduce((n, d) => n + d.arena.length, 0));
+      parts.reduce((at, d) => {
+        arena.set(d.arena, at);
+        return at + d.arena.length;
+      }, 0);
+      o.onProgress?.(rows, rows);
       finish({
-        rows: total,
+        rows,
         readers,
-        generation: counted[0]!.generation,
+        generation: parts[0]!.generation,
         speakers: {
           idLength: join(
             (d) => d.idLength,
@@ -120,39 +113,34 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
             (d) => d.samples,
             (n) => new Uint32Array(n),
           ),
-          arena: join(
-            (d) => d.arena,
-            (n) => new Uint8Array(n),
-          ),
+          arena,
         },
-        codes: parts.map((d) => d.codes),
+        codes: parts.map((d) => d.codes.subarray(0, d.rows * stride)),
         maxScale: Math.max(...parts.map((d) => d.maxScale)),
         maxResidual: Math.max(...parts.map((d) => d.maxResidual)),
+        f32: parts.map((d, lane) => ({ fd: fds[lane]!, offset: 0, rows: d.rows })),
       });
     };
     for (let lane = 0; lane < readers; lane++) {
+      // The first and last ranges are open (±1e19 is beyond any 64-bit rowid), so every rowid, also
+      // one written after MIN/MAX were read, belongs to exactly one reader.
       const workerData: ReaderData = {
         libsql,
         path: o.path,
-        range: rangeOf(lane),
-        lane,
+        after: lane === 0 ? -1e19 : o.minRowid + lane * span - 1,
+        before: lane === readers - 1 ? 1e19 : o.minRowid + (lane + 1) * span,
         dim: o.dim,
         paddedDim,
         stride,
-        fd: o.fd,
-        offset: o.offset,
-        chunkRows: CHUNK_ROWS,
-        control,
+        fd: fds[lane]!,
+        batch: BATCH,
       };
       const worker = new Worker(READER_SOURCE, { eval: true, workerData });
       workers.push(worker);
       worker.on('message', (m: ReaderMessage) => {
-        if (m.kind === 'counted') {
-          counted[lane] = m;
-          if (counted.filter(Boolean).length === readers) onCounted();
-        } else if (m.kind === 'progress') {
+        if (m.kind === 'progress') {
           loaded += m.rows;
-          if (loaded < total) o.onProgress?.(loaded, total);
+          o.onProgress?.(loaded, Math.max(loaded, o.maxRowid - o.minRowid + 1));
         } else if (m.kind === 'done') {
           done[lane] = m;
           if (done.filter(Boolean).length === readers) onDone();
@@ -166,4 +154,6 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
       });
     }
   });
+  if ('fallback' in outcome) for (const fd of fds) closeSync(fd);
+  return outcome;
 }

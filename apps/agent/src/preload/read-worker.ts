@@ -1,33 +1,28 @@
 // The code of one parallel preload reader: a worker thread with its own read-only libSQL connection.
 // Plain JS run with eval (as the scan pool's workers), so it needs no TypeScript loader in any runner.
 
-/** Control words (Int32) shared with the host: the barrier after counting, then each reader's first row. */
-export const CONTROL = { go: 0, start: 1 } as const;
-/** `go` values: 0 waiting, 1 read your range, 2 stop (a reader saw another state, or failed). */
-export const GO = { wait: 0, read: 1, stop: 2 } as const;
-
 export interface ReaderData {
   readonly libsql: string;
   readonly path: string;
-  /** SQL condition on rowid selecting this reader's range. */
-  readonly range: string;
-  readonly lane: number;
+  /** This reader's rows: rowid > after and rowid < before. */
+  readonly after: number;
+  readonly before: number;
   readonly dim: number;
   readonly paddedDim: number;
   readonly stride: number;
-  /** The file the unit f32 rows go to, row r at `offset + r * dim * 4`. */
+  /** The file the unit f32 rows go to, row r of this reader at byte r * dim * 4. */
   readonly fd: number;
-  readonly offset: number;
-  readonly chunkRows: number;
-  readonly control: SharedArrayBuffer;
+  /** Rows per query: one row of the query carries this many profiles. */
+  readonly batch: number;
 }
 
-/** What a reader posts: its state's count, progress, then its rows' parts (or why it could not). */
+/** What a reader posts: progress, then its rows' parts with the generation it read them at. */
 export type ReaderMessage =
-  | { readonly kind: 'counted'; readonly generation: number; readonly count: number }
   | { readonly kind: 'progress'; readonly rows: number }
   | {
       readonly kind: 'done';
+      readonly generation: number;
+      readonly rows: number;
       readonly idLength: Uint16Array;
       readonly nameLength: Uint16Array;
       readonly hash: Uint32Array;
@@ -39,92 +34,159 @@ export type ReaderMessage =
     }
   | { readonly kind: 'invalid'; readonly reason: string };
 
-// One read transaction (a WAL snapshot) holds the generation, the count and every row read, so the
-// rows are exactly libSQL at that generation. The arithmetic is EmbeddingIndex.upsert's, value for
-// value (l2normalize, QuantisedRows.set int8, SpeakerTable's FNV-1a hash of UTF-16 units); the
-// snapshot tests compare the result with the page-by-page load bit for bit.
+// A query row per `batch` profiles, in rowid order: every embedding of the batch in one blob, ids and
+// names NUL-separated in one blob, rowids and sample counts as ASCII, and checks on the embeddings.
+// A JS row, string and Buffer per profile cost more than everything else the preload does; this way
+// libSQL makes four values per batch. Whatever does not parse (a NUL in a name, a non-integer count,
+// an embedding of another size or type) makes the reader give up: the page-by-page load then reports it.
+export const BATCH_SQL = `SELECT COUNT(*), MAX(r),
+  CAST(group_concat(embedding, '') AS BLOB),
+  CAST(group_concat(CAST(speaker_id AS BLOB) || char(0) || CAST(name AS BLOB), char(0)) AS BLOB),
+  CAST(group_concat(r || ' ' || total_samples, ' ') AS BLOB),
+  MIN(length(embedding)), MAX(length(embedding)), SUM(typeof(embedding) <> 'blob')
+  FROM (SELECT rowid AS r, speaker_id, name, embedding, total_samples FROM profiles
+    WHERE deleted = 0 AND rowid > ? AND rowid < ? ORDER BY rowid LIMIT ?)`;
+
+// One read transaction (a WAL snapshot) holds the generation and every row read, so the rows are
+// exactly libSQL at that generation; the host compares the readers' generations. The arithmetic is
+// EmbeddingIndex.upsert's, value for value (l2normalize, QuantisedRows.set int8, SpeakerTable's
+// FNV-1a of UTF-16 units); the snapshot tests compare the result with row-by-row upserts bit for bit.
 export const READER_SOURCE = `
 const { workerData: w, parentPort } = require('node:worker_threads');
 const { writeSync } = require('node:fs');
 const Database = require(w.libsql);
-const control = new Int32Array(w.control);
-const db = new Database(w.path, { readonly: true });
 const post = (m, transfer) => parentPort.postMessage(m, transfer);
+class Invalid extends Error {}
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+// Math.round(x) is Math.floor(x + 0.5) for every x but 0.5 - 2^-54 (where x + 0.5 rounds up to 1);
+// floor has no data-dependent branch, and on random rows Math.round cost as much as all the rest.
+const residualOf = new Float64Array(1);
+function encode(values, v, unit, u, bytes, scales, at, dim, paddedDim) {
+  let sum = 0;
+  for (let i = 0; i < dim; i++) sum += values[v + i] * values[v + i];
+  if (!Number.isFinite(sum) || sum === 0) throw new Invalid('an embedding is not finite, or zero');
+  const norm = Math.sqrt(sum);
+  for (let i = 0; i < dim; i++) unit[u + i] = values[v + i] / norm;
+  let max = 0;
+  for (let j = 0; j < dim; j++) max = Math.max(max, Math.abs(unit[u + j]));
+  const scale = max === 0 ? 1 : max / 127, inverse = 1 / scale, stored = Math.fround(scale);
+  let residual = 0;
+  for (let j = 0; j < dim; j++) {
+    const x = unit[u + j] * inverse;
+    const code = x === 0.49999999999999994 ? 0 : Math.floor(x + 0.5);
+    bytes[at + j] = code;
+    residual += (unit[u + j] - code * stored) ** 2;
+  }
+  scales[(at + paddedDim) >> 2] = scale;
+  residualOf[0] = residual;
+  return stored;
+}
+
+// Growable typed arrays, handed over whole (with the row count) at the end.
+let capacity = 0, idLength, nameLength, hash, samples, codes, bytes, scales;
+let arena = new Uint8Array(1 << 20), used = 0;
+function reserve(rows, stride) {
+  if (rows <= capacity) return;
+  const next = Math.max(rows, capacity * 2, 4096);
+  const grow = (old, Make, per) => { const a = new Make(next * per); if (old) a.set(old); return a; };
+  idLength = grow(idLength, Uint16Array, 1); nameLength = grow(nameLength, Uint16Array, 1);
+  hash = grow(hash, Uint32Array, 1); samples = grow(samples, Uint32Array, 1);
+  codes = grow(codes, Uint8Array, stride);
+  bytes = new Int8Array(codes.buffer); scales = new Float32Array(codes.buffer);
+  capacity = next;
+}
+
+// Non-negative or negative decimal integer at text[at...] ending at a space or the end; [value, next].
+function integer(text, at) {
+  let sign = 1, value = 0, digits = 0;
+  if (text[at] === 45) { sign = -1; at++; }
+  for (; at < text.length && text[at] !== 32; at++, digits++) {
+    const d = text[at] - 48;
+    if (d < 0 || d > 9 || digits > 15) throw new Invalid('a rowid or sample count is not a small integer');
+    value = value * 10 + d;
+  }
+  if (digits === 0) throw new Invalid('an empty number');
+  return [sign * value, at + 1];
+}
+
+function readAll(db) {
+  const { dim, paddedDim, stride } = w;
+  const rowBytes = dim * 4;
+  const query = db.prepare(${JSON.stringify(BATCH_SQL)}).raw(true);
+  const unit = new Float32Array(w.batch * dim);
+  let rows = 0, after = w.after, maxScale = 0, maxResidual = 0;
+  for (;;) {
+    const [n, last, blob, text, numbers, minLength, maxLength, notBlob] = query.get(after, w.before, w.batch);
+    if (!n) break;
+    if (minLength !== rowBytes || maxLength !== rowBytes || notBlob !== 0 || blob.length !== n * rowBytes)
+      throw new Invalid('an embedding is not ' + dim + ' float32 values');
+    const values = blob.byteOffset % 4 === 0
+      ? new Float32Array(blob.buffer, blob.byteOffset, n * dim)
+      : new Float32Array(new Uint8Array(blob).buffer);
+    reserve(rows + n, stride);
+    if (used + text.length > arena.length) {
+      const next = new Uint8Array(Math.max(arena.length * 2, used + text.length));
+      next.set(arena.subarray(0, used));
+      arena = next;
+    }
+    let ascii = true;
+    for (let i = 0; i < text.length; i++) if (text[i] > 127) { ascii = false; break; }
+    if (!ascii) utf8.decode(text);
+    let t = 0, p = 0, previous = after;
+    for (let i = 0; i < n; i++) {
+      const row = rows + i;
+      const stored = encode(values, i * dim, unit, i * dim, bytes, scales, row * stride, dim, paddedDim);
+      maxScale = Math.max(maxScale, stored);
+      maxResidual = Math.max(maxResidual, Math.sqrt(residualOf[0]));
+      // The id and the name (UTF-8, NUL-terminated but for the last name) go to the arena as they are.
+      const idStart = t;
+      while (t < text.length && text[t] !== 0) t++;
+      const idEnd = t++;
+      const nameStart = t;
+      while (t < text.length && text[t] !== 0) t++;
+      const nameEnd = t++;
+      if (idEnd > text.length || nameEnd > text.length) throw new Invalid('a NUL in an id or name');
+      let h = 0x811c9dc5;
+      if (ascii) for (let k = idStart; k < idEnd; k++) h = Math.imul(h ^ text[k], 0x01000193);
+      else {
+        const id = utf8.decode(text.subarray(idStart, idEnd));
+        for (let k = 0; k < id.length; k++) h = Math.imul(h ^ id.charCodeAt(k), 0x01000193);
+      }
+      hash[row] = h >>> 0;
+      idLength[row] = idEnd - idStart;
+      nameLength[row] = nameEnd - nameStart;
+      for (let k = idStart; k < idEnd; k++) arena[used++] = text[k];
+      for (let k = nameStart; k < nameEnd; k++) arena[used++] = text[k];
+      let rowid;
+      [rowid, p] = integer(numbers, p);
+      if (!(rowid > previous)) throw new Invalid('rows out of rowid order');
+      previous = rowid;
+      [samples[row], p] = integer(numbers, p);
+    }
+    if (t < text.length + 1 || p < numbers.length) throw new Invalid('a NUL in an id or name');
+    const out = new Uint8Array(unit.buffer, 0, n * rowBytes);
+    for (let done = 0; done < out.length; ) done += writeSync(w.fd, out, done, out.length - done, rows * rowBytes + done);
+    rows += n;
+    after = last;
+    post({ kind: 'progress', rows: n });
+  }
+  return { rows, maxScale, maxResidual };
+}
+
+const db = new Database(w.path, { readonly: true, timeout: 5000 });
 try {
   db.exec('BEGIN');
   const generation = Number(db.prepare('SELECT generation FROM profiles_generation WHERE id = 0').raw(true).get()?.[0] ?? 0);
-  const count = Number(db.prepare('SELECT COUNT(*) FROM profiles WHERE deleted = 0 AND ' + w.range).raw(true).get()[0]);
-  post({ kind: 'counted', generation, count });
-  Atomics.wait(control, ${CONTROL.go}, ${GO.wait});
-  if (Atomics.load(control, ${CONTROL.go}) === ${GO.read}) read(count, control[${CONTROL.start} + w.lane]);
+  const { rows, maxScale, maxResidual } = readAll(db);
+  db.exec('COMMIT');
+  reserve(1, w.stride);
+  const trimmed = arena.slice(0, used);
+  post({ kind: 'done', generation, rows, idLength, nameLength, hash, samples, arena: trimmed, codes, maxScale, maxResidual },
+    [idLength.buffer, nameLength.buffer, hash.buffer, samples.buffer, trimmed.buffer, codes.buffer]);
 } catch (error) {
-  post({ kind: 'invalid', reason: String(error) });
+  post({ kind: 'invalid', reason: String(error && error.message || error) });
 } finally {
   db.close();
-}
-
-function read(count, first) {
-  const { dim, paddedDim, stride } = w;
-  const idLength = new Uint16Array(count), nameLength = new Uint16Array(count);
-  const hash = new Uint32Array(count), samples = new Uint32Array(count);
-  const codes = new Uint8Array(count * stride);
-  const bytes = new Int8Array(codes.buffer), scales = new Float32Array(codes.buffer);
-  let arena = new Uint8Array(count * 32 + 1024), used = 0;
-  const encoder = new TextEncoder();
-  const chunk = new Float32Array(w.chunkRows * dim);
-  const aligned = new Float32Array(dim);
-  let maxScale = 0, maxResidual = 0, row = 0, inChunk = 0;
-  const flush = () => {
-    const b = new Uint8Array(chunk.buffer, 0, inChunk * dim * 4);
-    const at = w.offset + (first + row - inChunk) * dim * 4;
-    for (let done = 0; done < b.length; ) done += writeSync(w.fd, b, done, b.length - done, at + done);
-    post({ kind: 'progress', rows: inChunk });
-    inChunk = 0;
-  };
-  const rows = db.prepare('SELECT speaker_id, name, embedding, total_samples FROM profiles WHERE deleted = 0 AND ' + w.range + ' ORDER BY rowid').raw(true);
-  for (const [rawId, rawName, blob, total] of rows.iterate()) {
-    if (row === count) throw new Error('more rows than counted');
-    if (!blob || blob.byteLength !== dim * 4) return post({ kind: 'invalid', reason: 'embedding of ' + blob?.byteLength + ' bytes' });
-    let values;
-    if (blob.byteOffset % 4 === 0) values = new Float32Array(blob.buffer, blob.byteOffset, dim);
-    else { new Uint8Array(aligned.buffer).set(blob); values = aligned; }
-    let sum = 0;
-    for (let i = 0; i < dim; i++) sum += values[i] * values[i];
-    if (!Number.isFinite(sum) || sum === 0) return post({ kind: 'invalid', reason: 'embedding not finite or zero' });
-    const norm = Math.sqrt(sum);
-    const unit = chunk.subarray(inChunk * dim, (inChunk + 1) * dim);
-    for (let i = 0; i < dim; i++) unit[i] = values[i] / norm;
-    let max = 0;
-    for (let j = 0; j < dim; j++) max = Math.max(max, Math.abs(unit[j]));
-    const scale = max === 0 ? 1 : max / 127, inverse = 1 / scale, stored = Math.fround(scale);
-    const at = row * stride;
-    let residual = 0;
-    for (let j = 0; j < dim; j++) {
-      const code = Math.round(unit[j] * inverse);
-      bytes[at + j] = code;
-      residual += (unit[j] - code * stored) ** 2;
-    }
-    scales[(at + paddedDim) >> 2] = scale;
-    maxScale = Math.max(maxScale, stored);
-    maxResidual = Math.max(maxResidual, Math.sqrt(residual));
-    const id = String(rawId), name = String(rawName);
-    let h = 0x811c9dc5;
-    for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
-    hash[row] = h >>> 0;
-    samples[row] = Number(total);
-    const room = (id.length + name.length) * 3;
-    if (used + room > arena.length) { const next = new Uint8Array((used + room) * 2); next.set(arena.subarray(0, used)); arena = next; }
-    idLength[row] = encoder.encodeInto(id, arena.subarray(used)).written;
-    nameLength[row] = encoder.encodeInto(name, arena.subarray(used + idLength[row])).written;
-    used += idLength[row] + nameLength[row];
-    row++;
-    if (++inChunk === w.chunkRows) flush();
-  }
-  if (inChunk > 0) flush();
-  if (row !== count) throw new Error('fewer rows than counted');
-  db.exec('COMMIT');
-  const trimmed = arena.slice(0, used);
-  post({ kind: 'done', idLength, nameLength, hash, samples, arena: trimmed, codes, maxScale, maxResidual },
-    [idLength.buffer, nameLength.buffer, hash.buffer, samples.buffer, trimmed.buffer, codes.buffer]);
 }
 `;

@@ -1,8 +1,8 @@
-// The index snapshot's file layout: a fixed header, then the f32 rows, the speaker table, the compact rows.
+// The index snapshot's file layout: a fixed header, then the speaker table, the compact rows, the f32 rows.
 import type { QuantisedFormat } from '../kernel/quantised.ts';
 
 /** Bumped whenever the layout or any saved encoding changes: older files are then ignored. */
-export const SNAPSHOT_FORMAT_VERSION = 2;
+export const SNAPSHOT_FORMAT_VERSION = 1;
 export const HEADER_BYTES = 64;
 /** Where the CRC sits in the header; the bytes before it are covered by it. */
 export const CRC_START = 56;
@@ -21,7 +21,7 @@ export interface SnapshotHeader {
   readonly maxResidual: number;
   readonly arenaBytes: number;
   readonly codeBytes: number;
-  /** CRC-32 of the header's first CRC_START bytes, then of the bytes from `idLength` to the end, then of the f32 rows. */
+  /** CRC-32 of the header's first CRC_START bytes, then of every byte after the header. */
   readonly crc: number;
 }
 
@@ -39,19 +39,17 @@ export interface SnapshotSections {
 
 const align4 = (n: number) => Math.ceil(n / 4) * 4;
 
-// Version 2 puts the f32 rows first, right after the header: their place depends only on the row
-// count, so parallel readers write them straight into the file before the table's size is known.
 export function sectionsOf(
   h: Pick<SnapshotHeader, 'rows' | 'dim' | 'arenaBytes' | 'codeBytes'>,
 ): SnapshotSections {
-  const f32 = HEADER_BYTES;
-  const idLength = f32 + h.rows * h.dim * 4;
+  const idLength = HEADER_BYTES;
   const nameLength = idLength + h.rows * 2;
   const hash = align4(nameLength + h.rows * 2);
   const samples = hash + h.rows * 4;
   const arena = samples + h.rows * 4;
   const codes = align4(arena + h.arenaBytes);
-  return { idLength, nameLength, hash, samples, arena, codes, f32, end: codes + h.codeBytes };
+  const f32 = align4(codes + h.codeBytes);
+  return { idLength, nameLength, hash, samples, arena, codes, f32, end: f32 + h.rows * h.dim * 4 };
 }
 
 export function encodeHeader(h: SnapshotHeader): Buffer {

@@ -62,11 +62,12 @@ export async function readSnapshot(
     const at = sectionsOf(h);
     if (fstatSync(fd).size !== at.end) return { skipped: `size ${fstatSync(fd).size}, not ${at.end}` };
     // The table (small) is read whole; the compact rows straight into the index's shared memory.
-    const front = Buffer.allocUnsafe(at.codes - at.idLength);
-    readExactly(fd, front, at.idLength);
-    let crc = crc32(front, crc32(head.subarray(0, CRC_START)));
+    const front = Buffer.allocUnsafe(at.f32 - HEADER_BYTES - h.codeBytes);
+    readExactly(fd, front.subarray(0, at.codes - HEADER_BYTES), HEADER_BYTES);
+    readExactly(fd, front.subarray(at.codes - HEADER_BYTES), at.codes + h.codeBytes);
+    let crc = crc32(front.subarray(0, at.codes - HEADER_BYTES), crc32(head.subarray(0, CRC_START)));
     const view = <T>(make: (b: ArrayBuffer, o: number, n: number) => T, offset: number, n: number): T =>
-      make(front.buffer as ArrayBuffer, front.byteOffset + offset - at.idLength, n);
+      make(front.buffer as ArrayBuffer, front.byteOffset + offset - HEADER_BYTES, n);
     const rows = h.rows;
     const saved: SavedIndex = {
       format: h.format,
@@ -88,6 +89,7 @@ export async function readSnapshot(
     // (the inode stays if the snapshot is replaced or removed later); here they are only checksummed.
     index.restore(saved, { fd, offset: at.f32, rows });
     handed = true;
+    crc = crc32(front.subarray(at.codes - HEADER_BYTES), crc);
     const chunk = Buffer.allocUnsafe(CHUNK_ROWS * h.dim * 4);
     for (let first = 0; first < rows; first += CHUNK_ROWS) {
       const count = Math.min(CHUNK_ROWS, rows - first);

@@ -13,7 +13,7 @@ import {
   sectionsOf,
 } from './snapshot-format.ts';
 
-// f32 rows go out (or are read back for the CRC) this many at a time: 12 MiB at 192 dimensions.
+// f32 rows go out this many at a time: 12 MiB at 192 dimensions, few writes, little memory.
 const CHUNK_ROWS = 16_384;
 
 const bytesOf = (a: ArrayBufferView): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
@@ -30,19 +30,17 @@ export interface SnapshotContent {
   readonly codes: readonly Uint8Array[];
 }
 
-/** The temp file a save writes before its rename; one per process, so a crashed writer's is known. */
-export const snapshotTempOf = (path: string): string => `${path}.tmp-${process.pid}`;
-
-/** Temp files of writers that crashed (any pid) would each hold up to a gigabyte: removed. */
-export function removeSnapshotTemps(path: string): void {
+// Temp files of writers that crashed (any pid) would each hold up to a gigabyte: gone first.
+function removeTemps(path: string): string {
   const prefix = `${basename(path)}.tmp-`;
   for (const name of readdirSync(dirname(path))) {
     if (name.startsWith(prefix)) rmSync(join(dirname(path), name), { force: true });
   }
+  return `${path}.tmp-${process.pid}`;
 }
 
-// The header without its CRC, and every section after the f32 rows with its position (padding is
-// zeros, covered by the CRC like everything else), in file order.
+// The header without its CRC, and every section before the f32 rows with its position, in file
+// order (padding is zeros, covered by the CRC like everything else).
 function layoutOf(c: SnapshotContent, generation: number) {
   const codeBytes = c.codes.reduce((n, piece) => n + piece.length, 0);
   const shape = { rows: c.rows, dim: c.dim, arenaBytes: c.speakers.arena.length, codeBytes };
@@ -57,7 +55,7 @@ function layoutOf(c: SnapshotContent, generation: number) {
     crc: 0,
   };
   const { speakers, rows } = c;
-  const back: Array<[Uint8Array, number]> = [
+  const front: Array<[Uint8Array, number]> = [
     [bytesOf(speakers.idLength), at.idLength],
     [bytesOf(speakers.nameLength), at.nameLength],
     [new Uint8Array(at.hash - at.nameLength - rows * 2), at.nameLength + rows * 2],
@@ -68,10 +66,11 @@ function layoutOf(c: SnapshotContent, generation: number) {
   ];
   let position = at.codes;
   for (const piece of c.codes) {
-    back.push([piece, position]);
+    front.push([piece, position]);
     position += piece.length;
   }
-  return { at, header, back };
+  front.push([new Uint8Array(at.f32 - position), position]);
+  return { at, header, front };
 }
 
 /**
@@ -84,27 +83,23 @@ export function writeSnapshot(path: string, index: EmbeddingIndex, generation: n
   const saved = index.saved();
   if (!saved) return false;
   const content = { ...saved, rows: index.size, dim: index.dim, codes: [saved.codes] };
-  const { at, header, back } = layoutOf(content, generation);
-  removeSnapshotTemps(path);
-  const temp = snapshotTempOf(path);
+  const { at, header, front } = layoutOf(content, generation);
+  const temp = removeTemps(path);
   const fd = openSync(temp, 'w', 0o600);
   try {
+    let crc = crc32(encodeHeader(header).subarray(0, CRC_START));
     const put = (bytes: Uint8Array, position: number) => {
+      crc = crc32(bytes, crc);
       for (let done = 0; done < bytes.length; ) {
         done += writeSync(fd, bytes, done, bytes.length - done, position + done);
       }
     };
-    let crc = crc32(encodeHeader(header).subarray(0, CRC_START));
-    for (const [bytes, position] of back) {
-      put(bytes, position);
-      crc = crc32(bytes, crc);
-    }
+    for (const [bytes, position] of front) put(bytes, position);
     const chunk = new Float32Array(CHUNK_ROWS * index.dim);
     for (let first = 0; first < content.rows; first += CHUNK_ROWS) {
       const out = chunk.subarray(0, Math.min(CHUNK_ROWS, content.rows - first) * index.dim);
       index.readRows(first, out);
       put(bytesOf(out), at.f32 + first * index.dim * 4);
-      crc = crc32(bytesOf(out), crc);
     }
     writeSync(fd, encodeHeader({ ...header, crc: crc >>> 0 }), 0, undefined, 0);
     fsyncSync(fd);
@@ -126,41 +121,45 @@ export function writeSnapshot(path: string, index: EmbeddingIndex, generation: n
 }
 
 /**
- * Completes a snapshot whose f32 rows are already in `temp` (the parallel preload wrote them there):
- * writes the table and compact rows after them, checksums all, fsyncs, and renames it to `path`
- * only if `stillCurrent()` (libSQL still at `generation`: else the file could never be used).
- * Every write, read and fsync runs off the event loop; only the CRC runs on it, 12 MiB at a time.
+ * The same file as `writeSnapshot`, of `content` and the f32 rows `readRows(first, into)` gives (the
+ * bytes of rows [first, ...) in row order), written while the agent already serves: every write,
+ * read and fsync runs off the event loop, only the CRC on it, 12 MiB at a time. Renamed to `path`
+ * only if `stillCurrent()` (libSQL still at `generation`; else the file could never be used).
  */
-export async function completeSnapshot(
-  temp: string,
+export async function saveSnapshot(
   path: string,
   content: SnapshotContent,
   generation: number,
+  readRows: (first: number, into: Uint8Array) => Promise<void>,
   stillCurrent: () => Promise<boolean>,
 ): Promise<boolean> {
-  const { at, header, back } = layoutOf(content, generation);
-  const file = await open(temp, 'r+');
+  const { at, header, front } = layoutOf(content, generation);
+  const temp = removeTemps(path);
+  const file = await open(temp, 'w', 0o600);
   try {
     let crc = crc32(encodeHeader(header).subarray(0, CRC_START));
-    for (const [bytes, position] of back) {
+    const put = async (bytes: Uint8Array, position: number) => {
+      crc = crc32(bytes, crc);
       for (let done = 0; done < bytes.length; ) {
         done += (await file.write(bytes, done, bytes.length - done, position + done)).bytesWritten;
       }
-      crc = crc32(bytes, crc);
-    }
-    const chunk = Buffer.allocUnsafe(CHUNK_ROWS * content.dim * 4);
-    for (let position = at.f32; position < at.idLength; ) {
-      const want = Math.min(chunk.length, at.idLength - position);
-      const { bytesRead } = await file.read(chunk, 0, want, position);
-      if (bytesRead === 0) throw new RangeError('f32 rows ended early');
-      crc = crc32(chunk.subarray(0, bytesRead), crc);
-      position += bytesRead;
+    };
+    for (const [bytes, position] of front) await put(bytes, position);
+    const rowBytes = content.dim * 4;
+    const chunk = new Uint8Array(CHUNK_ROWS * rowBytes);
+    for (let first = 0; first < content.rows; first += CHUNK_ROWS) {
+      const out = chunk.subarray(0, Math.min(CHUNK_ROWS, content.rows - first) * rowBytes);
+      await readRows(first, out);
+      await put(out, at.f32 + first * rowBytes);
     }
     await file.write(encodeHeader({ ...header, crc: crc >>> 0 }), 0, undefined, 0);
     await file.sync();
-  } finally {
+  } catch (error) {
     await file.close();
+    await rm(temp, { force: true });
+    throw error;
   }
+  await file.close();
   if (!(await stillCurrent())) {
     await rm(temp, { force: true });
     return false;

@@ -22,6 +22,7 @@ import { createScoringBackend, EmbeddingIndex, QUANTISED_DEFAULTS } from '../sco
 import { openStore } from '../store/index.ts';
 import { seedProfiles } from '../testing/seed-profiles.ts';
 import { preloadIndex, SNAPSHOT_FORMAT_VERSION, snapshotPathOf } from './index.ts';
+import { decodeHeader, sectionsOf } from './snapshot-format.ts';
 
 // Just above the default size at which the index keeps a compact copy (and so has a snapshot).
 const COUNT = QUANTISED_DEFAULTS.minRows + 300;
@@ -67,7 +68,9 @@ async function truth(path: string, quantised = false): Promise<EmbeddingIndex> {
     quantised: quantised ? { rowFileDir: tmpdir() } : false,
   });
   const rows = db
-    .prepare('SELECT speaker_id, name, embedding, total_samples FROM profiles WHERE deleted = 0 ORDER BY rowid')
+    .prepare(
+      'SELECT speaker_id, name, embedding, total_samples FROM profiles WHERE deleted = 0 ORDER BY rowid',
+    )
     .all() as Array<{
     speaker_id: string;
     name: string;
@@ -192,13 +195,14 @@ describe('index snapshot', () => {
     await preload(path);
     const snapshot = snapshotPathOf(path);
     const good = readFileSync(snapshot);
+    const sections = sectionsOf(decodeHeader(good)!);
     const reference = await truth(path);
     const damage: Array<[string, () => void, RegExp]> = [
       ['truncated', () => truncateSync(snapshot, good.length - 1000), /size/],
       ['torn header', () => truncateSync(snapshot, 30), /truncated header/],
-      ['flipped byte in the f32 rows', () => flip(snapshot, 64 + 768 * 1000 + 5), /checksum/],
-      ['flipped byte in the names', () => flip(snapshot, 64 + COUNT * (768 + 12) + 7), /checksum/],
-      ['flipped byte in the compact rows', () => flip(snapshot, good.length - 5), /checksum/],
+      ['flipped byte in the f32 rows', () => flip(snapshot, good.length - 5), /checksum/],
+      ['flipped byte in the names', () => flip(snapshot, 64 + COUNT * 12 + 7), /checksum/],
+      ['flipped byte in the compact rows', () => flip(snapshot, sections.codes + 5), /checksum/],
       ['flipped byte in the generation', () => flip(snapshot, 24), /generation/],
       ['other format version', () => patch(snapshot, 8, SNAPSHOT_FORMAT_VERSION + 1), /format version/],
       [

@@ -20,7 +20,10 @@ const descriptors = new FinalizationRegistry<number[]>((fds) => {
   for (const fd of fds) closeSync(fd);
 });
 
-/** Rows [0, rows) already in another file (a snapshot's f32 section), read until overwritten. */
+/**
+ * Rows [0, rows) already in another file (a snapshot's f32 section), read until overwritten; or, as a
+ * list, consecutive row ranges in several files (the parallel preload's readers wrote one each).
+ */
 export interface BaseRows {
   /** Owned from now on: closed with the FileRows. */
   readonly fd: number;
@@ -48,7 +51,8 @@ export class FileRows implements ExactRows {
   // Rows [0, flushed) are in the file; rows [flushed, rows) still in `pending`.
   #flushed = 0;
   #closed = false;
-  readonly #base: BaseRows | undefined;
+  readonly #base: readonly BaseRows[];
+  readonly #baseRows: number;
   // Per base row: 1 once written here (then the base copy is stale for this index).
   readonly #dirty: Uint8Array;
 
@@ -56,14 +60,15 @@ export class FileRows implements ExactRows {
    * With `base`, the index starts with its rows and never copies them: a restore from a snapshot
    * costs no write of the f32 rows. Writes go to the private file, as always.
    */
-  constructor(backend: ScoringBackend, dim: number, dir = tmpdir(), base?: BaseRows) {
+  constructor(backend: ScoringBackend, dim: number, dir = tmpdir(), base?: BaseRows | readonly BaseRows[]) {
     const path = join(dir, `voicesync-rows-${process.pid}-${randomUUID()}.f32`);
     this.#fd = openSync(path, 'wx+', 0o600);
     unlinkSync(path);
-    descriptors.register(this, base ? [this.#fd, base.fd] : [this.#fd], this);
-    this.#base = base;
-    this.#dirty = new Uint8Array(base?.rows ?? 0);
-    this.#rows = base?.rows ?? 0;
+    this.#base = base === undefined ? [] : 'fd' in base ? [base] : base;
+    this.#baseRows = this.#base.reduce((n, segment) => n + segment.rows, 0);
+    descriptors.register(this, [this.#fd, ...this.#base.map((segment) => segment.fd)], this);
+    this.#dirty = new Uint8Array(this.#baseRows);
+    this.#rows = this.#baseRows;
     this.#flushed = this.#rows;
     this.#dim = dim;
     this.#rowBytes = dim * 4;
@@ -149,7 +154,7 @@ export class FileRows implements ExactRows {
     this.#closed = true;
     descriptors.unregister(this);
     closeSync(this.#fd);
-    if (this.#base) closeSync(this.#base.fd);
+    for (const segment of this.#base) closeSync(segment.fd);
   }
 
   #read(row: number, out: Float32Array): Float32Array {
@@ -163,19 +168,25 @@ export class FileRows implements ExactRows {
     return out;
   }
 
-  // Flushed rows [first, first + count): clean base rows from the base file, the rest from this one.
+  // Flushed rows [first, first + count): clean base rows from the base file(s), the rest from this one.
   #readRange(first: number, count: number, bytes: Uint8Array): void {
-    const base = this.#base;
     const end = first + count;
-    const baseEnd = base ? Math.min(end, base.rows) : first;
-    if (base && first < baseEnd) {
-      const length = (baseEnd - first) * this.#rowBytes;
-      this.#readFrom(base.fd, bytes.subarray(0, length), base.offset + first * this.#rowBytes);
-      for (let row = first; row < baseEnd; row++) {
-        if (this.#dirty[row] === 0) continue;
-        const at = (row - first) * this.#rowBytes;
-        this.#readFrom(this.#fd, bytes.subarray(at, at + this.#rowBytes), row * this.#rowBytes);
+    const baseEnd = Math.min(end, this.#baseRows);
+    let segmentFirst = 0;
+    for (const segment of this.#base) {
+      const from = Math.max(first, segmentFirst);
+      const to = Math.min(baseEnd, segmentFirst + segment.rows);
+      if (from < to) {
+        const at = (from - first) * this.#rowBytes;
+        const position = segment.offset + (from - segmentFirst) * this.#rowBytes;
+        this.#readFrom(segment.fd, bytes.subarray(at, at + (to - from) * this.#rowBytes), position);
       }
+      segmentFirst += segment.rows;
+    }
+    for (let row = first; row < baseEnd; row++) {
+      if (this.#dirty[row] === 0) continue;
+      const at = (row - first) * this.#rowBytes;
+      this.#readFrom(this.#fd, bytes.subarray(at, at + this.#rowBytes), row * this.#rowBytes);
     }
     const from = Math.max(first, baseEnd);
     if (from < end) {
