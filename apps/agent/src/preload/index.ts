@@ -2,7 +2,7 @@
 // else reads every live profile from libSQL (worker threads in parallel when the table is large, a
 // page at a time otherwise) and saves a new snapshot (after the agent is ready, on the parallel path).
 import { read } from 'node:fs';
-import { rmSync } from 'node:fs';
+import { closeSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -116,44 +116,53 @@ async function loadParallel(
     ...(onPage ? { onProgress: onPage } : {}),
   });
   if ('fallback' in read) return { serial: read.fallback };
-  const { speakers, codes, maxScale, maxResidual, generation, f32 } = read;
-  const fill = (into: Uint8Array) => {
-    let at = 0;
-    for (const piece of codes) {
-      into.set(piece, at);
-      at += piece.length;
-    }
-  };
-  index.restore({ format: 'int8', speakers, codes: fill, maxScale, maxResidual }, f32);
-  const content: SnapshotContent = {
-    rows: read.rows,
-    dim: index.dim,
-    format: 'int8',
-    maxScale,
-    maxResidual,
-    speakers,
-    codes,
-  };
+  const { speakers, compact, place, maxScale, maxResidual, generation, f32, codes } = read;
+  index.restore({ format: 'int8', speakers, codes: place, maxScale, maxResidual }, f32, compact);
   const current = async () => (await profilesGeneration(store)) === generation;
   // What is saved is the readers' own parts and files (the index copied the parts, and its writes go
-  // to its private row file): writes after start cannot reach them. The index owns the files'
+  // to its private row file): writes after start cannot reach them. The index owns the f32 files'
   // descriptors: its owner closes it only after `saving` settled.
-  const saving = saveSnapshot(
-    snapshot,
-    content,
-    generation,
-    (first, into) => readSegments(f32, index.dim * 4, first, into),
-    current,
-  ).then(
-    async (saved): Promise<SnapshotSave> => {
-      if (!saved) await rm(snapshot, { force: true });
-      return { saved };
-    },
-    async (error): Promise<SnapshotSave> => {
-      await rm(snapshot, { force: true });
-      return { saved: false, saveError: String(error) };
-    },
-  );
+  const rowBytes = index.dim * 4;
+  const save = async () => {
+    const stride = compact.layout.stride;
+    const pieces = await Promise.all(
+      codes.map(async (segment) => {
+        const piece = new Uint8Array(segment.rows * stride);
+        await readSegments([segment], stride, 0, piece);
+        return piece;
+      }),
+    );
+    const content: SnapshotContent = {
+      rows: read.rows,
+      dim: index.dim,
+      format: 'int8',
+      maxScale,
+      maxResidual,
+      speakers,
+      codes: pieces,
+    };
+    return saveSnapshot(
+      snapshot,
+      content,
+      generation,
+      (first, into) => readSegments(f32, rowBytes, first, into),
+      current,
+    );
+  };
+  const saving = save()
+    .then(
+      async (saved): Promise<SnapshotSave> => {
+        if (!saved) await rm(snapshot, { force: true });
+        return { saved };
+      },
+      async (error): Promise<SnapshotSave> => {
+        await rm(snapshot, { force: true });
+        return { saved: false, saveError: String(error) };
+      },
+    )
+    .finally(() => {
+      for (const { fd } of codes) closeSync(fd);
+    });
   return { loaded: read.rows, readers: read.readers, saving };
 }
 

@@ -6,7 +6,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { quantisedLayout } from '../kernel/quantised.ts';
+import { QuantisedRows } from '../kernel/quantised-rows.ts';
 import type { SpeakerTableParts } from '../scoring/index.ts';
 import type { BaseRows } from '../scoring/file-rows.ts';
 import { READER_SOURCE, type ReaderData, type ReaderMessage } from './read-worker.ts';
@@ -15,6 +15,8 @@ import { READER_SOURCE, type ReaderData, type ReaderMessage } from './read-worke
 const MAX_READERS = 4;
 /** Profiles per query row (3 MiB of embeddings at 192 dimensions); progress is told after each. */
 const BATCH = 4096;
+/** Above this rowid span (sparse rowids) the compact memory for it would be too large: read page by page. */
+const MAX_SPAN = 16_000_000;
 
 /** The rows of libSQL at one generation, as the index and the snapshot keep them. */
 export interface ParallelRead {
@@ -22,8 +24,11 @@ export interface ParallelRead {
   readonly readers: number;
   readonly generation: number;
   readonly speakers: SpeakerTableParts;
-  /** Each reader's compact rows, in row order (concatenated, they are the index's code bytes). */
-  readonly codes: readonly Uint8Array[];
+  /** The compact rows, in place in this memory once `place` ran (`restore` runs it). */
+  readonly compact: QuantisedRows;
+  readonly place: (into: Uint8Array) => void;
+  /** A copy of each reader's compact rows, in row order, in a private unlinked file (for the snapshot). */
+  readonly codes: readonly BaseRows[];
   readonly maxScale: number;
   readonly maxResidual: number;
   /** Each reader's unit f32 rows, in row order, in a private unlinked file it wrote (owned by the caller). */
@@ -49,15 +54,23 @@ type Done = Extract<ReaderMessage, { kind: 'done' }>;
 /** The rows read, or why not (the caller then reads page by page, which also reports bad rows). */
 export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead | { fallback: string }> {
   const readers = Math.max(2, Math.min(MAX_READERS, availableParallelism()));
-  const { paddedDim, stride } = quantisedLayout('int8', o.dim, 0);
   const span = Math.ceil((o.maxRowid - o.minRowid + 1) / readers);
+  if (span * readers > MAX_SPAN) return { fallback: `rowid span ${span * readers} above ${MAX_SPAN}` };
+  // Each reader encodes its rows straight into the index's shared memory, from row lane × span on
+  // (the memory is reserved for the whole span, pages are committed as rows land); `place` then
+  // closes the gaps that deleted rowids left.
+  const compact = new QuantisedRows(o.dim, 'int8');
+  compact.restore(span * readers, () => {}, 0, 0);
+  const { paddedDim, stride, codes: codesAt } = compact.layout;
   const libsql = createRequire(import.meta.url).resolve('libsql');
-  const fds = Array.from({ length: readers }, () => {
-    const file = join(o.dir, `voicesync-preload-${process.pid}-${randomUUID()}.f32`);
+  const privateFile = () => {
+    const file = join(o.dir, `voicesync-preload-${process.pid}-${randomUUID()}`);
     const fd = openSync(file, 'wx+', 0o600);
     unlinkSync(file);
     return fd;
-  });
+  };
+  const fds = Array.from({ length: readers }, privateFile);
+  const codeFds = Array.from({ length: readers }, privateFile);
   const done: Array<Done | undefined> = [];
   let loaded = 0;
   const workers: Worker[] = [];
@@ -115,7 +128,17 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
           ),
           arena,
         },
-        codes: parts.map((d) => d.codes.subarray(0, d.rows * stride)),
+        compact,
+        place: () => {
+          const memory = new Uint8Array(compact.memory.buffer);
+          let row = 0;
+          for (const [lane, d] of parts.entries()) {
+            const from = codesAt + lane * span * stride;
+            memory.copyWithin(codesAt + row * stride, from, from + d.rows * stride);
+            row += d.rows;
+          }
+        },
+        codes: parts.map((d, lane) => ({ fd: codeFds[lane]!, offset: 0, rows: d.rows })),
         maxScale: Math.max(...parts.map((d) => d.maxScale)),
         maxResidual: Math.max(...parts.map((d) => d.maxResidual)),
         f32: parts.map((d, lane) => ({ fd: fds[lane]!, offset: 0, rows: d.rows })),
@@ -133,6 +156,10 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
         paddedDim,
         stride,
         fd: fds[lane]!,
+        codesFd: codeFds[lane]!,
+        memory: compact.memory,
+        codesAt: codesAt + lane * span * stride,
+        capacity: span,
         batch: BATCH,
       };
       const worker = new Worker(READER_SOURCE, { eval: true, workerData });
@@ -155,5 +182,7 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
     }
   });
   if ('fallback' in outcome) for (const fd of fds) closeSync(fd);
+  // The copies of the compact rows are the snapshot's, closed once it is written (or not).
+  if ('fallback' in outcome) for (const fd of codeFds) closeSync(fd);
   return outcome;
 }

@@ -12,6 +12,13 @@ export interface ReaderData {
   readonly stride: number;
   /** The file the unit f32 rows go to, row r of this reader at byte r * dim * 4. */
   readonly fd: number;
+  /** The file a copy of the compact rows goes to (for the snapshot), row r at byte r * stride. */
+  readonly codesFd: number;
+  /** The index's shared compact memory: row r of this reader goes to byte codesAt + r * stride. */
+  readonly memory: { readonly buffer: SharedArrayBuffer };
+  readonly codesAt: number;
+  /** Rows this reader may write there (its rowid span); one more makes it give up. */
+  readonly capacity: number;
   /** Rows per query: one row of the query carries this many profiles. */
   readonly batch: number;
 }
@@ -28,7 +35,6 @@ export type ReaderMessage =
       readonly hash: Uint32Array;
       readonly samples: Uint32Array;
       readonly arena: Uint8Array;
-      readonly codes: Uint8Array;
       readonly maxScale: number;
       readonly maxResidual: number;
     }
@@ -61,15 +67,20 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 // Math.round(x) is Math.floor(x + 0.5) for every x but 0.5 - 2^-54 (where x + 0.5 rounds up to 1);
 // floor has no data-dependent branch, and on random rows Math.round cost as much as all the rest.
+// max(|unit|) is taken as each f32 value is stored: the same values, one pass fewer.
 const residualOf = new Float64Array(1);
 function encode(values, v, unit, u, bytes, scales, at, dim, paddedDim) {
   let sum = 0;
   for (let i = 0; i < dim; i++) sum += values[v + i] * values[v + i];
   if (!Number.isFinite(sum) || sum === 0) throw new Invalid('an embedding is not finite, or zero');
   const norm = Math.sqrt(sum);
-  for (let i = 0; i < dim; i++) unit[u + i] = values[v + i] / norm;
   let max = 0;
-  for (let j = 0; j < dim; j++) max = Math.max(max, Math.abs(unit[u + j]));
+  for (let i = 0; i < dim; i++) {
+    const x = Math.fround(values[v + i] / norm);
+    unit[u + i] = x;
+    const a = Math.abs(x);
+    if (a > max) max = a;
+  }
   const scale = max === 0 ? 1 : max / 127, inverse = 1 / scale, stored = Math.fround(scale);
   let residual = 0;
   for (let j = 0; j < dim; j++) {
@@ -83,19 +94,20 @@ function encode(values, v, unit, u, bytes, scales, at, dim, paddedDim) {
   return stored;
 }
 
-// Growable typed arrays, handed over whole (with the row count) at the end.
-let capacity = 0, idLength, nameLength, hash, samples, codes, bytes, scales;
+// Typed arrays for the rowid span (pages are only touched as rows fill them), handed over whole.
+let capacity = 0, idLength, nameLength, hash, samples;
 let arena = new Uint8Array(1 << 20), used = 0;
-function reserve(rows, stride) {
+function reserve(rows) {
   if (rows <= capacity) return;
-  const next = Math.max(rows, capacity * 2, 4096);
-  const grow = (old, Make, per) => { const a = new Make(next * per); if (old) a.set(old); return a; };
-  idLength = grow(idLength, Uint16Array, 1); nameLength = grow(nameLength, Uint16Array, 1);
-  hash = grow(hash, Uint32Array, 1); samples = grow(samples, Uint32Array, 1);
-  codes = grow(codes, Uint8Array, stride);
-  bytes = new Int8Array(codes.buffer); scales = new Float32Array(codes.buffer);
+  if (rows > w.capacity) throw new Invalid('more rows than the rowid span');
+  const next = w.capacity;
+  const grow = (old, Make) => { const a = new Make(next); if (old) a.set(old); return a; };
+  idLength = grow(idLength, Uint16Array); nameLength = grow(nameLength, Uint16Array);
+  hash = grow(hash, Uint32Array); samples = grow(samples, Uint32Array);
   capacity = next;
 }
+const bytes = new Int8Array(w.memory.buffer), scales = new Float32Array(w.memory.buffer);
+const codeView = new Uint8Array(w.memory.buffer);
 
 // Non-negative or negative decimal integer at text[at...] ending at a space or the end; [value, next].
 function integer(text, at) {
@@ -108,6 +120,10 @@ function integer(text, at) {
   }
   if (digits === 0) throw new Invalid('an empty number');
   return [sign * value, at + 1];
+}
+
+function put(fd, out, position) {
+  for (let done = 0; done < out.length; ) done += writeSync(fd, out, done, out.length - done, position + done);
 }
 
 function readAll(db) {
@@ -124,7 +140,7 @@ function readAll(db) {
     const values = blob.byteOffset % 4 === 0
       ? new Float32Array(blob.buffer, blob.byteOffset, n * dim)
       : new Float32Array(new Uint8Array(blob).buffer);
-    reserve(rows + n, stride);
+    reserve(rows + n);
     if (used + text.length > arena.length) {
       const next = new Uint8Array(Math.max(arena.length * 2, used + text.length));
       next.set(arena.subarray(0, used));
@@ -136,7 +152,7 @@ function readAll(db) {
     let t = 0, p = 0, previous = after;
     for (let i = 0; i < n; i++) {
       const row = rows + i;
-      const stored = encode(values, i * dim, unit, i * dim, bytes, scales, row * stride, dim, paddedDim);
+      const stored = encode(values, i * dim, unit, i * dim, bytes, scales, w.codesAt + row * stride, dim, paddedDim);
       maxScale = Math.max(maxScale, stored);
       maxResidual = Math.max(maxResidual, Math.sqrt(residualOf[0]));
       // The id and the name (UTF-8, NUL-terminated but for the last name) go to the arena as they are.
@@ -165,8 +181,8 @@ function readAll(db) {
       [samples[row], p] = integer(numbers, p);
     }
     if (t < text.length + 1 || p < numbers.length) throw new Invalid('a NUL in an id or name');
-    const out = new Uint8Array(unit.buffer, 0, n * rowBytes);
-    for (let done = 0; done < out.length; ) done += writeSync(w.fd, out, done, out.length - done, rows * rowBytes + done);
+    put(w.fd, new Uint8Array(unit.buffer, 0, n * rowBytes), rows * rowBytes);
+    put(w.codesFd, codeView.subarray(w.codesAt + rows * stride, w.codesAt + (rows + n) * stride), rows * stride);
     rows += n;
     after = last;
     post({ kind: 'progress', rows: n });
@@ -180,10 +196,10 @@ try {
   const generation = Number(db.prepare('SELECT generation FROM profiles_generation WHERE id = 0').raw(true).get()?.[0] ?? 0);
   const { rows, maxScale, maxResidual } = readAll(db);
   db.exec('COMMIT');
-  reserve(1, w.stride);
+  reserve(1);
   const trimmed = arena.slice(0, used);
-  post({ kind: 'done', generation, rows, idLength, nameLength, hash, samples, arena: trimmed, codes, maxScale, maxResidual },
-    [idLength.buffer, nameLength.buffer, hash.buffer, samples.buffer, trimmed.buffer, codes.buffer]);
+  post({ kind: 'done', generation, rows, idLength, nameLength, hash, samples, arena: trimmed, maxScale, maxResidual },
+    [idLength.buffer, nameLength.buffer, hash.buffer, samples.buffer, trimmed.buffer]);
 } catch (error) {
   post({ kind: 'invalid', reason: String(error && error.message || error) });
 } finally {

@@ -229,16 +229,27 @@ export class EmbeddingIndex {
   /**
    * Fills an empty index from a snapshot: speakers and compact rows from `saved`, f32 unit rows from
    * `base` (whose descriptor the index then owns). The row file reads them there until overwritten.
+   * `compact` is the memory to restore the compact rows in (a parallel preload filled it in place).
    */
-  restore(saved: SavedIndex, base: BaseRows | readonly BaseRows[]): void {
+  restore(
+    saved: SavedIndex,
+    base: BaseRows | readonly BaseRows[],
+    compact = new QuantisedRows(this.dim, saved.format),
+  ): void {
     const options = this.#quantised;
-    if (this.size !== 0 || !options || saved.format !== options.format || options.exactRows !== 'file') {
+    const format = compact.layout.format;
+    if (
+      this.size !== 0 ||
+      !options ||
+      format !== options.format ||
+      saved.format !== format ||
+      options.exactRows !== 'file'
+    ) {
       throw new RangeError('a snapshot restores only into an empty index of the same format with a row file');
     }
     const speakers = SpeakerTable.fromParts(saved.speakers);
     const rows = 'fd' in base ? base.rows : base.reduce((n, segment) => n + segment.rows, 0);
     if (rows !== speakers.size) throw new RangeError(`${rows} f32 rows for ${speakers.size} speakers`);
-    const compact = new QuantisedRows(this.dim, saved.format);
     compact.restore(speakers.size, saved.codes, saved.maxScale, saved.maxResidual);
     this.#exact.close();
     this.#exact = new FileRows(this.#backend, this.dim, options.rowFileDir, base);
