@@ -48,7 +48,7 @@ export async function startAgent(flags: StartFlags): Promise<void> {
     onPreload: (loaded, total) => {
       if (total < 10_000) return;
       bar ??= startProgress('preloading the embedding index', total, 'profiles');
-      bar.update(loaded);
+      bar.update(loaded, total);
       if (loaded >= total) bar.stop();
     },
   });
