@@ -36,7 +36,7 @@ let bytes = 0;
 if (w.batched) {
   const query = db.prepare(w.sql).raw(true);
   for (let after = w.after; ; ) {
-    const row = query.get(after, w.before, 4096);
+    const row = query.get(768, after, w.before, 4096);
     if (!row[0]) break;
     bytes += row[2].length;
     after = row[1];

@@ -49,9 +49,10 @@ export const BATCH_SQL = `SELECT COUNT(*), MAX(r),
   CAST(group_concat(embedding, '') AS BLOB),
   CAST(group_concat(CAST(speaker_id AS BLOB) || char(0) || CAST(name AS BLOB), char(0)) AS BLOB),
   CAST(group_concat(r || ' ' || total_samples, ' ') AS BLOB),
-  MIN(length(embedding)), MAX(length(embedding)), SUM(typeof(embedding) <> 'blob')
+  SUM(typeof(embedding) <> 'blob' OR length(embedding) <> ?)
   FROM (SELECT rowid AS r, speaker_id, name, embedding, total_samples FROM profiles
     WHERE deleted = 0 AND rowid > ? AND rowid < ? ORDER BY rowid LIMIT ?)`;
+// (The parameters: the embedding's byte length, then rowid > ?, rowid < ?, and the batch size.)
 
 // One read transaction (a WAL snapshot) holds the generation and every row read, so the rows are
 // exactly libSQL at that generation; the host compares the readers' generations. The arithmetic is
@@ -133,9 +134,9 @@ function readAll(db) {
   const unit = new Float32Array(w.batch * dim);
   let rows = 0, after = w.after, maxScale = 0, maxResidual = 0;
   for (;;) {
-    const [n, last, blob, text, numbers, minLength, maxLength, notBlob] = query.get(after, w.before, w.batch);
+    const [n, last, blob, text, numbers, wrong] = query.get(rowBytes, after, w.before, w.batch);
     if (!n) break;
-    if (minLength !== rowBytes || maxLength !== rowBytes || notBlob !== 0 || blob.length !== n * rowBytes)
+    if (wrong !== 0 || blob.length !== n * rowBytes)
       throw new Invalid('an embedding is not ' + dim + ' float32 values');
     const values = blob.byteOffset % 4 === 0
       ? new Float32Array(blob.buffer, blob.byteOffset, n * dim)

@@ -193,6 +193,30 @@ describe('index snapshot', () => {
     expectSame(again.index, await truth(path));
   }, 60_000);
 
+  it('is read in parallel with non-ASCII ids and names, and page by page when a name holds a NUL', async () => {
+    const path = await seeded();
+    const db = new Database(path);
+    const rename = db.prepare('UPDATE profiles SET speaker_id = ?, name = ? WHERE speaker_id = ?');
+    rename.run(['spk-ünïcode-😀', 'Zoë 😀 \u{FEFF}', 'spk-00000004']);
+    rename.run(['spk-00000005', 'Ωμέγα', 'spk-00000005']);
+    db.close();
+    const parallel = await preload(path);
+    expect(parallel.result.readers).toBeGreaterThanOrEqual(2);
+    expect(parallel.index.label('spk-ünïcode-😀')?.name).toBe('Zoë 😀 \u{FEFF}');
+    expectSame(parallel.index, await truth(path));
+    expect(parallel.index.saved()).toEqual((await truth(path, true)).saved());
+    const again = new Database(path);
+    again.prepare('UPDATE profiles SET name = ? WHERE speaker_id = ?').run(['a\u0000b', 'spk-00000006']);
+    again.close();
+    const serial = await preload(path);
+    expect(serial.result).toMatchObject({
+      source: 'libsql',
+      readers: 0,
+      serial: expect.stringMatching(/NUL/),
+    });
+    expectSame(serial.index, await truth(path));
+  }, 120_000);
+
   it('is ignored when truncated, corrupt, of another format version, or left half-written by a crash', async () => {
     const path = await seeded();
     await preload(path);
