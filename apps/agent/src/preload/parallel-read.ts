@@ -134,7 +134,7 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
           let row = 0;
           for (const [lane, d] of parts.entries()) {
             const from = codesAt + lane * span * stride;
-            memory.copyWithin(codesAt + row * stride, from, from + d.rows * stride);
+            if (row !== lane * span) memory.copyWithin(codesAt + row * stride, from, from + d.rows * stride);
             row += d.rows;
           }
         },
