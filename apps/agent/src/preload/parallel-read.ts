@@ -79,7 +79,6 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
     const finish = (result: ParallelRead | { fallback: string }) => {
       if (settled) return;
       settled = true;
-      if ('fallback' in result) for (const worker of workers) void worker.terminate();
       resolve(result);
     };
     const onDone = () => {
@@ -181,8 +180,12 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
       });
     }
   });
-  if ('fallback' in outcome) for (const fd of fds) closeSync(fd);
-  // The copies of the compact rows are the snapshot's, closed once it is written (or not).
-  if ('fallback' in outcome) for (const fd of codeFds) closeSync(fd);
+  if ('fallback' in outcome) {
+    // Every reader has stopped before its files are closed: a reader still writing to a descriptor
+    // number that a later open reused would write into that other file.
+    await Promise.all(workers.map((worker) => worker.terminate()));
+    for (const fd of [...fds, ...codeFds]) closeSync(fd);
+  }
+  // On success the copies of the compact rows are the snapshot's, closed once it is written (or not).
   return outcome;
 }
