@@ -1,12 +1,13 @@
 // Start-up: fills the embedding index from its snapshot when libSQL has not changed since it was taken,
 // else reads every live profile from libSQL (worker threads in parallel when the table is large, a
 // page at a time otherwise) and saves a new snapshot (after the agent is ready, on the parallel path).
-import { read } from 'node:fs';
-import { closeSync, rmSync } from 'node:fs';
+import { read as readFd } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { promisify } from 'node:util';
 import type { Authenticator } from '../auth/index.ts';
+import type { QuantisedRows } from '../kernel/quantised-rows.ts';
 import type { BaseRows } from '../scoring/file-rows.ts';
 import type { EmbeddingIndex } from '../scoring/index.ts';
 import type { Store } from '../store/index.ts';
@@ -17,7 +18,9 @@ import { type SnapshotContent, saveSnapshot, writeSnapshot } from './snapshot-wr
 
 export { SNAPSHOT_FORMAT_VERSION, snapshotPathOf } from './snapshot-format.ts';
 
-const readAsync = promisify(read);
+const readAsync = promisify(readFd);
+// Bytes of compact rows copied per event-loop turn for the snapshot (a few milliseconds each).
+const COPY_SLICE = 16 * 1024 * 1024;
 
 /** Rows per page: large enough that per-query overhead vanishes, small enough to hold twice. */
 export const PRELOAD_PAGE = 10_000;
@@ -116,22 +119,15 @@ async function loadParallel(
     ...(onPage ? { onProgress: onPage } : {}),
   });
   if ('fallback' in read) return { serial: read.fallback };
-  const { speakers, compact, place, maxScale, maxResidual, generation, f32, codes } = read;
+  const { speakers, compact, place, maxScale, maxResidual, generation, f32 } = read;
   index.restore({ format: 'int8', speakers, codes: place, maxScale, maxResidual }, f32, compact);
   const current = async () => (await profilesGeneration(store)) === generation;
   // What is saved is the readers' own parts and files (the index copied the parts, and its writes go
   // to its private row file): writes after start cannot reach them. The index owns the f32 files'
   // descriptors: its owner closes it only after `saving` settled.
-  const rowBytes = index.dim * 4;
-  const save = async () => {
-    const stride = compact.layout.stride;
-    const pieces = await Promise.all(
-      codes.map(async (segment) => {
-        const piece = new Uint8Array(segment.rows * stride);
-        await readSegments([segment], stride, 0, piece);
-        return piece;
-      }),
-    );
+  const save = async (): Promise<SnapshotSave> => {
+    const codes = await copyUnchanged(compact, read.rows);
+    if (!codes) return { saved: false, saveError: 'the index changed before its compact rows were copied' };
     const content: SnapshotContent = {
       rows: read.rows,
       dim: index.dim,
@@ -139,31 +135,45 @@ async function loadParallel(
       maxScale,
       maxResidual,
       speakers,
-      codes: pieces,
+      codes: [codes],
     };
-    return saveSnapshot(
-      snapshot,
-      content,
-      generation,
-      (first, into) => readSegments(f32, rowBytes, first, into),
-      current,
-    );
+    const rowBytes = index.dim * 4;
+    return {
+      saved: await saveSnapshot(
+        snapshot,
+        content,
+        generation,
+        (first, into) => readSegments(f32, rowBytes, first, into),
+        current,
+      ),
+    };
   };
-  const saving = save()
-    .then(
-      async (saved): Promise<SnapshotSave> => {
-        if (!saved) await rm(snapshot, { force: true });
-        return { saved };
-      },
-      async (error): Promise<SnapshotSave> => {
-        await rm(snapshot, { force: true });
-        return { saved: false, saveError: String(error) };
-      },
-    )
-    .finally(() => {
-      for (const { fd } of codes) closeSync(fd);
-    });
+  const saving = save().then(
+    async (outcome): Promise<SnapshotSave> => {
+      if (!outcome.saved) await rm(snapshot, { force: true });
+      return outcome;
+    },
+    async (error): Promise<SnapshotSave> => {
+      await rm(snapshot, { force: true });
+      return { saved: false, saveError: String(error) };
+    },
+  );
   return { loaded: read.rows, readers: read.readers, saving };
+}
+
+// The compact rows [0, rows) as they are now, copied a slice per event-loop turn right after the start;
+// undefined if a write reached the index meanwhile (its version moved: the copy may be torn).
+async function copyUnchanged(compact: QuantisedRows, rows: number): Promise<Uint8Array | undefined> {
+  const version = compact.version;
+  const { codes, stride } = compact.layout;
+  const live = new Uint8Array(compact.memory.buffer, codes, rows * stride);
+  const copy = new Uint8Array(live.length);
+  for (let at = 0; at < live.length; at += COPY_SLICE) {
+    copy.set(live.subarray(at, at + COPY_SLICE), at);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (compact.version !== version) return undefined;
+  }
+  return copy;
 }
 
 // Rows [first, first + into.length / rowBytes) from consecutive row ranges in several files.

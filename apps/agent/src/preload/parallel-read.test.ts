@@ -1,12 +1,16 @@
-import { closeSync, mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import Database from 'libsql';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QUANTISED_DEFAULTS } from '../scoring/index.ts';
+import { Authenticator, Cohort } from '../auth/index.ts';
+import { resolveConfig } from '../config/index.ts';
+import { createScoringBackend, EmbeddingIndex, QUANTISED_DEFAULTS } from '../scoring/index.ts';
+import { openStore } from '../store/index.ts';
 import { seededSpeakerId, seedProfiles } from '../testing/seed-profiles.ts';
+import { preloadIndex, snapshotPathOf } from './index.ts';
 import { type ParallelRead, readParallel } from './parallel-read.ts';
 
 const COUNT = QUANTISED_DEFAULTS.minRows + 300;
@@ -76,7 +80,7 @@ describe('parallel preload readers', () => {
           outcomes.push(read.fallback);
           continue;
         }
-        for (const { fd } of [...read.f32, ...read.codes]) closeSync(fd);
+        for (const { fd } of read.f32) closeSync(fd);
         // Both readers read at one generation: the two renamed rows carry the same name.
         expect(read.rows).toBe(COUNT);
         expect(nameAt(read, COUNT - 1)).toBe(nameAt(read, 0));
@@ -91,4 +95,28 @@ describe('parallel preload readers', () => {
     expect(outcomes).toContain('the readers saw different generations');
     expect(outcomes.filter((o) => o !== 'read' && o !== 'the readers saw different generations')).toEqual([]);
   }, 120_000);
+
+  it('write no snapshot when the index changed before its compact rows were copied for it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'voicesync-parallel-'));
+    dirs.push(dir);
+    const path = join(dir, 'agent.db');
+    const seeded = await seedProfiles(path, COUNT);
+    const store = await openStore(path);
+    const index = new EmbeddingIndex({ backend: await createScoringBackend('wasm-simd') });
+    const auth = new Authenticator(index, new Cohort(store, 192), resolveConfig({ db: path }));
+    try {
+      const result = await preloadIndex(store, auth);
+      expect(result.readers).toBeGreaterThanOrEqual(2);
+      // A write the moment the agent is ready (before the snapshot's copy of the compact rows).
+      index.upsert(seededSpeakerId(7), seeded.embeddings.subarray(0, 192));
+      expect(await result.saving).toEqual({
+        saved: false,
+        saveError: 'the index changed before its compact rows were copied',
+      });
+      expect(existsSync(snapshotPathOf(path))).toBe(false);
+    } finally {
+      index.close();
+      store.close();
+    }
+  }, 60_000);
 });

@@ -27,8 +27,6 @@ export interface ParallelRead {
   /** The compact rows, in place in this memory once `place` ran (`restore` runs it). */
   readonly compact: QuantisedRows;
   readonly place: (into: Uint8Array) => void;
-  /** A copy of each reader's compact rows, in row order, in a private unlinked file (for the snapshot). */
-  readonly codes: readonly BaseRows[];
   readonly maxScale: number;
   readonly maxResidual: number;
   /** Each reader's unit f32 rows, in row order, in a private unlinked file it wrote (owned by the caller). */
@@ -70,7 +68,6 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
     return fd;
   };
   const fds = Array.from({ length: readers }, privateFile);
-  const codeFds = Array.from({ length: readers }, privateFile);
   const done: Array<Done | undefined> = [];
   let loaded = 0;
   const workers: Worker[] = [];
@@ -137,7 +134,6 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
             row += d.rows;
           }
         },
-        codes: parts.map((d, lane) => ({ fd: codeFds[lane]!, offset: 0, rows: d.rows })),
         maxScale: Math.max(...parts.map((d) => d.maxScale)),
         maxResidual: Math.max(...parts.map((d) => d.maxResidual)),
         f32: parts.map((d, lane) => ({ fd: fds[lane]!, offset: 0, rows: d.rows })),
@@ -155,7 +151,6 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
         paddedDim,
         stride,
         fd: fds[lane]!,
-        codesFd: codeFds[lane]!,
         memory: compact.memory,
         codesAt: codesAt + lane * span * stride,
         capacity: span,
@@ -184,8 +179,7 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
     // Every reader has stopped before its files are closed: a reader still writing to a descriptor
     // number that a later open reused would write into that other file.
     await Promise.all(workers.map((worker) => worker.terminate()));
-    for (const fd of [...fds, ...codeFds]) closeSync(fd);
+    for (const fd of fds) closeSync(fd);
   }
-  // On success the copies of the compact rows are the snapshot's, closed once it is written (or not).
   return outcome;
 }

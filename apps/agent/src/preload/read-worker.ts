@@ -12,8 +12,6 @@ export interface ReaderData {
   readonly stride: number;
   /** The file the unit f32 rows go to, row r of this reader at byte r * dim * 4. */
   readonly fd: number;
-  /** The file a copy of the compact rows goes to (for the snapshot), row r at byte r * stride. */
-  readonly codesFd: number;
   /** The index's shared compact memory: row r of this reader goes to byte codesAt + r * stride. */
   readonly memory: { readonly buffer: SharedArrayBuffer };
   readonly codesAt: number;
@@ -108,7 +106,6 @@ function reserve(rows) {
   capacity = next;
 }
 const bytes = new Int8Array(w.memory.buffer), scales = new Float32Array(w.memory.buffer);
-const codeView = new Uint8Array(w.memory.buffer);
 
 // Non-negative or negative decimal integer at text[at...] ending at a space or the end; [value, next].
 function integer(text, at) {
@@ -183,7 +180,6 @@ function readAll(db) {
     }
     if (t < text.length + 1 || p < numbers.length) throw new Invalid('a NUL in an id or name');
     put(w.fd, new Uint8Array(unit.buffer, 0, n * rowBytes), rows * rowBytes);
-    put(w.codesFd, codeView.subarray(w.codesAt + rows * stride, w.codesAt + (rows + n) * stride), rows * stride);
     rows += n;
     after = last;
     post({ kind: 'progress', rows: n });
