@@ -14,7 +14,7 @@ import type { Env } from '../env.ts';
 import { asVoicesyncError, type RelayResult, settle } from '../errors/index.ts';
 import { announceChange, disconnectDevice, TenantHubs } from '../notify/index.ts';
 import { compactionStep } from './compaction/index.ts';
-import { applyBatch, type BatchPlan, type Checked, type PushingDevice } from './apply/index.ts';
+import { type BatchPlan, type Checked, type PushingDevice, pushBatch } from './apply/index.ts';
 import {
   type DeviceSummary,
   deviceState,
@@ -63,10 +63,8 @@ export class Relay extends DurableObject<Env> {
       const { upstream, auth, config } = this.ready();
       const device = await auth.authenticate(credentials);
       try {
-        const { plan, cursor } = await upstream.transaction(async (tx) => {
-          const plan = await applyBatch(tx, device, batch, Date.now() + config.maxClockSkewMs);
-          return { plan, cursor: plan.newestChange };
-        });
+        const plan = await pushBatch(upstream, device, batch, Date.now() + config.maxClockSkewMs);
+        const cursor = plan.newestChange;
         this.counters.batch(plan.results);
         if (cursor !== null) this.announce(device, plan, cursor);
         return { lastMutationId: plan.lastMutationId, results: plan.results, load: upstream.load() };
