@@ -57,7 +57,8 @@ async function writePlan(
   plan: BatchPlan,
   last: number,
 ): Promise<number | null> {
-  const argument = pushArgument(device, plan, { last, expect: new Map() });
+  const { deviceId, tenantId } = device;
+  const argument = { ...pushArgument(plan, { last, expect: new Map() }), deviceId, tenantId };
   // COMMIT is pipelined behind the write: the ack still waits for both.
   const [written] = await tx.commitWith(
     tx<{ applied: boolean; newest: string | null }[]>`

@@ -1,6 +1,6 @@
 // A push in one round trip when the batch continues where the device and its speakers stand.
+import type { MutationStatus } from '../metrics/index.ts';
 import type { Upstream } from '../upstream/index.ts';
-import { applyBatch } from './locked.ts';
 import { type BatchPlan, planBatch, type ServerContent } from './plan.ts';
 import type { Checked } from './validate.ts';
 import {
@@ -9,9 +9,8 @@ import {
   type PushingDevice,
   pushArgument,
   type WriteAssumption,
+  withDevice,
 } from './write.ts';
-
-type Applied = BatchPlan & { newestChange: number | null };
 
 /**
  * What a batch assumes when nothing happened since its device last heard from the edge: its
@@ -37,27 +36,42 @@ export function assumedState(
   return { last: first.mutation.mutationId - 1, expect, server };
 }
 
+/** A batch planned on its assumed state, for `Relay.pushPlanned`: the ack if it holds, and the write. */
+export interface PlannedPush {
+  plan: BatchPlan;
+  /** `voicesync_push`'s argument as JSON text, without the device: one string crosses the RPC. */
+  argument: string;
+  /** How many mutations end in each status, for the Relay's counters. */
+  counts: Record<MutationStatus, number>;
+}
+
 /**
- * Applies a checked batch for `device`, exactly once. The common case is one message to
- * PostgreSQL (BEGIN, the call, COMMIT): the batch is planned on its assumed state and
- * `voicesync_push` writes it only if, under the locks every push takes, the device and the
- * speakers are as assumed. Otherwise (a replay, a gap, a conflict, an enrolment, a revoked
- * device) nothing was written and the batch takes the read-then-write transaction, which reads
- * the real state under the same locks and answers or refuses exactly as before.
+ * Plans a checked batch on its assumed state, in the Worker (null: an enrolment, see
+ * assumedState). Only if PostgreSQL holds what was assumed is the plan written and its results
+ * the answer; otherwise nothing was written and the Relay's `push` reads and plans for real.
  */
-export async function pushBatch(
+export async function planAssumed(batch: Checked[]): Promise<PlannedPush | null> {
+  const assumed = assumedState(batch);
+  if (!assumed) return null;
+  const plan = await planBatch(assumed.last, batch, assumed.server);
+  const counts = { applied: 0, duplicate: 0, conflict: 0, rejected: 0 };
+  for (const result of plan.results) counts[result.status] += 1;
+  return { plan, argument: JSON.stringify(pushArgument(plan, assumed)), counts };
+}
+
+/**
+ * Writes a planned batch for the authenticated `device` in one message to PostgreSQL (BEGIN, the
+ * call, COMMIT). `voicesync_push` takes the locks every push takes and writes only if the device
+ * and the speakers are as assumed; `applied` false means it wrote nothing.
+ */
+export async function writePlanned(
   upstream: Upstream,
   device: PushingDevice,
-  batch: Checked[],
-  latestTrustedUpdatedAt: number,
-): Promise<Applied> {
-  const assumed = assumedState(batch);
-  if (assumed) {
-    const plan = await planBatch(assumed.last, batch, assumed.server);
-    const [written] = await upstream.oneMessage<{ applied: boolean; newest: string | null }>(
-      `select applied, newest from voicesync_push(${jsonbLiteral(pushArgument(device, plan, assumed))})`,
-    );
-    if (written?.applied) return { ...plan, newestChange: newestChange(written.newest) };
-  }
-  return upstream.transaction((tx) => applyBatch(tx, device, batch, latestTrustedUpdatedAt));
+  argument: string,
+): Promise<{ applied: boolean; newestChange: number | null }> {
+  const literal = jsonbLiteral(withDevice(argument, device));
+  const [written] = await upstream.oneMessage<{ applied: boolean; newest: string | null }>(
+    `select applied, newest from voicesync_push(${literal})`,
+  );
+  return { applied: written?.applied === true, newestChange: newestChange(written?.newest) };
 }

@@ -1,4 +1,5 @@
 // The plan of a batch as the one jsonb value `voicesync_push` (migration 0005) writes, and how it travels.
+import { VoicesyncError } from '@voicesync/core';
 import type { BatchPlan } from './plan.ts';
 
 export interface PushingDevice {
@@ -16,8 +17,11 @@ export interface WriteAssumption {
   expect: Map<string, string | null>;
 }
 
-/** The argument of `voicesync_push`: device, assumption and everything the plan writes. */
-export function pushArgument(device: PushingDevice, plan: BatchPlan, assumed: WriteAssumption): object {
+/**
+ * The argument of `voicesync_push` but the device: the assumption and everything the plan writes.
+ * The Relay adds the device it authenticated (`withDevice`).
+ */
+export function pushArgument(plan: BatchPlan, assumed: WriteAssumption): object {
   const writes = [...plan.writes.values()].map(({ content, applied }) => ({
     speaker_id: content.speakerId,
     // A tombstone drops the biometric content and keeps only the hash the conflict rule needs.
@@ -47,8 +51,6 @@ export function pushArgument(device: PushingDevice, plan: BatchPlan, assumed: Wr
     mutation_id: change.mutationId,
   }));
   return {
-    deviceId: device.deviceId,
-    tenantId: device.tenantId,
     last: assumed.last,
     // fromEntries defines own keys, so a speaker id such as "__proto__" stays a key.
     expect: Object.fromEntries(assumed.expect),
@@ -60,12 +62,24 @@ export function pushArgument(device: PushingDevice, plan: BatchPlan, assumed: Wr
 }
 
 /**
- * The argument as a jsonb literal for a simple-protocol statement. `$` is written as the JSON
- * escape `\u0024` (jsonb reads it back as `$`), so no `$` is left in the text and nothing in it
- * can close the dollar quotes: no content can end the literal early.
+ * The argument's JSON text with the authenticated device's ids added last: jsonb keeps the last of
+ * duplicate keys, so they are the device's whatever the text holds.
  */
-export function jsonbLiteral(value: unknown): string {
-  return `$$${JSON.stringify(value).replaceAll('$', '\\u0024')}$$::jsonb`;
+export function withDevice(argument: string, device: PushingDevice): string {
+  if (!argument.startsWith('{"') || !argument.endsWith('}')) {
+    throw new VoicesyncError('internal', 'a push argument must be a JSON object');
+  }
+  const ids = `"deviceId":${JSON.stringify(device.deviceId)},"tenantId":${JSON.stringify(device.tenantId)}`;
+  return `${argument.slice(0, -1)},${ids}}`;
+}
+
+/**
+ * JSON text as a jsonb literal for a simple-protocol statement. `$` is written as the JSON escape
+ * `\u0024` (jsonb reads it back as `$`), so no `$` is left in the text and nothing in it can close
+ * the dollar quotes: no content can end the literal early.
+ */
+export function jsonbLiteral(json: string): string {
+  return `$$${json.replaceAll('$', '\\u0024')}$$::jsonb`;
 }
 
 /** `newest` as PostgreSQL returns it (int8 arrives as text): null when the batch logged no change. */
