@@ -60,9 +60,10 @@ export async function planAssumed(batch: Checked[]): Promise<PlannedPush | null>
 }
 
 /**
- * Writes a planned batch for the authenticated `device` in one message to PostgreSQL (BEGIN, the
- * call, COMMIT). `voicesync_push` takes the locks every push takes and writes only if the device
- * and the speakers are as assumed; `applied` false means it wrote nothing.
+ * Writes a planned batch for the authenticated `device` in one message to PostgreSQL (the
+ * statement timeout and the call, one implicit transaction). `voicesync_push` takes the locks
+ * every push takes and writes only if the device and the speakers are as assumed; `applied` false
+ * means it wrote nothing.
  */
 export async function writePlanned(
   upstream: Upstream,

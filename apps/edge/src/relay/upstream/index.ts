@@ -66,8 +66,8 @@ export class Upstream {
   }
 
   /**
-   * Runs one parameterless statement in a transaction of its own, sent with BEGIN, the statement
-   * timeout and COMMIT as one message (see oneMessageTransaction); answers its rows.
+   * Runs one parameterless statement in a transaction of its own, sent with the statement
+   * timeout as one message (see oneMessageTransaction); answers its rows.
    */
   oneMessage<R extends object>(statement: string): Promise<R[]> {
     return this.run((sql) => oneMessageTransaction<R>(sql, this.config.statementTimeoutMs, statement));

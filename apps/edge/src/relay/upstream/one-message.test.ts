@@ -56,7 +56,7 @@ describe('oneMessageTransaction', () => {
     );
     await expect(failing).rejects.toMatchObject({ name: 'PostgresError', code: '23505' });
     expect(await ids()).toEqual([3]);
-    // Were the aborted transaction still open, this would fail with 25P02.
+    // Were the failed transaction still open, this would fail with 25P02.
     await oneMessageTransaction(client, 10_000, 'insert into one_message values (5) returning id');
     expect(await ids()).toEqual([3, 5]);
   });
