@@ -17,6 +17,12 @@ describe('app', () => {
     expect(await response.json()).toEqual({ ok: true, breaker });
   });
 
+  it('dates its answers (agents compare their clock with it)', async () => {
+    const env = envWith({ health: async () => ({ ok: true as const, value: { ok: true, breaker } }) });
+    const date = (await app.request('/health', {}, env)).headers.get('date');
+    expect(Math.abs(Date.parse(date ?? '') - Date.now())).toBeLessThan(5000);
+  });
+
   it('serves /metrics as Prometheus text', async () => {
     const push = { batches: 0, gaps: 0, mutations: { applied: 0, duplicate: 0, conflict: 0, rejected: 0 } };
     const env = envWith({

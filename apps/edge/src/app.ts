@@ -15,9 +15,17 @@ import { push } from './routes/push/index.ts';
 export const app = new OpenAPIHono<{ Bindings: Env }>();
 
 // Agents compare their clock with this header (Cloudflare adds it in production; workerd locally does not).
+// Set on the response's own headers: hono's `c.header` after the handler copies the whole Response.
 app.use('*', async (c, next) => {
   await next();
-  if (c.res.status !== 101 && !c.res.headers.has('date')) c.header('Date', new Date().toUTCString());
+  if (c.res.status === 101 || c.res.headers.has('date')) return;
+  const date = new Date().toUTCString();
+  try {
+    c.res.headers.set('Date', date);
+  } catch {
+    // Immutable headers (a response fetched from elsewhere): hono copies the response once.
+    c.header('Date', date);
+  }
 });
 
 app.route('/', health);

@@ -5,7 +5,7 @@ import { format, table } from '../stats/index.ts';
 import { type Capacity, type Costs, capacity, type Limits, type Population } from './model.ts';
 
 /** Measured by `npm run bench -- edge-cost` (docs/capacity.md has the run, date and machine). */
-export const MEASURED: Costs = { push1Ms: 2.6, perMutationMs: 0.07, pullMs: 7.1, handshakeMs: 1.6, txnMs: 5 };
+export const MEASURED: Costs = { push1Ms: 1.9, perMutationMs: 0.03, pullMs: 6.4, handshakeMs: 1.5, txnMs: 5 };
 
 const OPTIONS = {
   devices: { type: 'string' },

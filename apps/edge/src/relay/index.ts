@@ -14,7 +14,7 @@ import type { Env } from '../env.ts';
 import { asVoicesyncError, type RelayResult, settle } from '../errors/index.ts';
 import { announceChange, disconnectDevice, TenantHubs } from '../notify/index.ts';
 import { compactionStep } from './compaction/index.ts';
-import { applyBatch, type BatchPlan, type Checked, type PushingDevice } from './apply/index.ts';
+import { applyBatch, type Checked, type PushingDevice, writePlanned } from './apply/index.ts';
 import {
   type DeviceSummary,
   deviceState,
@@ -24,7 +24,7 @@ import {
   revokeDevice,
   rotateDeviceSecret,
 } from './devices/index.ts';
-import { PushCounters, type RelayStatus } from './metrics/index.ts';
+import { type MutationStatus, PushCounters, type RelayStatus } from './metrics/index.ts';
 import { PULL_RESET, pullChanges } from './pull/index.ts';
 import { shardName } from './shards/index.ts';
 import { allRelays } from './stub.ts';
@@ -57,18 +57,43 @@ export class Relay extends DurableObject<Env> {
     });
   }
 
+  /**
+   * A batch the Worker planned on its assumed state (`planAssumed`): written in one message if
+   * PostgreSQL holds what was assumed. `applied` false: nothing was written, and the Worker sends
+   * the batch to `push`, which reads the real state.
+   */
+  pushPlanned(
+    credentials: DeviceCredentials,
+    argument: string,
+    counts: Record<MutationStatus, number>,
+  ): Promise<RelayResult<{ applied: boolean; load: number }>> {
+    return settle(async () => {
+      const { upstream, auth } = this.ready();
+      const device = await auth.authenticate(credentials);
+      const written = await writePlanned(upstream, device, argument);
+      if (written.applied) {
+        this.counters.counted(counts);
+        // No conflict in a batch that holds to its assumption: the pusher has everything it wrote.
+        if (written.newestChange !== null) this.announce(device, written.newestChange, false);
+      }
+      return { applied: written.applied, load: upstream.load() };
+    });
+  }
+
   /** `batch` was decoded and hash-checked by the Worker (`checkMutation`), in the order it was sent. */
   push(credentials: DeviceCredentials, batch: Checked[]): Promise<RelayResult<PushAck>> {
     return settle(async () => {
       const { upstream, auth, config } = this.ready();
       const device = await auth.authenticate(credentials);
       try {
-        const { plan, cursor } = await upstream.transaction(async (tx) => {
-          const plan = await applyBatch(tx, device, batch, Date.now() + config.maxClockSkewMs);
-          return { plan, cursor: plan.newestChange };
-        });
+        const plan = await upstream.transaction((tx) =>
+          applyBatch(tx, device, batch, Date.now() + config.maxClockSkewMs),
+        );
         this.counters.batch(plan.results);
-        if (cursor !== null) this.announce(device, plan, cursor);
+        if (plan.newestChange !== null) {
+          const serverWon = plan.conflicts.some((conflict) => conflict.winner === 'server');
+          this.announce(device, plan.newestChange, serverWon);
+        }
         return { lastMutationId: plan.lastMutationId, results: plan.results, load: upstream.load() };
       } catch (error) {
         if (error instanceof VoicesyncError && error.code === MUTATION_GAP) this.counters.gap();
@@ -248,8 +273,7 @@ export class Relay extends DurableObject<Env> {
    * Tells the tenant's other devices after the commit, without delaying or failing the ack. The
    * pusher is left out unless the server won a conflict: the re-announced content is news to it.
    */
-  private announce(device: PushingDevice, plan: BatchPlan, cursor: number): void {
-    const serverWon = plan.conflicts.some((conflict) => conflict.winner === 'server');
+  private announce(device: PushingDevice, cursor: number, serverWon: boolean): void {
     this.ctx.waitUntil(
       announceChange(this.hubs, device.tenantId, cursor, serverWon ? null : device.deviceId),
     );

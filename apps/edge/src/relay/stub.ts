@@ -8,6 +8,7 @@ import { shardName, shardOf } from './shards/index.ts';
 export type RelayApi = Pick<
   Relay,
   | 'push'
+  | 'pushPlanned'
   | 'pull'
   | 'authorize'
   | 'device'

@@ -31,6 +31,14 @@ export class PushCounters {
     for (const result of results) this.mutations[result.status] += 1;
   }
 
+  /** A committed batch, its mutations counted by status already. */
+  counted(counts: Record<MutationStatus, number>): void {
+    this.batches += 1;
+    for (const status of Object.keys(this.mutations) as MutationStatus[]) {
+      this.mutations[status] += counts[status] ?? 0;
+    }
+  }
+
   gap(): void {
     this.gaps += 1;
   }

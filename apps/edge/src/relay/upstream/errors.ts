@@ -1,15 +1,20 @@
 // Which upstream errors break a connection, which count against the breaker, and what callers see.
 import { VoicesyncError, errorMessage } from '@voicesync/core';
+import postgres from 'postgres';
 
 interface PostgresServerError {
   name: 'PostgresError';
   code: string;
 }
 
+/**
+ * postgres.js names its error from its class (`this.constructor.name`), which a bundle built
+ * without keep_names (wrangler.toml) could rename: its class is checked first.
+ */
 function isServerError(error: unknown): error is PostgresServerError {
   return (
     error instanceof Error &&
-    error.name === 'PostgresError' &&
+    (error instanceof postgres.PostgresError || error.name === 'PostgresError') &&
     typeof (error as { code?: unknown }).code === 'string'
   );
 }

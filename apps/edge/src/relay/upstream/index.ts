@@ -11,6 +11,7 @@ import {
 } from './errors.ts';
 
 import { FailureStreak } from './failure-streak.ts';
+import { oneMessageTransaction } from './one-message.ts';
 import { pipelinedTransaction, type Tx } from './pipelined.ts';
 
 export * from './breaker-store.ts';
@@ -60,7 +61,19 @@ export class Upstream {
    * the timeout travel with its first statements, and `tx.commitWith` lets it pipeline the COMMIT
    * (see pipelinedTransaction).
    */
-  async transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T> {
+    return this.run((sql) => pipelinedTransaction(sql, this.config.statementTimeoutMs, work));
+  }
+
+  /**
+   * Runs one parameterless statement in a transaction of its own, sent with the statement
+   * timeout as one message (see oneMessageTransaction); answers its rows.
+   */
+  oneMessage<R extends object>(statement: string): Promise<R[]> {
+    return this.run((sql) => oneMessageTransaction<R>(sql, this.config.statementTimeoutMs, statement));
+  }
+
+  private async run<T>(transaction: (sql: Sql) => Promise<T>): Promise<T> {
     if (!this.pool) {
       throw new VoicesyncError('no_database', 'no database configured: set DATABASE_URL or bind HYPERDRIVE');
     }
@@ -71,7 +84,7 @@ export class Upstream {
       const value = await this.pool.run(async (sql) => {
         if (!this.breaker.tryAcquire()) throw this.unavailable();
         admitted = true;
-        return pipelinedTransaction(sql, this.config.statementTimeoutMs, work);
+        return transaction(sql);
       }, isConnectionError);
       this.succeeded();
       return value;

@@ -17,8 +17,12 @@ const mutation = {
   priority: 0,
 };
 
+/** A Relay whose planned write finds the state other than assumed, unless the test says otherwise. */
+const notApplied = async () => ({ ok: true as const, value: { applied: false, load: 0 } });
+
 function envWith(relay: Partial<RelayApi>): Env {
-  return { DEVICE_TOKEN_KEY, RELAY: { idFromName: () => 'relay', get: () => relay } } as unknown as Env;
+  const stub = { pushPlanned: notApplied, ...relay };
+  return { DEVICE_TOKEN_KEY, RELAY: { idFromName: () => 'relay', get: () => stub } } as unknown as Env;
 }
 
 function post(
@@ -30,7 +34,35 @@ function post(
 }
 
 describe('POST /v1/push', () => {
-  it('checks the mutations, passes them with the credentials to the Relay and answers its ack', async () => {
+  it('plans a batch on its assumed state and answers that plan once the Relay wrote it', async () => {
+    const pushPlanned = vi.fn(async () => ({ ok: true as const, value: { applied: true, load: 0.2 } }));
+    const push = vi.fn();
+    const response = await post(JSON.stringify({ mutations: [mutation] }), envWith({ pushPlanned, push }));
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      lastMutationId: 1,
+      results: [{ mutationId: 1, status: 'rejected', reason: expect.stringMatching(/tombstone hash/) }],
+      load: 0.2,
+    });
+    const [credentials, argument, counts] = pushPlanned.mock.calls[0] as unknown as [
+      unknown,
+      string,
+      unknown,
+    ];
+    expect(credentials).toEqual({ deviceId: 'dev_0123456789abcdef', secret: 's'.repeat(43) });
+    // The rejected mutation still consumes its id; nothing else is written.
+    expect(JSON.parse(argument)).toMatchObject({
+      last: 0,
+      expect: {},
+      lastMutationId: 1,
+      writes: [],
+      changes: [],
+    });
+    expect(counts).toEqual({ applied: 0, duplicate: 0, conflict: 0, rejected: 1 });
+    expect(push).not.toHaveBeenCalled();
+  });
+
+  it('passes the checked mutations to the Relay’s push when the assumed state does not hold', async () => {
     const ack = { lastMutationId: 1, results: [{ mutationId: 1, status: 'applied' }], load: 0.1 };
     const push = vi.fn(async () => ({ ok: true as const, value: ack }));
     const response = await post(JSON.stringify({ mutations: [mutation] }), envWith({ push } as never));
@@ -112,7 +144,7 @@ describe('POST /v1/push', () => {
     };
     const refused = await post(
       JSON.stringify({ mutations: [mutation] }),
-      envWith({ push: async () => open }),
+      envWith({ pushPlanned: async () => open, push: vi.fn() }),
     );
     expect(refused.status).toBe(503);
     expect(refused.headers.get('Retry-After')).toBe('60');

@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { fastPushRequest, pushAckSchema, pushRequestSchema } from '@voicesync/schema';
 import { errorResponses, jsonResponse } from '@voicesync/schema/openapi';
 import { relayConfig } from '../../config/index.ts';
-import { type Checked, checkMutation } from '../../relay/apply/index.ts';
+import { type Checked, checkMutation, planAssumed } from '../../relay/apply/index.ts';
 import { relayStub } from '../../relay/stub.ts';
 import { type DeviceRoute, deviceGate, relayAnswer } from '../gate.ts';
 import { readBodyText } from '../body.ts';
@@ -55,12 +55,18 @@ route(
       batch.mutations.map((mutation) => checkMutation(mutation, embeddingDim, clock)),
     );
     reportClamped(c.var.credentials.deviceId, checked, clock.nowMs);
-    return c.json(
-      await relayAnswer(
-        c,
-        await relayStub(c.env, c.var.credentials.deviceId).push(c.var.credentials, checked),
-      ),
-    );
+    const relay = relayStub(c.env, c.var.credentials.deviceId);
+    // Planned here on the state the batch assumes, one string to the Relay and one message to
+    // PostgreSQL; the Relay's `push` reads the real state when the assumption does not hold.
+    const planned = await planAssumed(checked);
+    if (planned) {
+      const { argument, counts, plan } = planned;
+      const written = await relayAnswer(c, await relay.pushPlanned(c.var.credentials, argument, counts));
+      if (written.applied) {
+        return c.json({ lastMutationId: plan.lastMutationId, results: plan.results, load: written.load });
+      }
+    }
+    return c.json(await relayAnswer(c, await relay.push(c.var.credentials, checked)));
   },
   {
     body: 'invalid_batch',

@@ -1,0 +1,155 @@
+// The push transaction: lock the device, refuse gaps, fold the batch, write it with one call.
+import { bytesToFloat32, bytesToFloat64, VoicesyncError } from '@voicesync/core';
+import { MUTATION_GAP } from '@voicesync/schema';
+import type postgres from 'postgres';
+import type { Tx } from '../upstream/index.ts';
+import { type BatchPlan, planBatch, type ServerContent } from './plan.ts';
+import type { Checked } from './validate.ts';
+import { newestChange, type PushingDevice, pushArgument } from './write.ts';
+
+/**
+ * Applies a checked batch for `device` and advances its last_mutation_id, all in `tx`.
+ * Throws `mutation_gap` (rolling everything back) when the first new id is not last + 1.
+ *
+ * Two round trips for the whole transaction: BEGIN, the locks and the current content are asked
+ * for together (pipelined), then everything the batch writes is one call of `voicesync_push`
+ * (its plan as one jsonb parameter), with COMMIT pipelined behind it. `pushBatch` tries the
+ * cheaper one-message path first; this is the path for what it cannot assume.
+ */
+export async function applyBatch(
+  tx: Tx,
+  device: PushingDevice,
+  batch: Checked[],
+  latestTrustedUpdatedAt = Number.MAX_SAFE_INTEGER,
+): Promise<BatchPlan & { newestChange: number | null }> {
+  // Sorted, so two batches touching the same speakers lock them in the same order. Speakers of
+  // replayed mutations are locked too: harmless, and known before the device row is read.
+  const speakers = [
+    ...new Set(batch.flatMap((checked) => (checked.content ? [checked.content.speakerId] : []))),
+  ].sort();
+  // Enrolments merge into the content held, so theirs is read too (only theirs: it is the bulk).
+  const enrolling = [
+    ...new Set(batch.flatMap((checked) => (checked.content?.enrolment ? [checked.content.speakerId] : []))),
+  ];
+  const { row, server } = await lockBatch(tx, device, speakers, enrolling, latestTrustedUpdatedAt);
+  if (!row) throw new VoicesyncError('unauthorized', 'unknown device');
+  if (row.revoked) throw new VoicesyncError('device_revoked', 'this device has been revoked');
+
+  const last = Number(row.last_mutation_id);
+  const first = batch.find((checked) => checked.mutation.mutationId > last);
+  if (first && first.mutation.mutationId !== last + 1) {
+    throw new VoicesyncError(
+      MUTATION_GAP,
+      `expected mutation ${last + 1}, got ${first.mutation.mutationId}`,
+      {
+        details: { expected: last + 1, lastMutationId: last },
+      },
+    );
+  }
+  const plan = await planBatch(last, batch, server);
+  return { ...plan, newestChange: first ? await writePlan(tx, device, plan, last) : null };
+}
+
+/** Writes the plan under the locks this transaction holds, so what the write checks holds too. */
+async function writePlan(
+  tx: Tx,
+  device: PushingDevice,
+  plan: BatchPlan,
+  last: number,
+): Promise<number | null> {
+  const { deviceId, tenantId } = device;
+  const argument = { ...pushArgument(plan, { last, expect: new Map() }), deviceId, tenantId };
+  // COMMIT is pipelined behind the write: the ack still waits for both.
+  const [written] = await tx.commitWith(
+    tx<{ applied: boolean; newest: string | null }[]>`
+      select applied, newest from voicesync_push(${tx.json(argument as postgres.JSONValue)})`,
+  );
+  if (!written?.applied)
+    throw new VoicesyncError('internal', 'the push write found the locked state changed');
+  return newestChange(written.newest);
+}
+
+/**
+ * Locks the device, its tenant and the batch's profiles, and reads what the plan needs, in one
+ * statement. FOR UPDATE of the device serialises its batches (revoked_at is re-read under it); FOR
+ * NO KEY UPDATE of the tenant runs one batch at a time per tenant, so change-log ids commit in id
+ * order and a pull cursor never skips one. Both are taken before the profiles, in every
+ * transaction: the device branch of the UNION ALL runs to its end (Append runs its branches in
+ * order) before the profiles' branch locks them, in speaker order (LockRows above the sort).
+ *
+ * A stored updatedAt beyond `latestTrusted` (edge clock + allowed skew) was written before the
+ * edge clamped clocks (e.g. 2^53-1): it counts as 0, so the next write of the profile wins any
+ * conflict and replaces it with an order the edge trusts. This is how a pinned profile is repaired.
+ */
+async function lockBatch(
+  tx: Tx,
+  device: PushingDevice,
+  speakers: string[],
+  enrolling: string[],
+  latestTrusted: number,
+): Promise<{ row: DeviceRow | undefined; server: Map<string, ServerContent> }> {
+  const rows = await tx<(ProfileRow & DeviceRow)[]>`
+    with locked as materialized (
+      select d.last_mutation_id, d.revoked_at is not null as revoked
+      from devices d join tenants t on t.id = d.tenant_id
+      where d.id = ${device.deviceId} and t.id = ${device.tenantId}
+      for update of d for no key update of t
+    )
+    select last_mutation_id, revoked, null::text as speaker_id, null::text as content_hash,
+      null::bigint as updated_at, null::boolean as deleted, null::text as name,
+      null::jsonb as acoustic_features, null::integer as total_samples, null::bytea as embedding,
+      null::bytea as sample_sum
+    from locked
+    union all
+    select null, null, p.* from (
+      select speaker_id, content_hash, updated_at, deleted,
+        case when loaded then name end as name, case when loaded then acoustic_features end as acoustic_features,
+        total_samples, case when loaded then embedding end as embedding,
+        case when loaded then sample_sum end as sample_sum
+      from (select *, speaker_id = any(${enrolling}) and not deleted as loaded from profiles
+            where tenant_id = ${device.tenantId} and speaker_id = any(${speakers})) q
+      order by speaker_id for update) p`;
+  let row: DeviceRow | undefined;
+  const server = new Map<string, ServerContent>();
+  for (const r of rows) {
+    if (r.speaker_id === null) row = r;
+    else server.set(r.speaker_id, serverContent(r, latestTrusted));
+  }
+  return { row, server };
+}
+
+interface DeviceRow {
+  last_mutation_id: string;
+  revoked: boolean;
+}
+
+interface ProfileRow {
+  speaker_id: string;
+  content_hash: string;
+  updated_at: string;
+  deleted: boolean;
+  name: string | null;
+  acoustic_features: unknown;
+  total_samples: number;
+  embedding: Uint8Array | null;
+  sample_sum: Uint8Array | null;
+}
+
+function serverContent(row: ProfileRow, latestTrusted: number): ServerContent {
+  const updatedAt = Number(row.updated_at);
+  const content: ServerContent = {
+    contentHash: row.content_hash,
+    updatedAt: updatedAt > latestTrusted ? 0 : updatedAt,
+    deleted: row.deleted,
+  };
+  if (row.embedding && row.name !== null) {
+    content.profile = {
+      name: row.name,
+      acousticFeatures: row.acoustic_features,
+      totalSamples: row.total_samples,
+      embedding: bytesToFloat32(row.embedding),
+      sampleSum: row.sample_sum ? bytesToFloat64(row.sample_sum) : null,
+    };
+  }
+  return content;
+}
