@@ -64,9 +64,14 @@ describe('three relay shards under PG_MAX=3 (the settings under test)', () => {
     );
     for (const member of fleet) member.agent.pusher?.flushSoon();
     await eventually(async () => (await Promise.all(fleet.map(drained))).every(Boolean), 120_000);
-    const { max, samples } = await sampler.stop();
+    const { max, samples, errors } = await sampler.stop();
 
-    expect(samples).toBeGreaterThan(50);
+    // The sampler ran all along and saw relay connections open. (How many samples fit in the run
+    // depends on the machine's load and on how long the pushes take, one message each now: the
+    // count is no measure of coverage; a sampler that failed shows errors, one that never saw a
+    // push shows max 0.)
+    expect(errors).toBe(0);
+    expect(samples).toBeGreaterThan(10);
     expect(max).toBeGreaterThan(0);
     expect(max).toBeLessThanOrEqual(3);
 
