@@ -56,6 +56,7 @@ export function encodeI8(
         const x = <f64>load<f32>(v + (j << 2));
         sum += x * x;
       }
+      // biome-ignore lint/suspicious/noGlobalIsFinite: AssemblyScript's isFinite<f64> builtin, not the global.
       if (!isFinite(sum) || sum === 0) {
         store<f64>(out, maxScale);
         store<f64>(out, maxResidual, 8);
