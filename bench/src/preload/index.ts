@@ -17,6 +17,7 @@ import { createScoringBackend, EmbeddingIndex } from '../../../apps/agent/src/sc
 import { randomEmbeddings } from '../../../apps/agent/src/scoring/random-embeddings.ts';
 import { openStore } from '../../../apps/agent/src/store/index.ts';
 import { seedProfiles } from '../../../apps/agent/src/testing/seed-profiles.ts';
+import { benchEncode } from './encode.ts';
 import { floorPagedObjects, floorThreads } from './floors.ts';
 
 const COUNT = Number(process.env.BENCH_PRELOAD_N ?? 1_000_000);
@@ -217,6 +218,8 @@ export async function benchPreload(): Promise<string> {
     `| … then the snapshot written synchronously (1 GB, fsync) | ${seconds(serial.save)} | |`,
     '',
     memory,
+    '',
+    benchEncode(),
     '',
     `Target: ≤ 5 s for 1,000,000, also when libSQL must be read — ${COUNT >= 1_000_000 && coldMs <= 5000 && warmMs <= 5000 ? 'MET' : 'NOT MET'}.`,
   ].join('\n');

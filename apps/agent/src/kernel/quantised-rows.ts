@@ -56,11 +56,15 @@ export class QuantisedRows {
   #bytes: Int8Array<ArrayBufferLike> = new Int8Array(0);
   #halves: Uint16Array<ArrayBufferLike> = new Uint16Array(0);
   #floats: Float32Array<ArrayBufferLike> = new Float32Array(0);
+  #doubles: Float64Array<ArrayBufferLike> = new Float64Array(0);
   #maxScale = 0;
   #maxResidual = 0;
   #version = 0;
 
   constructor(dim: number, format: QuantisedFormat = 'int8') {
+    // The encoding reads 4 values at a time (EmbeddingIndex's dimensions are multiples of 4 too).
+    if (!(Number.isInteger(dim) && dim > 0 && dim % 4 === 0))
+      throw new RangeError(`dim must be a positive multiple of 4, got ${dim}`);
     this.memory = createSharedMemory(0);
     this.#wasm = instantiateQuantised(compileQuantisedKernel(), this.memory);
     this.layout = quantisedLayout(format, dim, this.#wasm.heapBase());
@@ -135,22 +139,13 @@ export class QuantisedRows {
     const { stride, paddedDim, codes } = this.layout;
     const at = codes + row * stride;
     if (this.layout.format === 'int8') {
-      let max = 0;
-      for (let j = 0; j < unit.length; j++) max = Math.max(max, Math.abs(unit[j]!));
-      const scale = max === 0 ? 1 : max / 127;
-      const inverse = 1 / scale;
-      const stored = Math.fround(scale);
-      const bytes = this.#bytes;
-      // The residual against what the kernel will multiply (code x the stored f32 scale) feeds bound().
-      let residual = 0;
-      for (let j = 0; j < unit.length; j++) {
-        const code = Math.round(unit[j]! * inverse);
-        bytes[at + j] = code;
-        residual += (unit[j]! - code * stored) ** 2;
-      }
-      this.#floats[(at + paddedDim) >> 2] = scale;
-      this.#maxScale = Math.max(this.#maxScale, stored);
-      this.#maxResidual = Math.max(this.#maxResidual, Math.sqrt(residual));
+      // The same wasm encoding the preload readers run, so a row read in parallel is byte for byte this.
+      const { scratch, dim } = this.layout;
+      this.#floats.set(unit, scratch >> 2);
+      this.#wasm.encodeI8(scratch, 1, dim, 0, at, stride, paddedDim, scratch + dim * 4);
+      const results = (scratch + dim * 4) >> 3;
+      this.#maxScale = Math.max(this.#maxScale, this.#doubles[results]!);
+      this.#maxResidual = Math.max(this.#maxResidual, this.#doubles[results + 1]!);
     } else {
       const halves = this.#halves;
       for (let j = 0; j < unit.length; j++) halves[(at >> 1) + j] = toHalf(unit[j]!);
@@ -230,5 +225,6 @@ export class QuantisedRows {
     this.#bytes = new Int8Array(buffer);
     this.#halves = new Uint16Array(buffer);
     this.#floats = new Float32Array(buffer);
+    this.#doubles = new Float64Array(buffer);
   }
 }

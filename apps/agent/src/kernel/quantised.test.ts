@@ -72,6 +72,35 @@ describe('QuantisedRows', () => {
     });
   }
 
+  it('int8: codes are Math.round(x / scale), halves up, with the f32 scale max|x| / 127, as the JS encoding was', () => {
+    // Row 0 has scale 1 exactly, so its values are exact halves: the rounding rule itself is tested.
+    const halves = [127, 63.5, -63.5, 0.5, -0.5, 2.5, -2.5, 0, 1.5, -1.5, 126.5, -126.5];
+    const dim = 12;
+    const rows = new Float32Array([...halves, ...randomEmbeddings(50, dim, 7)]);
+    const compact = new QuantisedRows(dim, 'int8');
+    let maxScale = 0;
+    let maxResidual = 0;
+    for (let row = 0; row < 51; row++) {
+      const unit = rows.subarray(row * dim, (row + 1) * dim);
+      compact.set(row, unit);
+      const max = Math.max(...Array.from(unit, Math.abs));
+      const scale = max === 0 ? 1 : max / 127;
+      const stored = Math.fround(scale);
+      const codes = Array.from(unit, (x) => Math.round(x * (1 / scale)) || 0);
+      const { stride, paddedDim } = compact.layout;
+      const saved = compact.codeBytes().slice(row * stride, (row + 1) * stride);
+      expect(Array.from(new Int8Array(saved.buffer, 0, dim))).toEqual(codes);
+      expect(new Float32Array(saved.buffer, paddedDim, 1)[0]).toBe(stored);
+      maxScale = Math.max(maxScale, stored);
+      maxResidual = Math.max(maxResidual, Math.hypot(...Array.from(unit, (x, j) => x - codes[j]! * stored)));
+    }
+    expect(Array.from(compact.codeBytes().subarray(0, dim), (b) => (b << 24) >> 24)).toEqual([
+      127, 64, -63, 1, 0, 3, -2, 0, 2, -1, 127, -126,
+    ]);
+    expect(compact.maxScale).toBe(maxScale);
+    expect(compact.maxResidual).toBeCloseTo(maxResidual, 12);
+  });
+
   it('lists every row at or above a threshold, and gives up past the cap', () => {
     const dim = 64;
     const rows = randomEmbeddings(2000, dim, 3);

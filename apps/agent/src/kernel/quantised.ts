@@ -54,6 +54,17 @@ export interface QuantisedExports {
     cap: number,
     out: number,
   ): number;
+  /** See assembly/encode.ts: int8 codes, scales and residuals of `count` rows; -1 or the first bad row. */
+  encodeI8(
+    values: number,
+    count: number,
+    dim: number,
+    normalise: number,
+    codes: number,
+    stride: number,
+    paddedDim: number,
+    out: number,
+  ): number;
   topKF16(
     codes: number,
     first: number,
@@ -102,6 +113,8 @@ export interface QuantisedLayout {
   readonly lanes: readonly Lane[];
   /** Int32 words for the worker hand-shake, MAX_LANES x 8. */
   readonly control: number;
+  /** The calling thread's encoding area: a row of f32 values, then encodeI8's two f64 results. */
+  readonly scratch: number;
   readonly codes: number;
 }
 
@@ -120,7 +133,14 @@ export function quantisedLayout(format: QuantisedFormat, dim: number, heapBase: 
     lanes.push({ query, indices, scores, above });
   }
   const control = at;
-  return { format, dim, paddedDim, stride, lanes, control, codes: alignUp(control + MAX_LANES * 32) };
+  const scratch = alignUp(control + MAX_LANES * 32);
+  const codes = alignUp(scratch + encodeScratchBytes(1, dim));
+  return { format, dim, paddedDim, stride, lanes, control, scratch, codes };
+}
+
+/** Bytes an encodeI8 call over `rows` rows needs at its `values` pointer: the rows, then two f64. */
+export function encodeScratchBytes(rows: number, dim: number): number {
+  return rows * dim * 4 + 16;
 }
 
 /** A shared memory big enough for `bytes`, growable to the wasm32 limit. */

@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { compileQuantisedKernel, encodeScratchBytes, ensureBytes } from '../kernel/quantised.ts';
 import { QuantisedRows } from '../kernel/quantised-rows.ts';
 import type { SpeakerTableParts } from '../scoring/index.ts';
 import type { BaseRows } from '../scoring/file-rows.ts';
@@ -15,6 +16,8 @@ import { READER_SOURCE, type ReaderData, type ReaderMessage } from './read-worke
 const MAX_READERS = 4;
 /** Profiles per query row (3 MiB of embeddings at 192 dimensions); progress is told after each. */
 const BATCH = 4096;
+/** Rows per call of the kernel's encoding: 768 KiB of f32 rows at 192 dimensions, per reader. */
+const CHUNK = 1024;
 /** Above this rowid span (sparse rowids) the compact memory for it would be too large: read page by page. */
 const MAX_SPAN = 16_000_000;
 
@@ -60,6 +63,10 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
   const compact = new QuantisedRows(o.dim, 'int8');
   compact.restore(span * readers, () => {}, 0, 0);
   const { paddedDim, stride, codes: codesAt } = compact.layout;
+  // Each reader's scratch area for the encoding lies past the rows' span; the index's later rows reuse it.
+  const scratchBytes = Math.ceil(encodeScratchBytes(CHUNK, o.dim) / 64) * 64;
+  const scratchAt = Math.ceil((codesAt + span * readers * stride) / 64) * 64;
+  ensureBytes(compact.memory, scratchAt + readers * scratchBytes);
   const libsql = createRequire(import.meta.url).resolve('libsql');
   const privateFile = () => {
     const file = join(o.dir, `voicesync-preload-${process.pid}-${randomUUID()}`);
@@ -155,6 +162,9 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
         codesAt: codesAt + lane * span * stride,
         capacity: span,
         batch: BATCH,
+        module: compileQuantisedKernel(),
+        scratch: scratchAt + lane * scratchBytes,
+        chunk: CHUNK,
       };
       const worker = new Worker(READER_SOURCE, { eval: true, workerData });
       workers.push(worker);

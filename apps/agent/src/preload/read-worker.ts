@@ -19,6 +19,12 @@ export interface ReaderData {
   readonly capacity: number;
   /** Rows per query: one row of the query carries this many profiles. */
   readonly batch: number;
+  /** The compiled quantised kernel, instantiated over `memory`. */
+  readonly module: object;
+  /** This reader's own bytes of `memory`: encodeScratchBytes(chunk, dim) from this offset. */
+  readonly scratch: number;
+  /** Rows per encodeI8 call. */
+  readonly chunk: number;
 }
 
 /** What a reader posts: progress, then its rows' parts with the generation it read them at. */
@@ -54,8 +60,9 @@ export const BATCH_SQL = `SELECT COUNT(*), MAX(r),
 
 // One read transaction (a WAL snapshot) holds the generation and every row read, so the rows are
 // exactly libSQL at that generation; the host compares the readers' generations. The arithmetic is
-// EmbeddingIndex.upsert's, value for value (l2normalize, QuantisedRows.set int8, SpeakerTable's
-// FNV-1a of UTF-16 units); the snapshot tests compare the result with row-by-row upserts bit for bit.
+// EmbeddingIndex.upsert's: the kernel's encodeI8 normalises as l2normalize does and encodes with the
+// very function QuantisedRows.set calls; the ids' hash is SpeakerTable's FNV-1a of UTF-16 units. The
+// snapshot tests compare the result with row-by-row upserts bit for bit.
 export const READER_SOURCE = `
 const { workerData: w, parentPort } = require('node:worker_threads');
 const { writeSync } = require('node:fs');
@@ -63,35 +70,6 @@ const Database = require(w.libsql);
 const post = (m, transfer) => parentPort.postMessage(m, transfer);
 class Invalid extends Error {}
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
-
-// Math.round(x) is Math.floor(x + 0.5) for every x but 0.5 - 2^-54 (where x + 0.5 rounds up to 1);
-// floor has no data-dependent branch, and on random rows Math.round cost as much as all the rest.
-// max(|unit|) is taken as each f32 value is stored: the same values, one pass fewer.
-const residualOf = new Float64Array(1);
-function encode(values, v, unit, u, bytes, scales, at, dim, paddedDim) {
-  let sum = 0;
-  for (let i = 0; i < dim; i++) sum += values[v + i] * values[v + i];
-  if (!Number.isFinite(sum) || sum === 0) throw new Invalid('an embedding is not finite, or zero');
-  const norm = Math.sqrt(sum);
-  let max = 0;
-  for (let i = 0; i < dim; i++) {
-    const x = Math.fround(values[v + i] / norm);
-    unit[u + i] = x;
-    const a = Math.abs(x);
-    if (a > max) max = a;
-  }
-  const scale = max === 0 ? 1 : max / 127, inverse = 1 / scale, stored = Math.fround(scale);
-  let residual = 0;
-  for (let j = 0; j < dim; j++) {
-    const x = unit[u + j] * inverse;
-    const code = x === 0.49999999999999994 ? 0 : Math.floor(x + 0.5);
-    bytes[at + j] = code;
-    residual += (unit[u + j] - code * stored) ** 2;
-  }
-  scales[(at + paddedDim) >> 2] = scale;
-  residualOf[0] = residual;
-  return stored;
-}
 
 // Typed arrays for the rowid span (pages are only touched as rows fill them), handed over whole.
 let capacity = 0, idLength, nameLength, hash, samples;
@@ -105,7 +83,10 @@ function reserve(rows) {
   hash = grow(hash, Uint32Array); samples = grow(samples, Uint32Array);
   capacity = next;
 }
-const bytes = new Int8Array(w.memory.buffer), scales = new Float32Array(w.memory.buffer);
+// The kernel's int8 encoding (QuantisedRows.set runs the same function) over the index's memory.
+const wasm = new WebAssembly.Instance(w.module, { env: { memory: w.memory } }).exports;
+const scratch = new Uint8Array(w.memory.buffer, w.scratch, w.chunk * w.dim * 4);
+const results = new Float64Array(w.memory.buffer, w.scratch + w.chunk * w.dim * 4, 2);
 
 // Non-negative or negative decimal integer at text[at...] ending at a space or the end; [value, next].
 function integer(text, at) {
@@ -128,17 +109,23 @@ function readAll(db) {
   const { dim, paddedDim, stride } = w;
   const rowBytes = dim * 4;
   const query = db.prepare(${JSON.stringify(BATCH_SQL)}).raw(true);
-  const unit = new Float32Array(w.batch * dim);
   let rows = 0, after = w.after, maxScale = 0, maxResidual = 0;
   for (;;) {
     const [n, last, blob, text, numbers, wrong] = query.get(rowBytes, after, w.before, w.batch);
     if (!n) break;
     if (wrong !== 0 || blob.length !== n * rowBytes)
       throw new Invalid('an embedding is not ' + dim + ' float32 values');
-    const values = blob.byteOffset % 4 === 0
-      ? new Float32Array(blob.buffer, blob.byteOffset, n * dim)
-      : new Float32Array(new Uint8Array(blob).buffer);
     reserve(rows + n);
+    // Normalised and encoded a chunk at a time in this reader's scratch area, whence the unit rows go to the file.
+    for (let i = 0; i < n; i += w.chunk) {
+      const m = Math.min(w.chunk, n - i);
+      scratch.set(blob.subarray(i * rowBytes, (i + m) * rowBytes));
+      const bad = wasm.encodeI8(w.scratch, m, dim, 1, w.codesAt + (rows + i) * stride, stride, paddedDim, results.byteOffset);
+      if (bad >= 0) throw new Invalid('an embedding is not finite, or zero');
+      maxScale = Math.max(maxScale, results[0]);
+      maxResidual = Math.max(maxResidual, results[1]);
+      put(w.fd, scratch.subarray(0, m * rowBytes), (rows + i) * rowBytes);
+    }
     if (used + text.length > arena.length) {
       const next = new Uint8Array(Math.max(arena.length * 2, used + text.length));
       next.set(arena.subarray(0, used));
@@ -150,9 +137,6 @@ function readAll(db) {
     let t = 0, p = 0, previous = after;
     for (let i = 0; i < n; i++) {
       const row = rows + i;
-      const stored = encode(values, i * dim, unit, i * dim, bytes, scales, w.codesAt + row * stride, dim, paddedDim);
-      maxScale = Math.max(maxScale, stored);
-      maxResidual = Math.max(maxResidual, Math.sqrt(residualOf[0]));
       // The id and the name (UTF-8, NUL-terminated but for the last name) go to the arena as they are.
       const idStart = t;
       while (t < text.length && text[t] !== 0) t++;
@@ -179,7 +163,6 @@ function readAll(db) {
       [samples[row], p] = integer(numbers, p);
     }
     if (t < text.length + 1 || p < numbers.length) throw new Invalid('a NUL in an id or name');
-    put(w.fd, new Uint8Array(unit.buffer, 0, n * rowBytes), rows * rowBytes);
     rows += n;
     after = last;
     post({ kind: 'progress', rows: n });

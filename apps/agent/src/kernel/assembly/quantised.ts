@@ -154,3 +154,5 @@ export function aboveI8(
   }
   return found;
 }
+
+export { encodeI8 } from './encode';
