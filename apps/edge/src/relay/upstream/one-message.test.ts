@@ -1,38 +1,16 @@
 // The one-message transaction against a real, throwaway PostgreSQL: all or nothing, bounded, in step after a failure.
 import postgres from 'postgres';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type PostgresHandle, startPostgres } from '../../../../../test/harness/index.ts';
+import { describe, expect, it } from 'vitest';
+import { scratchTable } from '../../../test/scratch-table.ts';
 import { oneMessageTransaction } from './one-message.ts';
 
-let cluster: PostgresHandle;
-let admin: postgres.Sql;
-/** One connection, as each client of the Relay's pool holds. */
-let client: postgres.Sql;
-
-beforeAll(async () => {
-  cluster = await startPostgres({ migrate: false });
-  admin = postgres(cluster.url, { max: 1, onnotice: () => {} });
-  client = postgres(cluster.url, { max: 1, onnotice: () => {} });
-  await admin`create table if not exists one_message (id int primary key)`;
-}, 120_000);
-
-afterAll(async () => {
-  await client?.end({ timeout: 1 });
-  await admin?.end({ timeout: 1 });
-  await cluster?.destroy();
-});
-
-beforeEach(async () => {
-  await admin`truncate one_message`;
-});
-
-const ids = async () =>
-  (await admin<{ id: number }[]>`select id from one_message order by id`).map((r) => r.id);
+const scratch = scratchTable('one_message', { migrate: false });
+const ids = () => scratch.ids();
 
 describe('oneMessageTransaction', () => {
   it('commits the statement and answers its rows, inside a transaction bounded by the timeout', async () => {
     const rows = await oneMessageTransaction<{ id: number; timeout: string }>(
-      client,
+      scratch.client,
       10_000,
       `with added as (insert into one_message values (1), (2) returning id)
        select id, current_setting('statement_timeout') as timeout from added order by id`,
@@ -43,27 +21,27 @@ describe('oneMessageTransaction', () => {
     ]);
     expect(await ids()).toEqual([1, 2]);
     // The SET was LOCAL: the connection's own setting is untouched afterwards.
-    const [after] = await client<{ statement_timeout: string }[]>`show statement_timeout`;
+    const [after] = await scratch.client<{ statement_timeout: string }[]>`show statement_timeout`;
     expect(after?.statement_timeout).toBe('0');
   });
 
   it('keeps nothing of a failed statement and leaves the connection in step for the next one', async () => {
-    await admin`insert into one_message values (3)`;
+    await scratch.admin`insert into one_message values (3)`;
     const failing = oneMessageTransaction(
-      client,
+      scratch.client,
       10_000,
       'with added as (insert into one_message values (4), (3) returning id) select id from added',
     );
     await expect(failing).rejects.toMatchObject({ name: 'PostgresError', code: '23505' });
     expect(await ids()).toEqual([3]);
     // Were the failed transaction still open, this would fail with 25P02.
-    await oneMessageTransaction(client, 10_000, 'insert into one_message values (5) returning id');
+    await oneMessageTransaction(scratch.client, 10_000, 'insert into one_message values (5) returning id');
     expect(await ids()).toEqual([3, 5]);
   });
 
   it('answers a statement beyond the timeout with 57014 and keeps nothing', async () => {
     const slow = oneMessageTransaction(
-      client,
+      scratch.client,
       200,
       'with added as (insert into one_message values (6) returning id) select pg_sleep(5), id from added',
     );
@@ -72,7 +50,7 @@ describe('oneMessageTransaction', () => {
   });
 
   it('sends nothing more once the connection is lost, and nothing of the statement is kept', async () => {
-    const own = postgres(cluster.url, { max: 1, onnotice: () => {} });
+    const own = postgres(scratch.url, { max: 1, onnotice: () => {} });
     try {
       const [me] = await own<{ pid: number }[]>`select pg_backend_pid() as pid`;
       const lost = oneMessageTransaction(
