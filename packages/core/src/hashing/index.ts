@@ -29,45 +29,22 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
- * A synchronous SHA-256 of the concatenated chunks, in lowercase hex. The core stays
- * runtime-agnostic (WebCrypto only); a runtime with a native synchronous digest (node:crypto's
- * createHash in Node and in workerd with nodejs_compat) passes one to `profileContentHashWith`.
- */
-export type Sha256HexSync = (chunks: readonly Uint8Array[]) => string;
-
-/**
- * Canonical bytes, version 1, as the chunks they concatenate (the embedding chunk is a view of a
- * Float32Array's bytes, not a copy):
+ * Canonical bytes, version 1:
  * "voicesync/profile/v1" NUL speakerId NUL name NUL dim(u32 LE) embedding(float32 LE x dim)
  * totalSamples(decimal) NUL canonicalJson(acousticFeatures ?? null), strings in UTF-8.
  */
-function profileContentChunks(content: ProfileContent): Uint8Array[] {
+export function encodeProfileContent(content: ProfileContent): Uint8Array {
   const head = encoder.encode(`voicesync/profile/v1\0${content.speakerId}\0${content.name}\0`);
   const dim = new Uint8Array(4);
   new DataView(dim.buffer).setUint32(0, content.embedding.length, true);
   const embedding = float32BytesView(content.embedding);
   const tail = encoder.encode(`${content.totalSamples}\0${canonicalJson(content.acousticFeatures ?? null)}`);
-  return [head, dim, embedding, tail];
-}
-
-/** The canonical bytes of `profileContentChunks` in one array. */
-export function encodeProfileContent(content: ProfileContent): Uint8Array {
-  const chunks = profileContentChunks(content);
-  const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.length;
-  }
+  const out = new Uint8Array(head.length + 4 + embedding.length + tail.length);
+  out.set(head, 0);
+  out.set(dim, head.length);
+  out.set(embedding, head.length + 4);
+  out.set(tail, head.length + 4 + embedding.length);
   return out;
-}
-
-/**
- * The same hash as `profileContentHash`, computed by `sha256` over the canonical chunks without
- * concatenating them: no promise, no copy of the embedding, no hex loop in JavaScript.
- */
-export function profileContentHashWith(content: ProfileContent, sha256: Sha256HexSync): string {
-  return sha256(profileContentChunks(content));
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {

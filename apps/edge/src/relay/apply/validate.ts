@@ -4,12 +4,11 @@ import {
   bytesToFloat64,
   enrolmentHash,
   float32View,
-  profileContentHashWith,
+  profileContentHash,
   sumNorm,
   tombstoneHash,
 } from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
-import { nodeSha256Hex } from './sha256.ts';
 
 /**
  * What a valid mutation writes, or a tombstone. The embedding stays the base64 text the device
@@ -116,16 +115,13 @@ export async function checkMutation(
   }
   const vector = float32View(embedding);
   if (!allFinite(vector)) return rejected(mutation, 'embedding contains NaN or Infinity');
-  const expected = profileContentHashWith(
-    {
-      speakerId,
-      name: profile.name,
-      embedding: vector,
-      acousticFeatures: profile.acousticFeatures,
-      totalSamples: profile.totalSamples,
-    },
-    nodeSha256Hex,
-  );
+  const expected = await profileContentHash({
+    speakerId,
+    name: profile.name,
+    embedding: vector,
+    acousticFeatures: profile.acousticFeatures,
+    totalSamples: profile.totalSamples,
+  });
   if (contentHash !== expected) return rejected(mutation, 'contentHash does not match the profile content');
   return {
     mutation,
