@@ -1,6 +1,6 @@
 // In workerd, base64 goes through the runtime's native codec: it must accept and produce exactly
 // what the JavaScript codec (the one Node 20 runs) does, or agent and edge would disagree on bytes.
-import { base64ToBytesJs, bytesToBase64Js, bytesToHex } from '@voicesync/core';
+import { base64ToBytesJs, bytesToBase64Js, bytesToHex, bytesToHexJs } from '@voicesync/core';
 import { build } from 'esbuild';
 import fc from 'fast-check';
 import { Miniflare } from 'miniflare';
@@ -14,8 +14,10 @@ export default {
     const { decode, encode } = await request.json();
     return Response.json({
       native: typeof Uint8Array.fromBase64 === 'function',
+      nativeHex: typeof Uint8Array.prototype.toHex === 'function',
       decoded: decode.map((text) => { try { return bytesToHex(base64ToBytes(text)); } catch (e) { return e instanceof RangeError ? null : String(e); } }),
       encoded: encode.map((hex) => bytesToBase64(Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16)))),
+      hexed: encode.map((hex) => bytesToHex(Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16)))),
     });
   },
 };`;
@@ -78,7 +80,7 @@ const texts = fc.oneof(
   fc.string({ unit: fc.constantFrom('Q', 'U', 'A', '/', '+', '=', ' ', '\n', '-'), maxLength: 16 }),
 );
 
-describe('base64 in workerd (native codec) and in Node (JavaScript codec)', () => {
+describe('base64 and hex in workerd (native codec) and in Node (JavaScript codec)', () => {
   it('accept and refuse the same texts, decode them to the same bytes, and encode bytes alike', async () => {
     const decode = fc.sample(texts, { numRuns: 3000, seed: 13 });
     decode.push(
@@ -103,13 +105,18 @@ describe('base64 in workerd (native codec) and in Node (JavaScript codec)', () =
     });
     const answer = (await response.json()) as {
       native: boolean;
+      nativeHex: boolean;
       decoded: Array<string | null>;
       encoded: string[];
+      hexed: string[];
     };
     // The subject is the native path: workerd must have it, or this test proves nothing.
     expect(answer.native).toBe(true);
     expect(answer.decoded).toEqual(decode.map(jsDecode));
     expect(answer.encoded).toEqual(bytes.map(bytesToBase64Js));
+    // Hex (the content hash's text) through workerd's native toHex, as Node's table loop writes it.
+    expect(answer.nativeHex).toBe(true);
+    expect(answer.hexed).toEqual(bytes.map(bytesToHexJs));
     // Both refusals and acceptances were exercised.
     expect(answer.decoded.filter((d) => d === null).length).toBeGreaterThan(500);
     expect(answer.decoded.filter((d) => d !== null).length).toBeGreaterThan(500);

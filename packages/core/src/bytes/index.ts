@@ -153,7 +153,15 @@ export function base64ToBytes(text: string): Uint8Array {
   return out;
 }
 
+const nativeHex = (Uint8Array.prototype as unknown as { toHex?: (this: Uint8Array) => string }).toHex;
+
+/** Lowercase hex: the runtime's own `toHex` where it has one (workerd's V8), else a table loop. */
 export function bytesToHex(bytes: Uint8Array): string {
+  return nativeHex ? nativeHex.call(bytes) : bytesToHexJs(bytes);
+}
+
+/** Lowercase hex in JavaScript (runtimes without `Uint8Array.prototype.toHex`). */
+export function bytesToHexJs(bytes: Uint8Array): string {
   let hex = '';
   for (let i = 0; i < bytes.length; i++) hex += HEX_PAIRS[bytes[i] ?? 0];
   return hex;
