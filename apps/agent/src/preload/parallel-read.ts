@@ -93,8 +93,11 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
         return finish({ fallback: 'the readers saw different generations' });
       const rows = parts.reduce((n, d) => n + d.rows, 0);
       if (rows < o.minRows) return finish({ fallback: `${rows} rows, below ${o.minRows}` });
-      const join = <T extends Uint16Array | Uint32Array>(pick: (d: Done) => T, make: (n: number) => T) => {
-        const out = make(rows);
+      const join = <T extends Uint16Array | Uint32Array>(
+        pick: (d: Done) => T,
+        Make: new (n: number) => T,
+      ) => {
+        const out = new Make(rows);
         let at = 0;
         for (const d of parts) {
           out.set(pick(d).subarray(0, d.rows), at);
@@ -113,22 +116,10 @@ export async function readParallel(o: ParallelReadOptions): Promise<ParallelRead
         readers,
         generation: parts[0]!.generation,
         speakers: {
-          idLength: join(
-            (d) => d.idLength,
-            (n) => new Uint16Array(n),
-          ),
-          nameLength: join(
-            (d) => d.nameLength,
-            (n) => new Uint16Array(n),
-          ),
-          hash: join(
-            (d) => d.hash,
-            (n) => new Uint32Array(n),
-          ),
-          samples: join(
-            (d) => d.samples,
-            (n) => new Uint32Array(n),
-          ),
+          idLength: join((d) => d.idLength, Uint16Array),
+          nameLength: join((d) => d.nameLength, Uint16Array),
+          hash: join((d) => d.hash, Uint32Array),
+          samples: join((d) => d.samples, Uint32Array),
           arena,
         },
         compact,
