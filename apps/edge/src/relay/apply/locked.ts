@@ -75,7 +75,9 @@ async function writePlan(
  * NO KEY UPDATE of the tenant runs one batch at a time per tenant, so change-log ids commit in id
  * order and a pull cursor never skips one. Both are taken before the profiles, in every
  * transaction: the device branch of the UNION ALL runs to its end (Append runs its branches in
- * order) before the profiles' branch locks them, in speaker order (LockRows above the sort).
+ * order) before the profiles' branch locks them, in speaker order (the sorted array's order).
+ * Each profile is one lookup by the whole primary key (a lateral subquery the planner cannot
+ * flatten): a cached plan that went by tenant_id alone read the whole tenant for every batch.
  *
  * A stored updatedAt beyond `latestTrusted` (edge clock + allowed skew) was written before the
  * edge clamped clocks (e.g. 2^53-1): it counts as 0, so the next write of the profile wins any
@@ -102,13 +104,15 @@ async function lockBatch(
     from locked
     union all
     select null, null, p.* from (
-      select speaker_id, content_hash, updated_at, deleted,
+      select q.speaker_id, content_hash, updated_at, deleted,
         case when loaded then name end as name, case when loaded then acoustic_features end as acoustic_features,
         total_samples, case when loaded then embedding end as embedding,
         case when loaded then sample_sum end as sample_sum
-      from (select *, speaker_id = any(${enrolling}) and not deleted as loaded from profiles
-            where tenant_id = ${device.tenantId} and speaker_id = any(${speakers})) q
-      order by speaker_id for update) p`;
+      from unnest((select array_agg(s order by s) from unnest(${speakers}::text[]) as s)) as k(speaker_id)
+      cross join lateral (
+        select *, speaker_id = any(${enrolling}) and not deleted as loaded from profiles
+        where tenant_id = ${device.tenantId} and speaker_id = k.speaker_id
+        offset 0 for update) q) p`;
   let row: DeviceRow | undefined;
   const server = new Map<string, ServerContent>();
   for (const r of rows) {

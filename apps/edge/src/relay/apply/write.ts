@@ -1,4 +1,4 @@
-// The plan of a batch as the one jsonb value `voicesync_push` (migration 0005) writes, and how it travels.
+// The plan of a batch as the one jsonb value `voicesync_push` (migrations 0005, 0006) writes, and how it travels.
 import { VoicesyncError } from '@voicesync/core';
 import type { BatchPlan } from './plan.ts';
 
