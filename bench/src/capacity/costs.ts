@@ -1,5 +1,7 @@
 // `npm run bench -- edge-cost`: workerd CPU per request for push (1 and 50 mutations), pull (a
-// page of 100) and the device handshake, sequential requests from one device, one shard.
+// page of 100) and the device handshake, sequential requests from one device, one shard. Requests
+// go to the Worker's own socket: miniflare's entry worker, which stands where Cloudflare's front
+// end stands in production, is measured once on its own (`entry`) and kept out of the other rows.
 // `BENCH_BASELINE=<dir>` also runs the edge built from another checkout (e.g. `git archive` of
 // the commit before a change) against the same PostgreSQL, its runs interleaved with ours, so a
 // before/after comparison sees the same machine load.
@@ -15,7 +17,7 @@ import { table } from '../stats/index.ts';
 
 const REQUESTS = Number(process.env.BENCH_COST_REQUESTS ?? 300);
 const RUNS = Number(process.env.BENCH_COST_RUNS ?? 3);
-const ALL_ROWS = ['push1', 'push50', 'pull100', 'handshake', 'health'] as const;
+const ALL_ROWS = ['push1', 'push50', 'pull100', 'handshake', 'health', 'entry'] as const;
 /** `BENCH_COST_ROWS=push1,push50` measures only those rows (the others print NaN): for quick A/B runs. */
 const ROWS = new Set((process.env.BENCH_COST_ROWS ?? ALL_ROWS.join(',')).split(','));
 
@@ -26,6 +28,8 @@ export interface EdgeCosts {
   handshake: number;
   /** GET /health: the Worker, one RPC to the shard, no PostgreSQL. The floor of any relay request. */
   health: number;
+  /** GET /health through miniflare's entry worker (what `edge.url` serves), for comparison with `health`. */
+  entry: number;
 }
 
 interface Target {
@@ -45,6 +49,8 @@ function workerdOf(edge: EdgeHandle): number {
 
 async function target(label: string, edge: EdgeHandle, adminToken: string): Promise<Target> {
   const device = await provisionDevice(edge.url, adminToken, `cost-${label}`);
+  const direct = edge.directUrl;
+  if (!direct) throw new Error('edge-cost needs the edge started with directSocket');
   const headers = { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' };
   let mutationId = 0;
   // Bodies are built outside the measured loops: only the edge's work is on the clock.
@@ -61,12 +67,12 @@ async function target(label: string, edge: EdgeHandle, adminToken: string): Prom
     return bodies;
   };
   const send = async (body: string) => {
-    const response = await fetch(`${edge.url}/v1/push`, { method: 'POST', headers, body });
+    const response = await fetch(`${direct}/v1/push`, { method: 'POST', headers, body });
     if (response.status !== 200) throw new Error(`push ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   };
-  const get = async (path: string) => {
-    const response = await fetch(`${edge.url}${path}`, { headers });
+  const get = async (path: string, origin = direct) => {
+    const response = await fetch(`${origin}${path}`, { headers });
     if (response.status !== 200) throw new Error(`${path} ${response.status}`);
     await response.arrayBuffer();
   };
@@ -85,6 +91,7 @@ async function target(label: string, edge: EdgeHandle, adminToken: string): Prom
       pull100: { count: REQUESTS, request: () => get('/v1/pull?cursor=0&limit=100') },
       handshake: { count: REQUESTS, request: () => get('/v1/device') },
       health: { count: REQUESTS, request: () => get('/health') },
+      entry: { count: REQUESTS, request: () => get('/health', edge.url) },
     },
   };
 }
@@ -133,8 +140,12 @@ export async function measureEdgeCosts(
   const vars = { DATABASE_URL: postgres.url, ADMIN_TOKEN: adminToken };
   const edges: EdgeHandle[] = [];
   try {
-    edges.push(await startEdge({ vars }));
-    if (baselineDir) edges.push(await startEdge({ vars, configPath: join(baselineDir, 'wrangler.toml') }));
+    edges.push(await startEdge({ vars, directSocket: true }));
+    if (baselineDir) {
+      edges.push(
+        await startEdge({ vars, directSocket: true, configPath: join(baselineDir, 'wrangler.toml') }),
+      );
+    }
     const targets: Target[] = [];
     for (const [index, edge] of edges.entries()) {
       targets.push(await target(index === 0 ? 'this' : 'baseline', edge, adminToken));
@@ -155,6 +166,7 @@ function costTable(costs: EdgeCosts): string {
       ['pull, page of 100', costs.pull100, costs.pull100 / 100, (costs.pull100 / 100) * 1000],
       ['handshake (GET /v1/device)', costs.handshake, '-', '-'],
       ['floor: GET /health (one RPC, no PostgreSQL)', costs.health, '-', '-'],
+      ["GET /health through miniflare's entry worker", costs.entry, '-', '-'],
     ],
   );
 }
@@ -165,7 +177,7 @@ export async function benchEdgeCost(): Promise<string> {
     pairedRatios,
   } = await measureEdgeCosts();
   const lines = [
-    `edge cost: workerd CPU per request, ${REQUESTS} sequential requests per row (50-mutation push: ${Math.ceil(REQUESTS / 10)}), median of ${RUNS} runs, one shard`,
+    `edge cost: workerd CPU per request, ${REQUESTS} sequential requests per row (50-mutation push: ${Math.ceil(REQUESTS / 10)}) to the Worker's own socket, median of ${RUNS} runs, one shard`,
     `${new Date().toISOString()}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
     '',
     costTable(ours as EdgeCosts),

@@ -74,7 +74,12 @@ export async function benchEdgeProfile(which = process.argv[3] ?? 'push50'): Pro
   // `BENCH_PROFILE_DIR=<checkout>` profiles another build (e.g. the commit before a change).
   const dir = process.env.BENCH_PROFILE_DIR;
   const configPath = dir ? join(dir, 'wrangler.toml') : repoPath('wrangler.toml');
-  const edge = await startEdge({ vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN: adminToken }, configPath });
+  const edge = await startEdge({
+    vars: { DATABASE_URL: postgres.url, ADMIN_TOKEN: adminToken },
+    configPath,
+    // As edge-cost: the Worker's own socket, miniflare's entry worker kept off the clock.
+    directSocket: true,
+  });
   const session = await InspectorSession.connect(inspectorPort);
   try {
     const device = await provisionDevice(edge.url, adminToken, 'profile');
@@ -90,7 +95,7 @@ export async function benchEdgeProfile(which = process.argv[3] ?? 'push50'): Pro
       return JSON.stringify({ mutations });
     };
     const send = async (init: RequestInit & { path: string }) => {
-      const response = await fetch(`${edge.url}${init.path}`, { headers, ...init });
+      const response = await fetch(`${edge.directUrl}${init.path}`, { headers, ...init });
       if (response.status !== 200)
         throw new Error(`${init.path} ${response.status}: ${await response.text()}`);
       await response.arrayBuffer();

@@ -29,12 +29,20 @@ export interface StartEdgeOptions {
   persistDir?: string;
   /** Copy Worker console output to stderr as it arrives. Default: `HARNESS_ECHO=1`. */
   echo?: boolean;
+  /**
+   * Also serve the Worker on a socket of its own (`directUrl`), without miniflare's entry worker
+   * in front: for CPU measurements, since Cloudflare's own front end is not part of a deployed
+   * Worker's cost. Default false.
+   */
+  directSocket?: boolean;
 }
 
 export interface EdgeHandle {
   /** `http://127.0.0.1:PORT` (no trailing slash). Changes only if a restart found the port taken. */
   readonly url: string;
   readonly port: number;
+  /** The Worker's own socket when started with `directSocket` (else undefined): no miniflare entry worker. */
+  readonly directUrl: string | undefined;
   /** The current miniflare instance (e.g. for `getDurableObjectNamespace`). */
   readonly mf: Miniflare;
   readonly persistDir: string;
@@ -82,6 +90,7 @@ function miniflareOptions(
     port,
     // No network: use miniflare's placeholder `request.cf` instead of downloading one.
     cf: false,
+    ...(options.directSocket ? { unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] } : {}),
     // For profiling: `HARNESS_INSPECTOR_PORT=9229` opens workerd's V8 inspector (DevTools protocol).
     ...(process.env.HARNESS_INSPECTOR_PORT
       ? { inspectorPort: Number(process.env.HARNESS_INSPECTOR_PORT) }
@@ -140,6 +149,7 @@ export async function startEdge(given: StartEdgeOptions = {}): Promise<EdgeHandl
   let last: Miniflare | undefined;
   let watchdog: Watchdog | undefined;
   let workerdPid: number | undefined;
+  let directUrl: string | undefined;
   // miniflare's own exit hook kills workerd too, but may run after the storage is deleted.
   const unregister = onProcessExit(() => {
     if (mf && workerdPid !== undefined) signalPid(workerdPid, 'SIGKILL');
@@ -152,6 +162,9 @@ export async function startEdge(given: StartEdgeOptions = {}): Promise<EdgeHandl
     },
     get port() {
       return port;
+    },
+    get directUrl() {
+      return directUrl;
     },
     get mf() {
       if (!last) throw new Error('edge never started');
@@ -170,6 +183,7 @@ export async function startEdge(given: StartEdgeOptions = {}): Promise<EdgeHandl
         mf = await launch(build, options, persistDir, port, logs);
       }
       last = mf;
+      if (options.directSocket) directUrl = (await mf.unsafeGetDirectURL(build.name)).origin;
       workerdPid = recordWorkerdPid(port, pidFile);
       if (workerdPid !== undefined) {
         watchdog ??= startWatchdog({ pidFile, processName: 'workerd', signal: 'KILL', removeDir: dir.path });
