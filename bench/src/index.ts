@@ -1,10 +1,11 @@
-// `npm run bench -- [search|search-baseline|http|writes|sync|propagation|forged-flood|preload|fleet|edge-cost|edge-profile|capacity|all]`: benchmarks (not tests), peers side by side, one run each.
+// `npm run bench -- [search|search-baseline|http|writes|sync|propagation|forged-flood|preload|fleet|edge-cost|edge-profile|push-sql|capacity|all]`: benchmarks (not tests), peers side by side, one run each.
 import { benchForgedFlood } from './forged-flood/index.ts';
 import { benchPreload } from './preload/index.ts';
 import { benchSearchBaseline } from './search/baseline.ts';
 import { benchEdgeCost } from './capacity/costs.ts';
 import { benchCapacity } from './capacity/index.ts';
 import { benchEdgeProfile } from './capacity/profile.ts';
+import { benchPushSql } from './capacity/push-sql.ts';
 import { benchFleet } from './fleet/index.ts';
 import { benchPropagation } from './propagation/index.ts';
 import { benchHttp } from './http/index.ts';
@@ -27,6 +28,7 @@ const suites: Record<string, () => Promise<string | undefined>> = {
   fleet: benchFleet,
   'edge-cost': benchEdgeCost,
   'edge-profile': () => benchEdgeProfile(),
+  'push-sql': benchPushSql,
   capacity: () => benchCapacity(),
 };
 

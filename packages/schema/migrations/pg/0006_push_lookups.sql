@@ -14,6 +14,7 @@ DECLARE
   pushing_device text := plan->>'deviceId';
   pushing_tenant text := plan->>'tenantId';
   change_count integer := jsonb_array_length(plan->'changes');
+  expected jsonb := plan->'expect';
   speaker text;
   held_hash text;
   held record;
@@ -28,13 +29,13 @@ BEGIN
   END IF;
   -- One primary-key lookup per batch speaker, in speaker order (the order every push locks
   -- them in): locked, and compared with the hash the plan assumed.
-  FOR speaker IN SELECT k FROM jsonb_object_keys(plan->'expect') AS k ORDER BY k LOOP
+  FOR speaker IN SELECT k FROM jsonb_object_keys(expected) AS k ORDER BY k LOOP
     SELECT p.content_hash INTO held_hash FROM profiles p
       WHERE p.tenant_id = pushing_tenant AND p.speaker_id = speaker FOR UPDATE;
     IF NOT FOUND THEN
       held_hash := NULL;
     END IF;
-    IF held_hash IS DISTINCT FROM plan->'expect'->>speaker THEN
+    IF held_hash IS DISTINCT FROM expected->>speaker THEN
       RETURN;
     END IF;
   END LOOP;
