@@ -18,23 +18,39 @@ export interface StepResult {
 }
 
 /**
+ * Each step plans its statement for the log as it is now. A prepared statement switches to a
+ * generic plan after five runs, and one made while the log was small seq-scans it for good: every
+ * step then reads the whole log, and a round becomes quadratic in its size.
+ */
+async function planForNow(tx: Tx): Promise<void> {
+  await tx`set local plan_cache_mode = force_custom_plan`;
+}
+
+/**
  * Removes, among the next `batch` changes after `after`, those a newer change of the same speaker
  * supersedes. Safe without a resync: pull joins the log with the content PostgreSQL holds now, so
- * the newer change serves every cursor the older one did.
+ * the newer change serves every cursor the older one did. The newer change is looked for once per
+ * scanned change, by index (a `LATERAL ... LIMIT 1` the planner cannot turn into a join), and the
+ * superseded ones are deleted by primary key: a step reads about 3 × `batch` rows, whatever the
+ * log's size (as an EXISTS joined with the log, it hashed the whole log in every step).
  */
 export async function removeSuperseded(
   tx: Tx,
   after: number,
   batch: number,
 ): Promise<{ last: number; removed: number }> {
+  await planForNow(tx);
   const [row] = await tx<{ last: string | null; scanned: number; removed: number }[]>`
     with scanned as (
       select id, tenant_id, speaker_id from changes where id > ${after} order by id limit ${batch}
     ), doomed as (
-      delete from changes c using scanned s
-      where c.id = s.id and exists (
-        select 1 from changes n
-        where n.tenant_id = s.tenant_id and n.speaker_id = s.speaker_id and n.id > s.id)
+      delete from changes c
+      where c.id = any (array(
+        select s.id from scanned s
+        cross join lateral (
+          select 1 from changes n
+          where n.tenant_id = s.tenant_id and n.speaker_id = s.speaker_id and n.id > s.id
+          limit 1) newer))
       returning c.id
     )
     select (select max(id) from scanned) as last, (select count(*)::int from scanned) as scanned,
@@ -50,6 +66,7 @@ export async function removeSuperseded(
  * cursor below the horizon may have missed a delete that is no longer in the log, so pull resets it.
  */
 export async function removeTombstones(tx: Tx, cutoffMs: number, batch: number): Promise<number> {
+  await planForNow(tx);
   const [row] = await tx<{ removed: number }[]>`
     with dead as (
       select tenant_id, speaker_id from profiles
@@ -74,6 +91,7 @@ export async function removeTombstones(tx: Tx, cutoffMs: number, batch: number):
 
 /** Removes up to `batch` conflict records older than the retention, oldest first. */
 export async function removeOldConflicts(tx: Tx, retentionMs: number, batch: number): Promise<number> {
+  await planForNow(tx);
   const [row] = await tx<{ removed: number }[]>`
     with old as (
       select id from conflicts
