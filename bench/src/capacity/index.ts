@@ -4,8 +4,17 @@ import { parseArgs } from 'node:util';
 import { format, table } from '../stats/index.ts';
 import { type Capacity, type Costs, capacity, type Limits, type Population } from './model.ts';
 
-/** Measured by `npm run bench -- edge-cost` (docs/capacity.md has the run, date and machine). */
-export const MEASURED: Costs = { push1Ms: 1.9, perMutationMs: 0.03, pullMs: 6.4, handshakeMs: 1.5, txnMs: 5 };
+/**
+ * Measured by `npm run bench -- edge-cost` on the Worker's own socket (docs/capacity.md, round 5,
+ * has the runs, date and machine): per-mutation is (push50 - push1) / 49.
+ */
+export const MEASURED: Costs = {
+  push1Ms: 1.3,
+  perMutationMs: 0.05,
+  pullMs: 3.5,
+  handshakeMs: 0.95,
+  txnMs: 5,
+};
 
 const OPTIONS = {
   devices: { type: 'string' },
