@@ -71,7 +71,11 @@ export const profiles = pgTable(
     updatedAt: bigint('updated_at', { mode: 'number' }).notNull(),
     updatedBy: text('updated_by').notNull(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.speakerId] })],
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.speakerId] }),
+    // Compaction finds tombstones past the retention here, without reading the live profiles.
+    index('profiles_tombstones').on(t.updatedAt).where(sql`${t.deleted}`),
+  ],
 );
 
 /**

@@ -62,7 +62,8 @@ export async function removeSuperseded(
 
 /**
  * Removes up to `batch` tombstones older than `cutoffMs` (the device clock of the delete, bounded
- * by the edge's skew check) with their changes, and raises the tenant's horizon past them: a
+ * by the edge's skew check), oldest first through the partial index `profiles_tombstones` (pg
+ * migration 0007; before it, every round scanned the whole profiles table), with their changes, and raises the tenant's horizon past them: a
  * cursor below the horizon may have missed a delete that is no longer in the log, so pull resets it.
  */
 export async function removeTombstones(tx: Tx, cutoffMs: number, batch: number): Promise<number> {
@@ -70,7 +71,8 @@ export async function removeTombstones(tx: Tx, cutoffMs: number, batch: number):
   const [row] = await tx<{ removed: number }[]>`
     with dead as (
       select tenant_id, speaker_id from profiles
-      where deleted and updated_at < ${cutoffMs} limit ${batch} for update skip locked
+      where deleted and updated_at < ${cutoffMs}
+      order by updated_at limit ${batch} for update skip locked
     ), gone as (
       delete from changes c using dead d
       where c.tenant_id = d.tenant_id and c.speaker_id = d.speaker_id
