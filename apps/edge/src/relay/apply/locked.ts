@@ -22,11 +22,12 @@ export async function applyBatch(
   batch: Checked[],
   latestTrustedUpdatedAt = Number.MAX_SAFE_INTEGER,
 ): Promise<BatchPlan & { newestChange: number | null }> {
-  // Sorted, so two batches touching the same speakers lock them in the same order. Speakers of
-  // replayed mutations are locked too: harmless, and known before the device row is read.
+  // lockBatch sorts them in PostgreSQL's collation, the order voicesync_push locks in, so two
+  // batches touching the same speakers lock them in the same order. Speakers of replayed
+  // mutations are locked too: harmless, and known before the device row is read.
   const speakers = [
     ...new Set(batch.flatMap((checked) => (checked.content ? [checked.content.speakerId] : []))),
-  ].sort();
+  ];
   // Enrolments merge into the content held, so theirs is read too (only theirs: it is the bulk).
   const enrolling = [
     ...new Set(batch.flatMap((checked) => (checked.content?.enrolment ? [checked.content.speakerId] : []))),

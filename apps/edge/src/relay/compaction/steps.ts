@@ -63,8 +63,9 @@ export async function removeSuperseded(
 /**
  * Removes up to `batch` tombstones older than `cutoffMs` (the device clock of the delete, bounded
  * by the edge's skew check), oldest first through the partial index `profiles_tombstones` (pg
- * migration 0007; before it, every round scanned the whole profiles table), with their changes, and raises the tenant's horizon past them: a
- * cursor below the horizon may have missed a delete that is no longer in the log, so pull resets it.
+ * migration 0007; before it, every round scanned the whole profiles table), with their changes,
+ * and raises the tenant's horizon past them: a cursor below the horizon may have missed a delete
+ * that is no longer in the log, so pull resets it.
  */
 export async function removeTombstones(tx: Tx, cutoffMs: number, batch: number): Promise<number> {
   await planForNow(tx);
