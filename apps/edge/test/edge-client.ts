@@ -2,6 +2,7 @@
 import { bytesToBase64, float32ToBytes, profileContentHash } from '@voicesync/core';
 import type { JsonValue, Mutation } from '@voicesync/schema';
 import type postgres from 'postgres';
+import { type Checked, checkMutation } from '../src/relay/apply/validate.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token';
 
@@ -112,4 +113,11 @@ export async function tableState(sql: postgres.Sql) {
            (select coalesce(sum(version), 0) from profiles)::int as versions`;
   const devices = await sql`select id, last_mutation_id from devices order by id`;
   return { counts, devices };
+}
+
+/** What the push route hands the Relay for `mutations`: each checked as the Worker checks it (192-d, now). */
+export function checkBatch(mutations: Mutation[]): Promise<Checked[]> {
+  return Promise.all(
+    mutations.map((m) => checkMutation(m, 192, { nowMs: Date.now(), maxClockSkewMs: 300_000 })),
+  );
 }

@@ -7,9 +7,9 @@ import type { Mutation } from '@voicesync/schema';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresHandle, startPostgres } from '../../../../test/harness/index.ts';
-import { upsert } from '../../test/edge-client.ts';
+import { checkBatch, upsert } from '../../test/edge-client.ts';
 import { rowsRead } from '../../test/rows-read.ts';
-import { applyBatch, checkMutation, planAssumed, writePlanned } from './apply/index.ts';
+import { applyBatch, planAssumed, writePlanned } from './apply/index.ts';
 import { pullChanges } from './pull/index.ts';
 import { oneMessageTransaction } from './upstream/one-message.ts';
 import { pipelinedTransaction } from './upstream/pipelined.ts';
@@ -32,17 +32,14 @@ const sessionUpstream = {
   oneMessage: (statement: string) => oneMessageTransaction(session, TIMEOUT_MS, statement),
 } as unknown as Upstream;
 
-const check = (mutations: Mutation[]) =>
-  Promise.all(mutations.map((m) => checkMutation(m, 192, { nowMs: Date.now(), maxClockSkewMs: 300_000 })));
-
 async function onePush(mutations: Mutation[]): Promise<boolean> {
-  const planned = await planAssumed(await check(mutations));
+  const planned = await planAssumed(await checkBatch(mutations));
   if (!planned) throw new Error('the batch does not hold to its assumed state');
   return (await writePlanned(sessionUpstream, DEVICE, planned.argument)).applied;
 }
 
 async function fullPush(mutations: Mutation[]) {
-  const batch = await check(mutations);
+  const batch = await checkBatch(mutations);
   return pipelinedTransaction(session, TIMEOUT_MS, (tx) => applyBatch(tx, DEVICE, batch, LATEST));
 }
 

@@ -4,12 +4,12 @@ import { MUTATION_GAP, type Mutation } from '@voicesync/schema';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresHandle, startPostgres } from '../../../../../test/harness/index.ts';
-import { tableState, upsert } from '../../../test/edge-client.ts';
+import { checkBatch, tableState, upsert } from '../../../test/edge-client.ts';
 import { relayConfig } from '../../config/index.ts';
 import { Upstream } from '../upstream/index.ts';
 import { applyBatch } from './locked.ts';
 import { assumedState, planAssumed, writePlanned } from './push.ts';
-import { type Checked, checkMutation } from './validate.ts';
+import type { Checked } from './validate.ts';
 import { jsonbLiteral, type PushingDevice, withDevice } from './write.ts';
 
 let cluster: PostgresHandle;
@@ -44,9 +44,6 @@ async function pushBatch(dev: PushingDevice, batch: Checked[]) {
   return upstream.transaction((tx) => applyBatch(tx, dev, batch, LATEST));
 }
 
-const check = (mutations: Mutation[]) =>
-  Promise.all(mutations.map((m) => checkMutation(m, 192, { nowMs: Date.now(), maxClockSkewMs: 300_000 })));
-
 /** Statements the pool sent while `work` ran: 1 for the one-message path. */
 async function statementsOf<T>(work: () => Promise<T>): Promise<{ value: T; statements: number }> {
   const before = upstream.poolSnapshot()?.queries ?? 0;
@@ -58,7 +55,7 @@ describe('pushBatch', () => {
   it('writes a batch that continues where the device and its speakers stand in one statement', async () => {
     const dev = await device('d1', 't1');
     const first = await upsert(1, 'ada', 1);
-    const batch = await check([first, await upsert(2, 'ada', 2, { baseHash: first.contentHash })]);
+    const batch = await checkBatch([first, await upsert(2, 'ada', 2, { baseHash: first.contentHash })]);
     const { value, statements } = await statementsOf(() => pushBatch(dev, batch));
     expect(statements).toBe(1);
     expect(value.results.map((r) => r.status)).toEqual(['applied', 'applied']);
@@ -77,7 +74,7 @@ describe('pushBatch', () => {
   it('answers a replay as duplicates through the full path and writes nothing twice', async () => {
     const dev = { deviceId: 'd1', tenantId: 't1' };
     const before = await tableState(sql);
-    const batch = await check([await upsert(1, 'ada', 1), await upsert(2, 'ada', 2)]);
+    const batch = await checkBatch([await upsert(1, 'ada', 1), await upsert(2, 'ada', 2)]);
     const { value, statements } = await statementsOf(() => pushBatch(dev, batch));
     expect(statements).toBeGreaterThan(1);
     expect(value.results.map((r) => r.status)).toEqual(['duplicate', 'duplicate']);
@@ -87,7 +84,7 @@ describe('pushBatch', () => {
 
   it('plans a stale base on the real state: the conflict is recorded as the full path records it', async () => {
     const dev = await device('d2', 't1');
-    const stale = await check([await upsert(1, 'ada', 9, { updatedAt: 1 })]);
+    const stale = await checkBatch([await upsert(1, 'ada', 9, { updatedAt: 1 })]);
     const { value, statements } = await statementsOf(() => pushBatch(dev, stale));
     expect(statements).toBeGreaterThan(1);
     expect(value.results).toMatchObject([{ status: 'conflict', winner: 'server' }]);
@@ -98,10 +95,10 @@ describe('pushBatch', () => {
   it('refuses a gap and a revoked device and changes nothing', async () => {
     const dev = await device('d3', 't1');
     const before = await tableState(sql);
-    const gap = pushBatch(dev, await check([await upsert(5, 'cy', 1)]));
+    const gap = pushBatch(dev, await checkBatch([await upsert(5, 'cy', 1)]));
     await expect(gap).rejects.toMatchObject({ code: MUTATION_GAP, details: { expected: 1 } });
     await sql`update devices set revoked_at = now() where id = 'd3'`;
-    const revoked = pushBatch(dev, await check([await upsert(1, 'cy', 1)]));
+    const revoked = pushBatch(dev, await checkBatch([await upsert(1, 'cy', 1)]));
     await expect(revoked).rejects.toBeInstanceOf(VoicesyncError);
     await expect(revoked).rejects.toMatchObject({ code: 'device_revoked' });
     expect(await tableState(sql)).toEqual(before);
@@ -111,7 +108,7 @@ describe('pushBatch', () => {
     const dev = await device('d4', 't2');
     const name = "$$ ' \\ $voicesync$ ); drop table profiles; --";
     const acousticFeatures = { $$: "'$$'", 'a\\b': ['$1', '\u00e9\u{1f600}'] };
-    const batch = await check([await upsert(1, 'eve', 1, { name, acousticFeatures })]);
+    const batch = await checkBatch([await upsert(1, 'eve', 1, { name, acousticFeatures })]);
     const { statements } = await statementsOf(() => pushBatch(dev, batch));
     expect(statements).toBe(1);
     const [row] = await sql`select name, acoustic_features from profiles where tenant_id = 't2'`;
@@ -123,7 +120,7 @@ describe('the one-message path against the read-then-write transaction', () => {
   it('answers and writes exactly what the transaction does for the same batch and state', async () => {
     const [planned, locked] = [await device('d5', 't5'), await device('d6', 't6')];
     const ada = await upsert(1, 'ada', 1);
-    const batch = await check([
+    const batch = await checkBatch([
       ada,
       await upsert(2, 'bob', 2),
       await upsert(3, 'ada', 3, { baseHash: ada.contentHash }),
@@ -155,7 +152,7 @@ describe('the one-message path against the read-then-write transaction', () => {
 describe('the assumption behind the one-message path', () => {
   it('takes each speaker’s base from its first mutation and leaves enrolments to the full path', async () => {
     const a = await upsert(3, 'ada', 1, { baseHash: 'h-ada' });
-    const batch = await check([
+    const batch = await checkBatch([
       a,
       await upsert(4, 'ada', 2, { baseHash: a.contentHash }),
       await upsert(5, 'bob', 3),
