@@ -110,7 +110,12 @@ export class FakeEdge {
       const pool = { max: 3, active: 1, idle: 1, waiting: 0, load: this.load };
       const counters = { opened: 2, recycled: 0, errors: 0, timeouts: 0, queries: 0 };
       const breaker = { state: this.relayBreaker, retryAfterMs: 0 };
-      const push = { batches: 0, gaps: 0, mutations: { applied: 0, duplicate: 0, conflict: 0, rejected: 0 } };
+      const push = {
+        batches: 0,
+        gaps: 0,
+        mutations: { applied: 0, duplicate: 0, conflict: 0, rejected: 0 },
+        announcements: { sent: 0, skipped: 0 },
+      };
       const status: EdgeStatus = {
         pool: { ...pool, ...counters, acquireMs: latency, queryMs: latency },
         breaker,

@@ -24,7 +24,12 @@ describe('app', () => {
   });
 
   it('serves /metrics as Prometheus text', async () => {
-    const push = { batches: 0, gaps: 0, mutations: { applied: 0, duplicate: 0, conflict: 0, rejected: 0 } };
+    const push = {
+      batches: 0,
+      gaps: 0,
+      mutations: { applied: 0, duplicate: 0, conflict: 0, rejected: 0 },
+      announcements: { sent: 0, skipped: 0 },
+    };
     const env = envWith({
       status: async () => ({ ok: true as const, value: { pool: null, breaker, push, uptimeMs: 1 } }),
     });

@@ -17,6 +17,11 @@ import { table } from '../stats/index.ts';
 
 const REQUESTS = Number(process.env.BENCH_COST_REQUESTS ?? 300);
 const RUNS = Number(process.env.BENCH_COST_RUNS ?? 3);
+/**
+ * `BENCH_COST_LANES=K` sends each row's requests from K devices at once, each device one request
+ * at a time: the Worker under load, where workerd rarely idles between requests (see docs/capacity.md).
+ */
+const LANES = Math.max(1, Number(process.env.BENCH_COST_LANES ?? 1));
 const ALL_ROWS = ['push1', 'push50', 'pull100', 'handshake', 'health', 'entry'] as const;
 /** `BENCH_COST_ROWS=push1,push50` measures only those rows (the others print NaN): for quick A/B runs. */
 const ROWS = new Set((process.env.BENCH_COST_ROWS ?? ALL_ROWS.join(',')).split(','));
@@ -36,7 +41,7 @@ interface Target {
   label: string;
   workerdPid: number;
   /** Requests of a row: `request(i)` for i in [0, count * RUNS). */
-  rows: Record<keyof EdgeCosts, { count: number; request: (i: number) => Promise<void> }>;
+  rows: Record<keyof EdgeCosts, { count: number; request: (lane: number, i: number) => Promise<void> }>;
 }
 
 function workerdOf(edge: EdgeHandle): number {
@@ -47,20 +52,27 @@ function workerdOf(edge: EdgeHandle): number {
   return pid;
 }
 
-async function target(label: string, edge: EdgeHandle, adminToken: string): Promise<Target> {
-  const device = await provisionDevice(edge.url, adminToken, `cost-${label}`);
+interface Lane {
+  ones: string[];
+  fifties: string[];
+  get: (path: string, origin?: string) => Promise<void>;
+  send: (body: string) => Promise<void>;
+}
+
+/** One device of a target, its request bodies built outside the measured loops. */
+async function lane(edge: EdgeHandle, adminToken: string, name: string): Promise<Lane> {
+  const device = await provisionDevice(edge.url, adminToken, name);
   const direct = edge.directUrl;
   if (!direct) throw new Error('edge-cost needs the edge started with directSocket');
   const headers = { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' };
   let mutationId = 0;
-  // Bodies are built outside the measured loops: only the edge's work is on the clock.
   const batches = async (n: number, size: number) => {
     const bodies: string[] = [];
     for (let b = 0; b < n; b++) {
       const mutations = [];
       for (let k = 0; k < size; k++) {
         mutationId += 1;
-        mutations.push(await upsertMutation(`cost-${mutationId}`, mutationId, mutationId));
+        mutations.push(await upsertMutation(`${name}-${mutationId}`, mutationId, mutationId));
       }
       bodies.push(JSON.stringify({ mutations }));
     }
@@ -80,18 +92,29 @@ async function target(label: string, edge: EdgeHandle, adminToken: string): Prom
   // profiles, so a pull reads a full page whichever rows run.
   for (const body of await batches(20, 1)) await send(body);
   for (const body of await batches(2, 50)) await send(body);
-  const ones = await batches(REQUESTS * RUNS, 1);
-  const fifties = await batches(Math.ceil(REQUESTS / 10) * RUNS, 50);
+  const perLane = (count: number) => Math.ceil(count / LANES) * RUNS;
+  return {
+    ones: await batches(perLane(REQUESTS), 1),
+    fifties: await batches(perLane(Math.ceil(REQUESTS / 10)), 50),
+    get,
+    send,
+  };
+}
+
+async function target(label: string, edge: EdgeHandle, adminToken: string): Promise<Target> {
+  const lanes: Lane[] = [];
+  for (let l = 0; l < LANES; l++) lanes.push(await lane(edge, adminToken, `cost-${label}-${l}`));
+  const at = (l: number) => lanes[l] as Lane;
   return {
     label,
     workerdPid: workerdOf(edge),
     rows: {
-      push1: { count: REQUESTS, request: (i) => send(ones[i]!) },
-      push50: { count: Math.ceil(REQUESTS / 10), request: (i) => send(fifties[i]!) },
-      pull100: { count: REQUESTS, request: () => get('/v1/pull?cursor=0&limit=100') },
-      handshake: { count: REQUESTS, request: () => get('/v1/device') },
-      health: { count: REQUESTS, request: () => get('/health') },
-      entry: { count: REQUESTS, request: () => get('/health', edge.url) },
+      push1: { count: REQUESTS, request: (l, i) => at(l).send(at(l).ones[i]!) },
+      push50: { count: Math.ceil(REQUESTS / 10), request: (l, i) => at(l).send(at(l).fifties[i]!) },
+      pull100: { count: REQUESTS, request: (l) => at(l).get('/v1/pull?cursor=0&limit=100') },
+      handshake: { count: REQUESTS, request: (l) => at(l).get('/v1/device') },
+      health: { count: REQUESTS, request: (l) => at(l).get('/health') },
+      entry: { count: REQUESTS, request: (l) => at(l).get('/health', edge.url) },
     },
   };
 }
@@ -108,9 +131,14 @@ async function measure(targets: Target[]): Promise<{ costs: EdgeCosts[]; pairedR
       if (run % 2 === 1) order.reverse();
       for (const [t, { rows, workerdPid }] of order) {
         const { count, request } = rows[row];
+        const perLane = Math.ceil(count / LANES);
         const before = cpuOfPid(workerdPid);
-        for (let k = 0; k < count; k++) await request(run * count + k);
-        measures[t]?.push(((cpuOfPid(workerdPid) - before) * 1000) / count);
+        await Promise.all(
+          Array.from({ length: LANES }, async (_, l) => {
+            for (let k = 0; k < perLane; k++) await request(l, run * perLane + k);
+          }),
+        );
+        measures[t]?.push(((cpuOfPid(workerdPid) - before) * 1000) / (perLane * LANES));
       }
     }
     // Run r of each target ran back to back: the median of their ratios sees the least load noise.
@@ -177,7 +205,7 @@ export async function benchEdgeCost(): Promise<string> {
     pairedRatios,
   } = await measureEdgeCosts();
   const lines = [
-    `edge cost: workerd CPU per request, ${REQUESTS} sequential requests per row (50-mutation push: ${Math.ceil(REQUESTS / 10)}) to the Worker's own socket, median of ${RUNS} runs, one shard`,
+    `edge cost: workerd CPU per request, ${REQUESTS} requests per row (50-mutation push: ${Math.ceil(REQUESTS / 10)}) to the Worker's own socket, ${LANES === 1 ? 'one at a time' : `from ${LANES} devices at once`}, median of ${RUNS} runs, one shard`,
     `${new Date().toISOString()}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
     '',
     costTable(ours as EdgeCosts),

@@ -12,6 +12,8 @@ export const PONG = 'pong';
 
 /** Set by the notify route after the Relay authenticated the device; the hub is not reachable otherwise. */
 export const DEVICE_HEADER = 'x-voicesync-device';
+/** The device's tenant, set beside DEVICE_HEADER: the hub tells the Relay shards who joined. */
+export const TENANT_HEADER = 'x-voicesync-tenant';
 
 /** Sockets one device may hold; more means stale ones a silently dropped network left behind. */
 export const MAX_SOCKETS_PER_DEVICE = 4;

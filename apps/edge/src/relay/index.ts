@@ -125,6 +125,11 @@ export class Relay extends DurableObject<Env> {
     });
   }
 
+  /** A device of `tenantId` opened its first notify socket (`TenantHub.fetch`): announce to the tenant again. */
+  listening(tenantId: string): void {
+    this.hubs.listening(tenantId);
+  }
+
   /** Read fresh, not from the auth cache: an agent numbers its mutations after this id. */
   device(
     credentials: DeviceCredentials,
@@ -275,7 +280,9 @@ export class Relay extends DurableObject<Env> {
    */
   private announce(device: PushingDevice, cursor: number, serverWon: boolean): void {
     this.ctx.waitUntil(
-      announceChange(this.hubs, device.tenantId, cursor, serverWon ? null : device.deviceId),
+      announceChange(this.hubs, device.tenantId, cursor, serverWon ? null : device.deviceId).then((outcome) =>
+        this.counters.announced(outcome),
+      ),
     );
   }
 

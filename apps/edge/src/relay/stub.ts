@@ -11,6 +11,7 @@ export type RelayApi = Pick<
   | 'pushPlanned'
   | 'pull'
   | 'authorize'
+  | 'listening'
   | 'device'
   | 'createDevice'
   | 'listDevices'

@@ -37,6 +37,8 @@ export const pushCountsSchema = z.object({
   batches: countSchema,
   gaps: countSchema,
   mutations: z.record(mutationStatusSchema, countSchema),
+  /** Announcements of committed pushes to the tenant's hub: sent, or skipped because nobody but the pusher listened. */
+  announcements: z.object({ sent: countSchema, skipped: countSchema }),
 });
 
 export const shardStatusSchema = z.object({

@@ -1,6 +1,6 @@
 // pushBatch against a real, throwaway PostgreSQL: one message when the batch continues, the full path otherwise.
 import { CircuitBreaker, systemClock, tombstoneHash, VoicesyncError } from '@voicesync/core';
-import { MUTATION_GAP, type Mutation } from '@voicesync/schema';
+import { MUTATION_GAP } from '@voicesync/schema';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresHandle, startPostgres } from '../../../../../test/harness/index.ts';

@@ -1,5 +1,6 @@
 // What the Relay counts about pushes, and the status snapshot it serves to /v1/status and /metrics.
 import type { MutationResult } from '@voicesync/schema';
+import type { Announced } from '../../notify/tenant-hubs.ts';
 
 export * from './latency.ts';
 
@@ -9,6 +10,8 @@ export interface PushSnapshot {
   batches: number;
   gaps: number;
   mutations: Record<MutationStatus, number>;
+  /** Announcements of committed pushes: sent to the tenant's hub, or skipped (nobody else listened). */
+  announcements: Record<Announced, number>;
 }
 
 /** The shape of a Relay's status is the wire's (`@voicesync/schema`), so /v1/status answers what agents parse. */
@@ -24,6 +27,7 @@ export class PushCounters {
     conflict: 0,
     rejected: 0,
   };
+  private readonly announcements: Record<Announced, number> = { sent: 0, skipped: 0 };
 
   /** A committed batch. */
   batch(results: MutationResult[]): void {
@@ -43,8 +47,17 @@ export class PushCounters {
     this.gaps += 1;
   }
 
+  announced(outcome: Announced): void {
+    this.announcements[outcome] += 1;
+  }
+
   snapshot(): PushSnapshot {
-    return { batches: this.batches, gaps: this.gaps, mutations: { ...this.mutations } };
+    return {
+      batches: this.batches,
+      gaps: this.gaps,
+      mutations: { ...this.mutations },
+      announcements: { ...this.announcements },
+    };
   }
 }
 export * from './shards.ts';

@@ -51,7 +51,15 @@ function mergePush(a: PushSnapshot, b: PushSnapshot): PushSnapshot {
   const mutations = { ...a.mutations };
   for (const [status, count] of Object.entries(b.mutations))
     mutations[status as keyof typeof mutations] += count;
-  return { batches: a.batches + b.batches, gaps: a.gaps + b.gaps, mutations };
+  return {
+    batches: a.batches + b.batches,
+    gaps: a.gaps + b.gaps,
+    mutations,
+    announcements: {
+      sent: a.announcements.sent + b.announcements.sent,
+      skipped: a.announcements.skipped + b.announcements.skipped,
+    },
+  };
 }
 
 /** `statuses` in shard order (index = shard). The pool sum is at most PG_MAX by construction of the shares. */

@@ -20,7 +20,12 @@ const status: RelayStatus = {
     queryMs: latency,
   },
   breaker: { state: 'OPEN', retryAfterMs: 30_500 },
-  push: { batches: 4, gaps: 1, mutations: { applied: 7, duplicate: 3, conflict: 1, rejected: 2 } },
+  push: {
+    batches: 4,
+    gaps: 1,
+    mutations: { applied: 7, duplicate: 3, conflict: 1, rejected: 2 },
+    announcements: { sent: 5, skipped: 6 },
+  },
   uptimeMs: 12_000,
 };
 
@@ -44,6 +49,8 @@ describe('prometheusText', () => {
   it('labels push mutations by status and writes latency as a summary in seconds', () => {
     expect(text).toContain('voicesync_relay_push_mutations_total{status="applied"} 7\n');
     expect(text).toContain('voicesync_relay_push_mutations_total{status="rejected"} 2\n');
+    expect(text).toContain('voicesync_relay_push_announcements_total{outcome="sent"} 5\n');
+    expect(text).toContain('voicesync_relay_push_announcements_total{outcome="skipped"} 6\n');
     expect(text).toContain('# TYPE voicesync_relay_pool_query_seconds summary\n');
     expect(text).toContain('voicesync_relay_pool_query_seconds{quantile="0.99"} 0.04\n');
     expect(text).toContain('voicesync_relay_pool_query_seconds_sum 0.05\n');

@@ -112,6 +112,12 @@ function families(status: RelayStatus & { shards?: ShardStatus[] }): Family[] {
       type: 'counter',
       samples: Object.entries(push.mutations).map(([state, value]) => ({ labels: { status: state }, value })),
     },
+    {
+      name: 'push_announcements_total',
+      help: "Announcements of committed pushes: sent to the tenant's hub, or skipped (nobody but the pusher listened).",
+      type: 'counter',
+      samples: Object.entries(push.announcements).map(([outcome, value]) => ({ labels: { outcome }, value })),
+    },
     gauge('uptime_seconds', 'Seconds since the most recently started shard started.', status.uptimeMs / 1000),
   );
   if (status.shards) out.push(...shardFamilies(status.shards));

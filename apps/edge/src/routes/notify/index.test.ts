@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { app } from '../../app.ts';
 import type { Env } from '../../env.ts';
 import { DEVICE_TOKEN_KEY, signedTestToken } from '../../../test/device-token.ts';
-import { DEVICE_HEADER } from '../../notify/protocol.ts';
+import { DEVICE_HEADER, TENANT_HEADER } from '../../notify/protocol.ts';
 import type { RelayApi } from '../../relay/stub.ts';
 
 const token = await signedTestToken();
@@ -45,6 +45,7 @@ describe('GET /v1/notify', () => {
     expect(await response.text()).toBe('accepted by the hub');
     expect(hubNames).toEqual(['tenant-a']);
     expect(forwarded[0]?.headers.get(DEVICE_HEADER)).toBe('dev_0123456789abcdef');
+    expect(forwarded[0]?.headers.get(TENANT_HEADER)).toBe('tenant-a');
     expect(forwarded[0]?.headers.get('authorization')).toBeNull();
     expect(forwarded[0]?.headers.get('upgrade')).toBe('websocket');
   });

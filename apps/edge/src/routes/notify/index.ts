@@ -3,7 +3,7 @@ import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { VoicesyncError } from '@voicesync/core';
 import { errorResponses } from '@voicesync/schema/openapi';
 // Not the notify index: it exports the hub class, which only loads inside workerd.
-import { DEVICE_HEADER } from '../../notify/protocol.ts';
+import { DEVICE_HEADER, TENANT_HEADER } from '../../notify/protocol.ts';
 import { tenantHub } from '../../notify/tenant-hubs.ts';
 import { relayStub } from '../../relay/stub.ts';
 import { type DeviceRoute, deviceGate, relayAnswer } from '../gate.ts';
@@ -51,5 +51,6 @@ route(notify, definition, async (c) => {
   // The hub never sees the secret; it trusts the device id set here.
   headers.delete('Authorization');
   headers.set(DEVICE_HEADER, device.deviceId);
+  headers.set(TENANT_HEADER, device.tenantId);
   return tenantHub(c.env, device.tenantId).fetch(new Request(c.req.url, { headers }));
 });
