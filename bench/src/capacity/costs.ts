@@ -1,5 +1,6 @@
 // `npm run bench -- edge-cost`: workerd CPU per request for push (1 and 50 mutations), pull (a
-// page of 100) and the device handshake, sequential requests from one device, one shard. Requests
+// page of 100) and the device handshake, sequential requests from one device (or from
+// BENCH_COST_LANES devices at once), one shard. Requests
 // go to the Worker's own socket: miniflare's entry worker, which stands where Cloudflare's front
 // end stands in production, is measured once on its own (`entry`) and kept out of the other rows.
 // `BENCH_BASELINE=<dir>` also runs the edge built from another checkout (e.g. `git archive` of
@@ -40,7 +41,7 @@ export interface EdgeCosts {
 interface Target {
   label: string;
   workerdPid: number;
-  /** Requests of a row: `request(i)` for i in [0, count * RUNS). */
+  /** Requests of a row: `request(lane, i)` for i in [0, ceil(count / LANES) * RUNS), one device per lane. */
   rows: Record<keyof EdgeCosts, { count: number; request: (lane: number, i: number) => Promise<void> }>;
 }
 
