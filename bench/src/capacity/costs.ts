@@ -1,8 +1,8 @@
 // `npm run bench -- edge-cost`: workerd CPU per request for push (1 and 50 mutations), pull (a
 // page of 100) and the device handshake, sequential requests from one device (or from
-// BENCH_COST_LANES devices at once), one shard. Requests
-// go to the Worker's own socket: miniflare's entry worker, which stands where Cloudflare's front
-// end stands in production, is measured once on its own (`entry`) and kept out of the other rows.
+// BENCH_COST_LANES devices at once), one shard. Requests go to the Worker's own socket:
+// miniflare's entry worker, which stands where Cloudflare's front end stands in production, is
+// measured once on its own (`entry`) and kept out of the other rows.
 // `BENCH_BASELINE=<dir>` also runs the edge built from another checkout (e.g. `git archive` of
 // the commit before a change) against the same PostgreSQL, its runs interleaved with ours, so a
 // before/after comparison sees the same machine load.
