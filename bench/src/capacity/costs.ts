@@ -14,6 +14,12 @@ import { childPids, processCommandLine } from '../../../test/harness/process/pid
 import { provisionDevice } from '../../../test/support/index.ts';
 import { upsertMutation } from '../../../test/support/stack.ts';
 import { cpuOfPid } from '../stats/cpu.ts';
+import {
+  COUNTS_INSTRUCTIONS,
+  countWorkerdInstructions,
+  instructionsSinceZero,
+  zeroInstructions,
+} from './instructions.ts';
 import { table } from '../stats/index.ts';
 
 const REQUESTS = Number(process.env.BENCH_COST_REQUESTS ?? 300);
@@ -86,7 +92,7 @@ async function lane(edge: EdgeHandle, adminToken: string, name: string): Promise
   };
   const get = async (path: string, origin = direct) => {
     const response = await fetch(`${origin}${path}`, { headers });
-    if (response.status !== 200) throw new Error(`${path} ${response.status}`);
+    if (response.status !== 200) throw new Error(`${path} ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   };
   // Warm-up: the first requests compile code and open the connection; the log then holds 120
@@ -120,8 +126,35 @@ async function target(label: string, edge: EdgeHandle, adminToken: string): Prom
   };
 }
 
-/** Median over RUNS of workerd CPU-ms per request, every target's run r before any run r + 1. */
-async function measure(targets: Target[]): Promise<{ costs: EdgeCosts[]; pairedRatios: EdgeCosts }> {
+/** What a run of workerd costs: CPU-ms, or (BENCH_COST_COUNT=instructions) thousands of instructions. */
+interface Meter {
+  unit: string;
+  start(pid: number): () => number;
+}
+
+const cpuMeter: Meter = {
+  unit: 'CPU-ms',
+  start(pid) {
+    const before = cpuOfPid(pid);
+    return () => (cpuOfPid(pid) - before) * 1000;
+  },
+};
+
+function instructionMeter(dir: string): Meter {
+  return {
+    unit: 'k instructions',
+    start(pid) {
+      zeroInstructions(pid);
+      return () => instructionsSinceZero(dir, pid) / 1000;
+    },
+  };
+}
+
+/** Median over RUNS of workerd's cost per request, every target's run r before any run r + 1. */
+async function measure(
+  targets: Target[],
+  meter: Meter,
+): Promise<{ costs: EdgeCosts[]; pairedRatios: EdgeCosts }> {
   const costs = targets.map(() => ({}) as EdgeCosts);
   const pairedRatios = {} as EdgeCosts;
   for (const row of ALL_ROWS) {
@@ -133,13 +166,13 @@ async function measure(targets: Target[]): Promise<{ costs: EdgeCosts[]; pairedR
       for (const [t, { rows, workerdPid }] of order) {
         const { count, request } = rows[row];
         const perLane = Math.ceil(count / LANES);
-        const before = cpuOfPid(workerdPid);
+        const stop = meter.start(workerdPid);
         await Promise.all(
           Array.from({ length: LANES }, async (_, l) => {
             for (let k = 0; k < perLane; k++) await request(l, run * perLane + k);
           }),
         );
-        measures[t]?.push(((cpuOfPid(workerdPid) - before) * 1000) / (perLane * LANES));
+        measures[t]?.push(stop() / (perLane * LANES));
       }
     }
     // Run r of each target ran back to back: the median of their ratios sees the least load noise.
@@ -163,8 +196,10 @@ function median(values: number[]): number {
 
 export async function measureEdgeCosts(
   baselineDir = process.env.BENCH_BASELINE,
-): Promise<{ costs: EdgeCosts[]; pairedRatios: EdgeCosts }> {
+): Promise<{ costs: EdgeCosts[]; pairedRatios: EdgeCosts; unit: string }> {
   const postgres = await startPostgres();
+  const workerdPath = process.env.MINIFLARE_WORKERD_PATH;
+  const meter = COUNTS_INSTRUCTIONS ? instructionMeter(countWorkerdInstructions()) : cpuMeter;
   const adminToken = randomBytes(18).toString('base64url');
   const vars = { DATABASE_URL: postgres.url, ADMIN_TOKEN: adminToken };
   const edges: EdgeHandle[] = [];
@@ -179,16 +214,18 @@ export async function measureEdgeCosts(
     for (const [index, edge] of edges.entries()) {
       targets.push(await target(index === 0 ? 'this' : 'baseline', edge, adminToken));
     }
-    return await measure(targets);
+    return { ...(await measure(targets, meter)), unit: meter.unit };
   } finally {
+    if (workerdPath === undefined) delete process.env.MINIFLARE_WORKERD_PATH;
+    else process.env.MINIFLARE_WORKERD_PATH = workerdPath;
     for (const edge of edges) await edge.destroy();
     await postgres.destroy();
   }
 }
 
-function costTable(costs: EdgeCosts): string {
+function costTable(costs: EdgeCosts, unit: string): string {
   return table(
-    ['request', 'CPU-ms / request', 'CPU-ms / mutation or profile', 'CPU-ms / 1,000 profiles'],
+    ['request', `${unit} / request`, `${unit} / mutation or profile`, `${unit} / 1,000 profiles`],
     [
       ['push, 1 mutation', costs.push1, costs.push1, costs.push1 * 1000],
       ['push, 50 mutations', costs.push50, costs.push50 / 50, (costs.push50 / 50) * 1000],
@@ -204,26 +241,28 @@ export async function benchEdgeCost(): Promise<string> {
   const {
     costs: [ours, baseline],
     pairedRatios,
+    unit,
   } = await measureEdgeCosts();
+  const what = unit === 'CPU-ms' ? 'CPU' : 'instructions (callgrind)';
   const lines = [
-    `edge cost: workerd CPU per request, ${REQUESTS} requests per row (50-mutation push: ${Math.ceil(REQUESTS / 10)}) to the Worker's own socket, ${LANES === 1 ? 'one at a time' : `from ${LANES} devices at once`}, median of ${RUNS} runs, one shard`,
+    `edge cost: workerd ${what} per request, ${REQUESTS} requests per row (50-mutation push: ${Math.ceil(REQUESTS / 10)}) to the Worker's own socket, ${LANES === 1 ? 'one at a time' : `from ${LANES} devices at once`}, median of ${RUNS} runs, one shard`,
     `${new Date().toISOString()}, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
     '',
-    costTable(ours as EdgeCosts),
+    costTable(ours as EdgeCosts, unit),
   ];
   if (!baseline || !ours) return lines.join('\n');
   lines.push(
     '',
     `same run, interleaved, the edge built from ${process.env.BENCH_BASELINE}:`,
     '',
-    costTable(baseline),
+    costTable(baseline, unit),
     '',
     table(
       [
         'request',
         'this / baseline (medians)',
         'median of paired runs',
-        'above the floor: this / baseline (ms)',
+        `above the floor: this / baseline (${unit})`,
       ],
       ALL_ROWS.map((row) => [
         row,
