@@ -137,7 +137,7 @@ export class Relay extends DurableObject<Env> {
     return settle(async () => {
       const { upstream, auth } = this.ready();
       const device = await auth.authenticate(credentials);
-      return upstream.transaction((tx) => deviceState(tx, device.deviceId));
+      return deviceState(upstream, device.deviceId);
     });
   }
 
