@@ -9,6 +9,7 @@ import {
   startPostgres,
 } from '../../../../test/harness/index.ts';
 import { ADMIN_TOKEN, call, createDevice, type Device, upsert } from '../../test/edge-client.ts';
+import { listen as listenOn, sleep, until } from '../../test/notify-client.ts';
 import { CLOSE_CODES, MAX_SOCKETS_PER_DEVICE, PING, PONG } from './protocol.ts';
 
 let cluster: PostgresHandle;
@@ -16,40 +17,8 @@ let sql: postgres.Sql;
 let edge: EdgeHandle;
 const sockets: WebSocket[] = [];
 
-interface Listener {
-  socket: WebSocket;
-  messages: string[];
-  closed: Promise<{ code: number; reason: string }>;
-}
-
 /** Opens /v1/notify; rejects with the HTTP status when the upgrade is refused. */
-function listen(token: string | undefined): Promise<Listener> {
-  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-  const socket = new WebSocket(`${edge.url.replace('http', 'ws')}/v1/notify`, { headers });
-  sockets.push(socket);
-  const messages: string[] = [];
-  socket.on('message', (data) => messages.push(String(data)));
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    socket.on('close', (code, reason) => resolve({ code, reason: String(reason) })),
-  );
-  return new Promise((resolve, reject) => {
-    socket.once('open', () => resolve({ socket, messages, closed }));
-    socket.once('unexpected-response', (_request, response) =>
-      reject(new Error(String(response.statusCode))),
-    );
-    socket.once('error', reject);
-  });
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await sleep(20);
-  }
-}
+const listen = (token: string | undefined) => listenOn(edge, token, sockets);
 
 beforeAll(async () => {
   cluster = await startPostgres();

@@ -1,7 +1,7 @@
 // Skipped announcements in workerd: a shard stops asking a tenant's hub while nobody but the
 // pusher listens, and a device that joins, whatever its shard, hears of the very next push.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import {
   type EdgeHandle,
   type PostgresHandle,
@@ -10,6 +10,7 @@ import {
 } from '../../../../test/harness/index.ts';
 import { relayStatus } from '../../../../test/scale-out/status.ts';
 import { ADMIN_TOKEN, call, createDevice, type Device, upsert } from '../../test/edge-client.ts';
+import { listen as listenOn, sleep, until } from '../../test/notify-client.ts';
 import { shardOf } from '../relay/shards/index.ts';
 
 const SHARDS = 3;
@@ -17,26 +18,7 @@ let cluster: PostgresHandle;
 let edge: EdgeHandle;
 const sockets: WebSocket[] = [];
 
-function listen(token: string): Promise<{ messages: string[]; socket: WebSocket }> {
-  const socket = new WebSocket(`${edge.url.replace('http', 'ws')}/v1/notify`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  sockets.push(socket);
-  const messages: string[] = [];
-  socket.on('message', (data) => messages.push(String(data)));
-  return new Promise((resolve, reject) => {
-    socket.once('open', () => resolve({ messages, socket }));
-    socket.once('error', reject);
-  });
-}
-
-async function until(check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const listen = (token: string) => listenOn(edge, token, sockets);
 
 /**
  * The announcement counters of the shard that serves `device`, once they count `pushes`
@@ -47,7 +29,7 @@ async function announcements(device: Device, pushes: number) {
     const status = await relayStatus(edge.url);
     const counted = status.shards[shardOf(device.deviceId, SHARDS)]?.push.announcements;
     if (counted && (counted.sent + counted.skipped === pushes || Date.now() > deadline)) return counted;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await sleep(20);
   }
 }
 
