@@ -1,6 +1,13 @@
 // In workerd, base64 goes through the runtime's native codec: it must accept and produce exactly
 // what the JavaScript codec (the one Node 20 runs) does, or agent and edge would disagree on bytes.
-import { base64ToBytesJs, bytesToBase64Js, bytesToHex, bytesToHexJs } from '@voicesync/core';
+import {
+  base64ToBytesJs,
+  bytesToBase64Js,
+  bytesToHex,
+  bytesToHexJs,
+  float32ToBytes,
+  profileContentHash,
+} from '@voicesync/core';
 import { build } from 'esbuild';
 import fc from 'fast-check';
 import { Miniflare } from 'miniflare';
@@ -8,11 +15,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoPath } from '../harness/index.ts';
 
 const WORKER = `
-import { base64ToBytes, bytesToBase64, bytesToHex } from './index.ts';
+import { base64IntoBytes, base64ToBytes, bytesToBase64, bytesToHex } from './index.ts';
+import { uploadedContentHash } from '../hashing/index.ts';
 export default {
   async fetch(request) {
-    const { decode, encode } = await request.json();
+    const { decode, encode, into = [], uploads = [] } = await request.json();
     return Response.json({
+      nativeSet: typeof Uint8Array.prototype.setFromBase64 === 'function',
+      into: into.map(([text, size]) => { const target = new Uint8Array(size); return base64IntoBytes(text, target) ? bytesToHex(target) : null; }),
+      uploaded: await Promise.all(uploads.map(([content, dim]) => uploadedContentHash(content, dim))),
       native: typeof Uint8Array.fromBase64 === 'function',
       nativeHex: typeof Uint8Array.prototype.toHex === 'function',
       decoded: decode.map((text) => { try { return bytesToHex(base64ToBytes(text)); } catch (e) { return e instanceof RangeError ? null : String(e); } }),
@@ -120,5 +131,63 @@ describe('base64 and hex in workerd (native codec) and in Node (JavaScript codec
     // Both refusals and acceptances were exercised.
     expect(answer.decoded.filter((d) => d === null).length).toBeGreaterThan(500);
     expect(answer.decoded.filter((d) => d !== null).length).toBeGreaterThan(500);
+  });
+
+  it('decode into a buffer of a given size exactly when the JavaScript codec decodes to that size', async () => {
+    const into: Array<[string, number]> = fc.sample(texts, { numRuns: 2000, seed: 17 }).flatMap((text) => {
+      const decoded = jsDecode(text);
+      const size = decoded === null ? Math.floor(text.length / 4) * 3 : decoded.length / 2;
+      return [size - 1, size, size + 1].filter((n) => n >= 0).map((n): [string, number] => [text, n]);
+    });
+    const answer = (await (
+      await mf.dispatchFetch('http://edge/', {
+        method: 'POST',
+        body: JSON.stringify({ decode: [], encode: [], into }),
+      })
+    ).json()) as { nativeSet: boolean; into: Array<string | null> };
+    expect(answer.nativeSet).toBe(true);
+    const expected = into.map(([text, size]) => {
+      const decoded = jsDecode(text);
+      return decoded !== null && decoded.length === size * 2 ? decoded : null;
+    });
+    expect(answer.into).toEqual(expected);
+    expect(expected.filter((d) => d !== null).length).toBeGreaterThan(300);
+  });
+
+  it('hash an upload in place as Node hashes the decoded profile, and refuse what is not dim finite floats', async () => {
+    const profile = (embedding: number[], name = 'Zoë 😀') => ({
+      speakerId: 'spk-é',
+      name,
+      embeddingB64: bytesToBase64Js(float32ToBytes(embedding)),
+      acousticFeatures: { pitch: 1.5, mfcc: [0.25, -3] },
+      totalSamples: 3,
+    });
+    const valid = [profile([0.5, -0.25, 1, 0]), profile([3.4e38, -3.4e38, 1e-45, -0], 'x'.repeat(5000))];
+    const refused = [
+      profile([0.5, Number.NaN, 1, 0]),
+      profile([Number.POSITIVE_INFINITY, 0, 0, 0]),
+      profile([0, 0, 0, Number.NEGATIVE_INFINITY]),
+      profile([0.5, -0.25, 1]),
+      {
+        ...profile([0.5, -0.25, 1, 0]),
+        embeddingB64: ` ${profile([0.5, -0.25, 1, 0]).embeddingB64.slice(1)}`,
+      },
+    ];
+    const uploads = [...valid, ...refused].map((content) => [content, 4]);
+    const answer = (await (
+      await mf.dispatchFetch('http://edge/', {
+        method: 'POST',
+        body: JSON.stringify({ decode: [], encode: [], uploads }),
+      })
+    ).json()) as { uploaded: Array<string | null> };
+    const expected = await Promise.all(
+      valid.map(({ embeddingB64, ...content }) =>
+        profileContentHash({
+          ...content,
+          embedding: new Float32Array(new Uint8Array(base64ToBytesJs(embeddingB64)).buffer),
+        }),
+      ),
+    );
+    expect(answer.uploaded).toEqual([...expected, ...refused.map(() => null)]);
   });
 });

@@ -1,6 +1,7 @@
 // `npm run bench -- edge-profile [push1|push50|pull|handshake|health]`: where the edge's CPU goes,
 // from a V8 CPU profile of the Worker's isolate (Worker and Relay share it), self time by function and source file.
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildEdge, freePort, repoPath, startEdge, startPostgres } from '../../../test/harness/index.ts';
 import { provisionDevice } from '../../../test/support/index.ts';
@@ -119,6 +120,8 @@ export async function benchEdgeProfile(which = process.argv[3] ?? 'push50'): Pro
     for (const text of bodies) await request(text);
     const cpu = cpuSince(before);
     const { profile } = await session.send<{ profile: CpuProfile }>('Profiler.stop');
+    // `BENCH_PROFILE_OUT=<file>.cpuprofile` keeps the whole profile (call tree included) for DevTools.
+    if (process.env.BENCH_PROFILE_OUT) writeFileSync(process.env.BENCH_PROFILE_OUT, JSON.stringify(profile));
     const sourceOf = await sourceMap(configPath);
     const { functions, busyMs } = selfTimes(profile);
     const named = bySource(functions, sourceOf);

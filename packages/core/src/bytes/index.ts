@@ -153,6 +153,38 @@ export function base64ToBytes(text: string): Uint8Array {
   return out;
 }
 
+interface NativeSetBase64 {
+  setFromBase64(
+    this: Uint8Array,
+    text: string,
+    options: { lastChunkHandling: 'strict' },
+  ): { read: number; written: number };
+}
+const nativeSet = (Uint8Array.prototype as unknown as Partial<NativeSetBase64>).setFromBase64;
+
+/**
+ * Decodes canonical standard base64 (as `base64ToBytes`) into `target`, which its bytes must fill
+ * exactly: false for any other text, one of another length included (`target` may then hold part
+ * of it). Where the runtime decodes natively (workerd), nothing is allocated.
+ */
+export function base64IntoBytes(text: string, target: Uint8Array): boolean {
+  if (text.length !== Math.ceil(target.length / 3) * 4) return false;
+  try {
+    if (!nativeSet) {
+      const bytes = base64ToBytesJs(text);
+      if (bytes.length !== target.length) return false;
+      target.set(bytes);
+      return true;
+    }
+    // Whitespace (which the native decoder skips) leaves it short of `target.length`; a text that
+    // encodes more than fits stops before its end.
+    const { read, written } = nativeSet.call(target, text, { lastChunkHandling: 'strict' });
+    return read === text.length && written === target.length;
+  } catch {
+    return false;
+  }
+}
+
 const nativeHex = (Uint8Array.prototype as unknown as { toHex?: (this: Uint8Array) => string }).toHex;
 
 /** Lowercase hex: the runtime's own `toHex` where it has one (workerd's V8), else a table loop. */

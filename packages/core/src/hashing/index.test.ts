@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, profileContentHash, tombstoneHash } from './index.ts';
+import { bytesToBase64, float32ToBytes } from '../bytes/index.ts';
+import { canonicalJson, profileContentHash, tombstoneHash, uploadedContentHash } from './index.ts';
 
 const base = {
   speakerId: 's1',
@@ -33,5 +34,17 @@ describe('content hash', () => {
     ];
     for (const variant of variants) expect(await profileContentHash(variant)).not.toBe(hash);
     expect(await tombstoneHash('s1')).not.toBe(hash);
+  });
+
+  it('hashes an upload in place as it hashes the decoded profile, and only dim finite floats', async () => {
+    const { embedding, ...rest } = base;
+    const upload = { ...rest, embeddingB64: bytesToBase64(float32ToBytes(embedding)) };
+    expect(await uploadedContentHash(upload, 4)).toBe(await profileContentHash(base));
+    // Longer texts than the scratch first holds grow it.
+    const long = { ...upload, name: 'é'.repeat(10_000) };
+    expect(await uploadedContentHash(long, 4)).toBe(await profileContentHash({ ...base, name: long.name }));
+    expect(uploadedContentHash(upload, 3)).toBeNull();
+    const nan = bytesToBase64(float32ToBytes([0.5, Number.NaN, 1, 0]));
+    expect(uploadedContentHash({ ...upload, embeddingB64: nan }, 4)).toBeNull();
   });
 });

@@ -1,5 +1,5 @@
 // Profile content hash: SHA-256 (WebCrypto) over one canonical encoding, identical on agent and edge.
-import { bytesToHex, float32BytesView } from '../bytes/index.ts';
+import { base64IntoBytes, bytesToHex, float32BytesView } from '../bytes/index.ts';
 
 /** The hashed content of a profile. Identity (tenant) and bookkeeping (versions, times) are not part of it. */
 export interface ProfileContent {
@@ -28,23 +28,77 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
 }
 
+/** The canonical encoding's text before the embedding's dimension. */
+function canonicalHead(speakerId: string, name: string): string {
+  return `voicesync/profile/v1\0${speakerId}\0${name}\0`;
+}
+
+/** The canonical encoding's text after the embedding. */
+function canonicalTail(totalSamples: number, acousticFeatures: unknown): string {
+  return `${totalSamples}\0${canonicalJson(acousticFeatures ?? null)}`;
+}
+
 /**
  * Canonical bytes, version 1:
  * "voicesync/profile/v1" NUL speakerId NUL name NUL dim(u32 LE) embedding(float32 LE x dim)
  * totalSamples(decimal) NUL canonicalJson(acousticFeatures ?? null), strings in UTF-8.
  */
 export function encodeProfileContent(content: ProfileContent): Uint8Array {
-  const head = encoder.encode(`voicesync/profile/v1\0${content.speakerId}\0${content.name}\0`);
+  const head = encoder.encode(canonicalHead(content.speakerId, content.name));
   const dim = new Uint8Array(4);
   new DataView(dim.buffer).setUint32(0, content.embedding.length, true);
   const embedding = float32BytesView(content.embedding);
-  const tail = encoder.encode(`${content.totalSamples}\0${canonicalJson(content.acousticFeatures ?? null)}`);
+  const tail = encoder.encode(canonicalTail(content.totalSamples, content.acousticFeatures));
   const out = new Uint8Array(head.length + 4 + embedding.length + tail.length);
   out.set(head, 0);
   out.set(dim, head.length);
   out.set(embedding, head.length + 4);
   out.set(tail, head.length + 4 + embedding.length);
   return out;
+}
+
+/** A profile as a device uploads it: the embedding is the base64 text of its float32 bytes. */
+export interface UploadedContent {
+  speakerId: string;
+  name: string;
+  embeddingB64: string;
+  acousticFeatures: unknown;
+  totalSamples: number;
+}
+
+/**
+ * The canonical encoding of uploads is written here, one at a time: WebCrypto's `digest` copies
+ * its input before it returns (the spec's "get a copy of the bytes held by"), so every hash can
+ * reuse it, and a 50-mutation push allocates no buffer of its own per profile.
+ */
+let scratch = new Uint8Array(4096);
+
+/** True when every float32 (little-endian bytes) is finite: an exponent of all ones is NaN or an infinity. */
+function finiteFloat32Bytes(bytes: Uint8Array): boolean {
+  for (let i = 3; i < bytes.length; i += 4) {
+    if (((bytes[i] as number) & 0x7f) === 0x7f && ((bytes[i - 1] as number) & 0x80) !== 0) return false;
+  }
+  return true;
+}
+
+/**
+ * `profileContentHash` of an upload whose embedding is `dim` finite float32 values in canonical
+ * base64, computed in place: the base64 is decoded straight into the canonical encoding. Null
+ * when the embedding is anything else (the caller's full check says what is wrong).
+ */
+export function uploadedContentHash(content: UploadedContent, dim: number): Promise<string> | null {
+  const head = canonicalHead(content.speakerId, content.name);
+  const tail = canonicalTail(content.totalSamples, content.acousticFeatures);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit.
+  const room = 3 * (head.length + tail.length) + 4 + dim * 4;
+  if (scratch.length < room) scratch = new Uint8Array(2 ** Math.ceil(Math.log2(room)));
+  let at = encoder.encodeInto(head, scratch).written;
+  new DataView(scratch.buffer).setUint32(at, dim, true);
+  const embedding = scratch.subarray(at + 4, at + 4 + dim * 4);
+  if (!base64IntoBytes(content.embeddingB64, embedding) || !finiteFloat32Bytes(embedding)) return null;
+  at += 4 + embedding.length;
+  at += encoder.encodeInto(tail, scratch.subarray(at)).written;
+  return sha256Hex(scratch.subarray(0, at));
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {

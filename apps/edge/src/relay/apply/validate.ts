@@ -7,6 +7,7 @@ import {
   profileContentHash,
   sumNorm,
   tombstoneHash,
+  uploadedContentHash,
 } from '@voicesync/core';
 import type { Mutation } from '@voicesync/schema';
 
@@ -59,6 +60,8 @@ function allFinite(values: Float32Array | Float64Array): boolean {
   return true;
 }
 
+const CONTENT_HASH_MISMATCH = 'contentHash does not match the profile content';
+
 function rejected(mutation: MutationHeader, reason: string): Checked {
   return { mutation, reason };
 }
@@ -101,6 +104,26 @@ export async function checkMutation(
   }
   if (mutation.op === 'enrol') return checkEnrolment(input, embeddingDim, order);
   if (!profile) return rejected(mutation, 'an upsert carries its profile');
+  const content = {
+    mutation,
+    content: {
+      speakerId,
+      contentHash,
+      ...order,
+      profile: {
+        name: profile.name,
+        embeddingB64: profile.embeddingB64,
+        acousticFeatures: profile.acousticFeatures,
+        totalSamples: profile.totalSamples,
+      },
+    },
+  };
+  // A valid embedding is hashed in place; an invalid one takes the steps below, which say why.
+  const hashed = uploadedContentHash({ speakerId, ...profile }, embeddingDim);
+  if (hashed) {
+    if (contentHash !== (await hashed)) return rejected(mutation, CONTENT_HASH_MISMATCH);
+    return content;
+  }
   let embedding: Uint8Array;
   try {
     embedding = base64ToBytes(profile.embeddingB64);
@@ -122,21 +145,8 @@ export async function checkMutation(
     acousticFeatures: profile.acousticFeatures,
     totalSamples: profile.totalSamples,
   });
-  if (contentHash !== expected) return rejected(mutation, 'contentHash does not match the profile content');
-  return {
-    mutation,
-    content: {
-      speakerId,
-      contentHash,
-      ...order,
-      profile: {
-        name: profile.name,
-        embeddingB64: profile.embeddingB64,
-        acousticFeatures: profile.acousticFeatures,
-        totalSamples: profile.totalSamples,
-      },
-    },
-  };
+  if (contentHash !== expected) return rejected(mutation, CONTENT_HASH_MISMATCH);
+  return content;
 }
 
 /** An enrolment delta: float64 sum of the right size, finite, no longer than its count allows, hash matching. */
