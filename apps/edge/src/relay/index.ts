@@ -113,7 +113,13 @@ export class Relay extends DurableObject<Env> {
       const { upstream, auth } = this.ready();
       const device = await auth.authenticate(credentials);
       if (cursor === null) return PULL_RESET;
-      return upstream.transaction((tx) => pullChanges(tx, device.tenantId, device.deviceId, cursor, limit));
+      return pullChanges(
+        (statement) => upstream.oneMessage(statement),
+        device.tenantId,
+        device.deviceId,
+        cursor,
+        limit,
+      );
     });
   }
 

@@ -44,7 +44,7 @@ async function fullPush(mutations: Mutation[]) {
 }
 
 const pull = (cursor: number) =>
-  pipelinedTransaction(session, TIMEOUT_MS, (tx) => pullChanges(tx, TENANT, DEVICE.deviceId, cursor, 100));
+  pullChanges((statement) => sessionUpstream.oneMessage(statement), TENANT, DEVICE.deviceId, cursor, 100);
 
 /** Rows of `profiles` and `changes` read by the session under test while `work` ran. */
 const read = (work: () => Promise<unknown>) => rowsRead(session, ['profiles', 'changes'], work);

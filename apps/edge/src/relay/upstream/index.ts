@@ -15,6 +15,7 @@ import { oneMessageTransaction } from './one-message.ts';
 import { pipelinedTransaction, type Tx } from './pipelined.ts';
 
 export * from './breaker-store.ts';
+export { integerLiteral, textLiteral } from './one-message.ts';
 export { type Tx, TransactionAborted } from './pipelined.ts';
 
 /** A failure streak older than this opens the breaker (under the 1 s every shard must meet). */

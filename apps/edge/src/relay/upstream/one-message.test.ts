@@ -1,8 +1,9 @@
 // The one-message transaction against a real, throwaway PostgreSQL: all or nothing, bounded, in step after a failure.
+import fc from 'fast-check';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { scratchTable } from '../../../test/scratch-table.ts';
-import { oneMessageTransaction } from './one-message.ts';
+import { integerLiteral, oneMessageTransaction, textLiteral } from './one-message.ts';
 
 const scratch = scratchTable('one_message', { migrate: false });
 const ids = () => scratch.ids();
@@ -63,6 +64,49 @@ describe('oneMessageTransaction', () => {
       expect(await ids()).toEqual([]);
     } finally {
       await own.end({ timeout: 0 });
+    }
+  });
+});
+
+describe('literals for a one-message statement', () => {
+  it('reads back any text exactly, quotes, backslashes and dollar signs included, whatever standard_conforming_strings says', async () => {
+    const hostile = [
+      "'",
+      '\\',
+      "\\'",
+      "'; drop table one_message; --",
+      '$$',
+      "E'",
+      'é😀',
+      '\n\t',
+      "''\\\\''",
+    ];
+    const texts = [
+      ...hostile,
+      ...fc.sample(fc.string({ unit: 'binary', maxLength: 40 }), { numRuns: 300, seed: 7 }),
+    ]
+      // PostgreSQL text holds no NUL; a lone surrogate is not text PostgreSQL could have sent.
+      .filter((text) => !text.includes('\0') && text.isWellFormed());
+    for (const conforming of ['on', 'off']) {
+      const select = texts
+        .map((text, i) => `select ${i} as i, ${textLiteral(text)} as v`)
+        .join(' union all ');
+      const rows = await oneMessageTransaction<{ i: number; v: string }>(
+        scratch.client,
+        10_000,
+        `set local standard_conforming_strings = ${conforming}; ${select} order by i`,
+      );
+      expect(rows.map((row) => row.v)).toEqual(texts);
+    }
+    expect(await ids()).toEqual([]);
+  });
+
+  it('refuses NUL in text, and anything but a whole number from 0 up', () => {
+    expect(() => textLiteral('a\0b')).toThrow(/NUL/);
+    expect(integerLiteral(0)).toBe('0');
+    expect(integerLiteral(9_007_199_254_740_991)).toBe('9007199254740991');
+    for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
+      expect(() => integerLiteral(bad)).toThrow(/whole number/);
     }
   });
 });

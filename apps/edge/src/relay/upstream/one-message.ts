@@ -1,4 +1,5 @@
 // A whole transaction as one simple-protocol message: the statement timeout and one statement.
+import { VoicesyncError } from '@voicesync/core';
 import type postgres from 'postgres';
 
 /**
@@ -28,4 +29,27 @@ export async function oneMessageTransaction<R extends object>(
   // has rows: SET returns none, so the statement's rows are the last result.
   const sets = answers.length > 0 && Array.isArray(answers[0]) ? answers : [answers];
   return (sets.at(-1) ?? []) as unknown as R[];
+}
+
+/**
+ * Any text as a literal for a one-message statement: an escape string (`E'...'`), in which only a
+ * backslash and a quote mean anything, and both are escaped. Nothing in the value can end the
+ * literal, whatever `standard_conforming_strings` says. UTF-8, the client encoding postgres.js
+ * sets, has no multi-byte character that contains either byte. PostgreSQL text cannot hold NUL, so
+ * a value with one is refused.
+ */
+export function textLiteral(value: string): string {
+  if (value.includes('\0')) throw new VoicesyncError('internal', 'a PostgreSQL text literal cannot hold NUL');
+  return `E'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+}
+
+/**
+ * A count or a cursor (a whole number, 0 or more) as a literal for a one-message statement;
+ * anything else is refused (a minus sign after another one would begin an SQL comment).
+ */
+export function integerLiteral(value: number): string {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new VoicesyncError('internal', `not a whole number from 0 up: ${value}`);
+  }
+  return String(value);
 }
