@@ -1,7 +1,7 @@
 // Device rows: the lookup behind authentication, and the admin operations (create, list, rotate, revoke).
 import { VoicesyncError } from '@voicesync/core';
-import { type DeviceRecord, isDeviceId } from '../../auth/index.ts';
-import type { Tx, Upstream } from '../upstream/index.ts';
+import type { DeviceRecord } from '../../auth/index.ts';
+import { textLiteral, type Tx, type Upstream } from '../upstream/index.ts';
 
 export interface DeviceSummary {
   deviceId: string;
@@ -107,23 +107,16 @@ export async function revokeDevice(tx: Tx, deviceId: string): Promise<DeviceSumm
   return summary(row);
 }
 
-/** The device's own view: where its mutation numbering stands upstream (the agent's handshake). */
 /**
- * A device id as an SQL literal, for a statement sent as one message (no parameters there). Only
- * the token's own format (`dev_` and 16 hex digits) passes, so nothing in it can end the quotes.
+ * The device's own view, where its mutation numbering stands upstream (the agent's handshake):
+ * its row read in one message (the statement timeout and the read, see `Upstream.oneMessage`).
  */
-export function deviceIdLiteral(deviceId: string): string {
-  if (!isDeviceId(deviceId)) throw new VoicesyncError('internal', 'not a device id');
-  return `'${deviceId}'`;
-}
-
-/** The device's row read in one message (the statement timeout and the read, see `Upstream.oneMessage`). */
 export async function deviceState(
   upstream: Upstream,
   deviceId: string,
 ): Promise<{ deviceId: string; tenantId: string; lastMutationId: number }> {
   const [row] = await upstream.oneMessage<{ tenant_id: string; last_mutation_id: string }>(
-    `select tenant_id, last_mutation_id from devices where id = ${deviceIdLiteral(deviceId)}`,
+    `select tenant_id, last_mutation_id from devices where id = ${textLiteral(deviceId)}`,
   );
   if (!row) throw new VoicesyncError('unauthorized', 'unknown device or wrong secret');
   return { deviceId, tenantId: row.tenant_id, lastMutationId: Number(row.last_mutation_id) };
