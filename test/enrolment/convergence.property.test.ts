@@ -113,10 +113,18 @@ describe('enrolment, replace and delete from three devices converge (property)',
     return { status: response.status, body: (await response.json()) as { contentHash?: string } };
   };
 
-  /** The device holds what PostgreSQL holds for the speaker, with nothing left to send. */
+  /**
+   * The device holds what PostgreSQL holds for the speaker, with nothing left to send and the
+   * tenant's log read to its head. Without the last, a device that never had the speaker answers
+   * 404 for a deleted one before it pulled the tombstone, and its file never holds it.
+   */
   const settled = async (d: number, speaker: string) => {
     const status = await agentStatus(devices[d]!.agent.url);
     if (status.outbox.pending !== 0 || status.outbox.deadLetters !== 0) return false;
+    const [head] = await stack.sql<
+      { seq: string }[]
+    >`select change_seq::text as seq from tenants where id = ${TENANT}`;
+    if ((status.pull.cursor ?? -1) < Number(head?.seq ?? 0)) return false;
     const upstream = await postgresProfile(stack.sql, TENANT, speaker);
     const local = await call(d, 'GET', `/v1/profiles/${speaker}`);
     if (!upstream || upstream.deleted) return local.status === 404;

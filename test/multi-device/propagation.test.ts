@@ -40,12 +40,15 @@ describe('propagation with live notifications', () => {
     );
     expect(times.at(-1)).toBeLessThan(1_000);
     expect(b.agent.notifier?.counts.notifications).toBeGreaterThanOrEqual(20);
-    const status = await b.call<{ notify: { state: string; notifications: number } | null }>(
-      'GET',
-      '/v1/status',
-    );
+    const status = await b.call<{
+      notify: { state: string; notifications: number } | null;
+      pull: { cursor: number | null };
+    }>('GET', '/v1/status');
     expect(status.body.notify).toMatchObject({ state: 'open' });
     expect(status.body.notify?.notifications).toBeGreaterThanOrEqual(20);
+    // The status says how far B read the tenant's log: past A's twenty writes.
+    expect(status.body.pull.cursor).toBe(await b.agent.puller?.cursor());
+    expect(status.body.pull.cursor).toBeGreaterThanOrEqual(20);
   });
 
   it('is explained by the notification: a device without the socket does not see the write yet', async () => {

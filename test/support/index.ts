@@ -85,6 +85,7 @@ export async function agentStatus(agentUrl: string): Promise<{
   outbox: { pending: number; deadLetters: number; byPriority: Record<string, number> };
   synced: number;
   failed: number;
+  pull: { pulled: number; lastPullAt: number | null; cursor: number | null };
 }> {
   return (await (await agentFetch(`${agentUrl}/v1/status`)).json()) as never;
 }

@@ -117,6 +117,11 @@ export const statusSchema = z.object({
   metrics: detail,
   relay: detail.nullable(),
   notify: detail.nullable(),
-  pull: z.object({ pulled: counter, lastPullAt: z.number().nullable() }),
+  pull: z.object({
+    pulled: counter,
+    lastPullAt: z.number().nullable(),
+    /** The tenant's change sequence number read up to; null when no edge is configured. */
+    cursor: counter.nullable(),
+  }),
   clock: detail,
 });

@@ -43,7 +43,12 @@ export async function statusSnapshot(agent: Agent) {
     relay: agent.metrics.relayView(),
     /** The live notification socket to the edge; null when there is none (no edge, or polling only). */
     notify: agent.notifier ? { state: agent.notifier.state, ...agent.notifier.counts } : null,
-    pull: { pulled: stats.pulled, lastPullAt: stats.lastPullAt ?? null },
+    /** Changes applied from other devices, the last pull that read the log to its end, and how far it read. */
+    pull: {
+      pulled: stats.pulled,
+      lastPullAt: stats.lastPullAt ?? null,
+      cursor: agent.puller ? await agent.puller.cursor() : null,
+    },
     /** Local clock against the edge's Date header: a clock far ahead is corrected for in write times. */
     clock: agent.clockSkew.view(),
   };
