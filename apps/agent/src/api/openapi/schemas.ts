@@ -120,8 +120,11 @@ export const statusSchema = z.object({
   pull: z.object({
     pulled: counter,
     lastPullAt: z.number().nullable(),
-    /** The tenant's change sequence number read up to; null when no edge is configured. */
-    cursor: counter.nullable(),
+    cursor: counter
+      .nullable()
+      .describe(
+        "how far this device has read the tenant's change log (its pull cursor); null when no edge is configured",
+      ),
   }),
   clock: detail,
 });
