@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { scratchTable } from '../../../test/scratch-table.ts';
 import { integerLiteral, oneMessageTransaction, textLiteral } from './one-message.ts';
 
+type ResultSet = unknown[] & { statement?: unknown };
+
 const scratch = scratchTable('one_message', { migrate: false });
 const ids = () => scratch.ids();
 
@@ -65,6 +67,38 @@ describe('oneMessageTransaction', () => {
     } finally {
       await own.end({ timeout: 0 });
     }
+  });
+
+  it('answers rows of its own and leaves the finished query and its results empty (the runtime keeps them alive)', async () => {
+    let query: (PromiseLike<ResultSet[]> & Record<string, unknown>) | undefined;
+    // The client as it is, but the query it builds is kept for a look afterwards.
+    const watched = new Proxy(scratch.client, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (key !== 'unsafe' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          query = (value as (...a: unknown[]) => typeof query).apply(target, args);
+          return query;
+        };
+      },
+    });
+    const text = 'x'.repeat(5_000);
+    const rows = await oneMessageTransaction<{ id: number; text: string }>(
+      watched,
+      10_000,
+      `select id, ${textLiteral(text)} as text from generate_series(1, 3) as id order by id`,
+    );
+    expect(rows.map((row) => [row.id, row.text === text])).toEqual([
+      [1, true],
+      [2, true],
+      [3, true],
+    ]);
+    expect(query).toBeDefined();
+    expect([query?.strings, query?.string, query?.statement]).toEqual([undefined, undefined, null]);
+    // Awaited again, the query answers the same results: emptied, rows and statement.
+    const answers = (await query) ?? [];
+    expect(answers.length).toBeGreaterThan(0);
+    for (const set of answers) expect([set.length, set.statement]).toEqual([0, null]);
   });
 });
 
