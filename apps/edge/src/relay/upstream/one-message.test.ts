@@ -3,9 +3,7 @@ import fc from 'fast-check';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { scratchTable } from '../../../test/scratch-table.ts';
-import { integerLiteral, oneMessageTransaction, textLiteral } from './one-message.ts';
-
-type ResultSet = unknown[] & { statement?: unknown };
+import { integerLiteral, oneMessageTransaction, type ResultSet, textLiteral } from './one-message.ts';
 
 const scratch = scratchTable('one_message', { migrate: false });
 const ids = () => scratch.ids();

@@ -34,7 +34,7 @@ export async function oneMessageTransaction<R extends object>(
 }
 
 /** A result postgres.js resolves a query with: its rows, and the statement they came from. */
-type ResultSet = unknown[] & { statement?: unknown };
+export type ResultSet = unknown[] & { statement?: unknown };
 
 /**
  * Empties a finished query and the results it resolved with, once their rows are copied out.
