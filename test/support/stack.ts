@@ -1,6 +1,13 @@
 // One PostgreSQL + edge Worker pair for a suite, with an admin token and a SQL client to read back.
 import { randomBytes } from 'node:crypto';
-import { bytesToBase64, float32ToBytes, profileContentHash } from '@voicesync/core';
+import {
+  bytesToBase64,
+  enrolmentHash,
+  float32ToBytes,
+  float64ToBytes,
+  profileContentHash,
+  sumOfSamples,
+} from '@voicesync/core';
 import {
   type EdgeHandle,
   type PostgresHandle,
@@ -81,4 +88,35 @@ export function push(edgeUrl: string, token: string | undefined, body: unknown):
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
+}
+
+/** A well-formed enrolment of one new sample, as an agent would send it (hashed the same way). */
+export async function enrolMutation(
+  speakerId: string,
+  mutationId: number,
+  seed: number,
+  updatedAt = Date.now(),
+) {
+  const delta = {
+    speakerId,
+    name: speakerId,
+    acousticFeatures: null,
+    sampleSum: sumOfSamples([randomVector(seed)], 192),
+    samples: 1,
+  };
+  return {
+    mutationId,
+    speakerId,
+    op: 'enrol' as const,
+    baseHash: null,
+    contentHash: await enrolmentHash(delta),
+    updatedAt,
+    priority: 2,
+    enrolment: {
+      name: speakerId,
+      sampleSumB64: bytesToBase64(float64ToBytes(delta.sampleSum)),
+      samples: 1,
+      acousticFeatures: null,
+    },
+  };
 }

@@ -1,5 +1,5 @@
-// `npm run bench -- edge-cost`: workerd CPU per request for push (1 and 50 mutations), pull (a
-// page of 100) and the device handshake, sequential requests from one device (or from
+// `npm run bench -- edge-cost`: workerd CPU per request for push (1 and 50 mutations, and 50
+// enrolments that merge into stored profiles), pull (a page of 100) and the device handshake, sequential requests from one device (or from
 // BENCH_COST_LANES devices at once), one shard. Requests go to the Worker's own socket:
 // miniflare's entry worker, which stands where Cloudflare's front end stands in production, is
 // measured once on its own (`entry`) and kept out of the other rows.
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { type EdgeHandle, startEdge, startPostgres } from '../../../test/harness/index.ts';
 import { childPids, processCommandLine } from '../../../test/harness/process/pids.ts';
 import { provisionDevice } from '../../../test/support/index.ts';
-import { upsertMutation } from '../../../test/support/stack.ts';
+import { enrolMutation, upsertMutation } from '../../../test/support/stack.ts';
 import { cpuOfPid } from '../stats/cpu.ts';
 import {
   COUNTS_INSTRUCTIONS,
@@ -29,13 +29,15 @@ const RUNS = Number(process.env.BENCH_COST_RUNS ?? 3);
  * at a time: the Worker under load, where workerd rarely idles between requests (see docs/capacity.md).
  */
 const LANES = Math.max(1, Number(process.env.BENCH_COST_LANES ?? 1));
-const ALL_ROWS = ['push1', 'push50', 'pull100', 'handshake', 'health', 'entry'] as const;
+const ALL_ROWS = ['push1', 'push50', 'enrol50', 'pull100', 'handshake', 'health', 'entry'] as const;
 /** `BENCH_COST_ROWS=push1,push50` measures only those rows (the others print NaN): for quick A/B runs. */
 const ROWS = new Set((process.env.BENCH_COST_ROWS ?? ALL_ROWS.join(',')).split(','));
 
 export interface EdgeCosts {
   push1: number;
   push50: number;
+  /** 50 enrolments of speakers that exist: the transaction path, which reads the profiles it merges into. */
+  enrol50: number;
   pull100: number;
   handshake: number;
   /** GET /health: the Worker, one RPC to the shard, no PostgreSQL. The floor of any relay request. */
@@ -62,6 +64,7 @@ function workerdOf(edge: EdgeHandle): number {
 interface Lane {
   ones: string[];
   fifties: string[];
+  enrolments: string[];
   get: (path: string, origin?: string) => Promise<void>;
   send: (body: string) => Promise<void>;
 }
@@ -73,13 +76,17 @@ async function lane(edge: EdgeHandle, adminToken: string, name: string): Promise
   if (!direct) throw new Error('edge-cost needs the edge started with directSocket');
   const headers = { authorization: `Bearer ${device.token}`, 'content-type': 'application/json' };
   let mutationId = 0;
-  const batches = async (n: number, size: number) => {
+  const batches = async (n: number, size: number, enrol = false) => {
     const bodies: string[] = [];
     for (let b = 0; b < n; b++) {
       const mutations = [];
       for (let k = 0; k < size; k++) {
         mutationId += 1;
-        mutations.push(await upsertMutation(`${name}-${mutationId}`, mutationId, mutationId));
+        mutations.push(
+          enrol
+            ? await enrolMutation(`${name}-enrolled-${k}`, mutationId, mutationId)
+            : await upsertMutation(`${name}-${mutationId}`, mutationId, mutationId),
+        );
       }
       bodies.push(JSON.stringify({ mutations }));
     }
@@ -95,15 +102,18 @@ async function lane(edge: EdgeHandle, adminToken: string, name: string): Promise
     if (response.status !== 200) throw new Error(`${path} ${response.status}: ${await response.text()}`);
     await response.arrayBuffer();
   };
-  // Warm-up: the first requests compile code and open the connection; the log then holds 120
+  // Warm-up: the first requests compile code and open the connection; the log then holds 170
   // profiles, so a pull reads a full page whichever rows run.
   for (const body of await batches(20, 1)) await send(body);
   for (const body of await batches(2, 50)) await send(body);
+  // The speakers the enrolment row merges into: it enrols the same 50 again and again.
+  for (const body of await batches(1, 50, true)) await send(body);
   const perLane = (count: number) => Math.ceil(count / LANES) * RUNS;
   // Only the rows that run get bodies: mutation ids must follow on from one pushed row to the next.
   return {
     ones: ROWS.has('push1') ? await batches(perLane(REQUESTS), 1) : [],
     fifties: ROWS.has('push50') ? await batches(perLane(Math.ceil(REQUESTS / 10)), 50) : [],
+    enrolments: ROWS.has('enrol50') ? await batches(perLane(Math.ceil(REQUESTS / 10)), 50, true) : [],
     get,
     send,
   };
@@ -119,6 +129,7 @@ async function target(label: string, edge: EdgeHandle, adminToken: string): Prom
     rows: {
       push1: { count: REQUESTS, request: (l, i) => at(l).send(at(l).ones[i]!) },
       push50: { count: Math.ceil(REQUESTS / 10), request: (l, i) => at(l).send(at(l).fifties[i]!) },
+      enrol50: { count: Math.ceil(REQUESTS / 10), request: (l, i) => at(l).send(at(l).enrolments[i]!) },
       pull100: { count: REQUESTS, request: (l) => at(l).get('/v1/pull?cursor=0&limit=100') },
       handshake: { count: REQUESTS, request: (l) => at(l).get('/v1/device') },
       health: { count: REQUESTS, request: (l) => at(l).get('/health') },
@@ -230,6 +241,7 @@ function costTable(costs: EdgeCosts, unit: string): string {
     [
       ['push, 1 mutation', costs.push1, costs.push1, costs.push1 * 1000],
       ['push, 50 mutations', costs.push50, costs.push50 / 50, (costs.push50 / 50) * 1000],
+      ['push, 50 enrolments (merged)', costs.enrol50, costs.enrol50 / 50, (costs.enrol50 / 50) * 1000],
       ['pull, page of 100', costs.pull100, costs.pull100 / 100, (costs.pull100 / 100) * 1000],
       ['handshake (GET /v1/device)', costs.handshake, '-', '-'],
       ['floor: GET /health (one RPC, no PostgreSQL)', costs.health, '-', '-'],

@@ -1,8 +1,8 @@
 // The push transaction: lock the device, refuse gaps, fold the batch, write it with one call.
-import { bytesToFloat32, bytesToFloat64, VoicesyncError } from '@voicesync/core';
+import { base64ToBytes, bytesToFloat64, float32View, VoicesyncError } from '@voicesync/core';
 import { MUTATION_GAP } from '@voicesync/schema';
 import type postgres from 'postgres';
-import type { Tx } from '../upstream/index.ts';
+import { emptyResults, type Tx } from '../upstream/index.ts';
 import { type BatchPlan, planBatch, type ServerContent } from './plan.ts';
 import type { Checked } from './validate.ts';
 import { newestChange, type PushingDevice, pushArgument } from './write.ts';
@@ -100,15 +100,16 @@ async function lockBatch(
     )
     select last_mutation_id, revoked, null::text as speaker_id, null::text as content_hash,
       null::bigint as updated_at, null::boolean as deleted, null::text as name,
-      null::jsonb as acoustic_features, null::integer as total_samples, null::bytea as embedding,
-      null::bytea as sample_sum
+      null::jsonb as acoustic_features, null::integer as total_samples, null::text as embedding_b64,
+      null::text as sample_sum_b64
     from locked
     union all
     select null, null, p.* from (
       select q.speaker_id, content_hash, updated_at, deleted,
         case when loaded then name end as name, case when loaded then acoustic_features end as acoustic_features,
-        total_samples, case when loaded then embedding end as embedding,
-        case when loaded then sample_sum end as sample_sum
+        total_samples,
+        case when loaded then translate(encode(embedding, 'base64'), chr(10), '') end as embedding_b64,
+        case when loaded then translate(encode(sample_sum, 'base64'), chr(10), '') end as sample_sum_b64
       from unnest((select array_agg(s order by s) from unnest(${speakers}::text[]) as s)) as k(speaker_id)
       cross join lateral (
         select *, speaker_id = any(${enrolling}) and not deleted as loaded from profiles
@@ -120,6 +121,9 @@ async function lockBatch(
     if (r.speaker_id === null) row = r;
     else server.set(r.speaker_id, serverContent(r, latestTrusted));
   }
+  // Decoded above, so the rows' base64 texts are not carried to the old generation by the finished
+  // query that the runtime keeps alive (see forgetStatement).
+  emptyResults([rows]);
   return { row, server };
 }
 
@@ -136,8 +140,11 @@ interface ProfileRow {
   name: string | null;
   acoustic_features: unknown;
   total_samples: number;
-  embedding: Uint8Array | null;
-  sample_sum: Uint8Array | null;
+  /** Base64 without line breaks, as the pull reads them: a bytea arrives as hex text, which
+   * postgres.js decodes with the runtime's hex decoder, 11 % of an enrolment push's CPU in workerd
+   * (docs/capacity.md, round 9). */
+  embedding_b64: string | null;
+  sample_sum_b64: string | null;
 }
 
 function serverContent(row: ProfileRow, latestTrusted: number): ServerContent {
@@ -147,13 +154,13 @@ function serverContent(row: ProfileRow, latestTrusted: number): ServerContent {
     updatedAt: updatedAt > latestTrusted ? 0 : updatedAt,
     deleted: row.deleted,
   };
-  if (row.embedding && row.name !== null) {
+  if (row.embedding_b64 !== null && row.name !== null) {
     content.profile = {
       name: row.name,
       acousticFeatures: row.acoustic_features,
       totalSamples: row.total_samples,
-      embedding: bytesToFloat32(row.embedding),
-      sampleSum: row.sample_sum ? bytesToFloat64(row.sample_sum) : null,
+      embedding: float32View(base64ToBytes(row.embedding_b64)),
+      sampleSum: row.sample_sum_b64 === null ? null : bytesToFloat64(base64ToBytes(row.sample_sum_b64)),
     };
   }
   return content;

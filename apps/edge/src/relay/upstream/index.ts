@@ -17,6 +17,7 @@ import { pipelinedTransaction, type Tx } from './pipelined.ts';
 export * from './breaker-store.ts';
 export { integerLiteral, textLiteral } from './one-message.ts';
 export { type Tx, TransactionAborted } from './pipelined.ts';
+export { emptyResults } from './release.ts';
 
 /** A failure streak older than this opens the breaker (under the 1 s every shard must meet). */
 export const FAILURE_STREAK_MS = 600;

@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import postgres from 'postgres';
 import { describe, expect, it } from 'vitest';
 import { scratchTable } from '../../../test/scratch-table.ts';
-import { integerLiteral, oneMessageTransaction, type ResultSet, textLiteral } from './one-message.ts';
+import { integerLiteral, oneMessageTransaction, textLiteral } from './one-message.ts';
+import type { ResultSet } from './release.ts';
 
 const scratch = scratchTable('one_message', { migrate: false });
 const ids = () => scratch.ids();

@@ -1,6 +1,7 @@
 // A whole transaction as one simple-protocol message: the statement timeout and one statement.
 import { VoicesyncError } from '@voicesync/core';
 import type postgres from 'postgres';
+import { emptyResults, forgetStatement, type ResultSet } from './release.ts';
 
 /**
  * Runs `statement` (SQL text without parameters: its values are literals in it) in a transaction
@@ -29,30 +30,10 @@ export async function oneMessageTransaction<R extends object>(
   const sets =
     answers.length > 0 && Array.isArray(answers[0]) ? (answers as ResultSet[]) : [answers as ResultSet];
   const rows = [...(sets.at(-1) ?? [])] as R[];
-  release(query, sets);
+  // The runtime keeps the finished query alive until a full collection (see forgetStatement).
+  emptyResults(sets);
+  forgetStatement(query);
   return rows;
-}
-
-/** A result postgres.js resolves a query with: its rows, and the statement they came from. */
-export type ResultSet = unknown[] & { statement?: unknown };
-
-/**
- * Empties a finished query and the results it resolved with, once their rows are copied out.
- * Something outside JavaScript keeps a postgres.js query reachable after it resolved, until V8's
- * next full collection. A heap snapshot, which collects fully first, finds no reference to it.
- * The likely holder: workerd resolves the query from the connection's read loop, which belongs
- * to the request that opened the connection. Every young collection before the full one copies,
- * then promotes, what the query holds: a push's 74 KB statement text (the query's text, and each
- * result's `statement`), a pull's page of rows. Emptied, they hold nothing of it. A 50-mutation push
- * promoted 65 KB to the old generation before, 11 KB after (docs/capacity.md, round 8).
- * The fields are postgres.js's own (not in its types) and unused once the query has resolved.
- */
-function release(query: object, sets: ResultSet[]): void {
-  for (const set of sets) {
-    set.length = 0;
-    set.statement = null;
-  }
-  Object.assign(query, { strings: undefined, string: undefined, signature: undefined, statement: null });
 }
 
 /**

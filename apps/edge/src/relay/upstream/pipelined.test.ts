@@ -102,4 +102,35 @@ describe('pipelinedTransaction', () => {
       await factory.destroy(own);
     }
   });
+  it('lets go of each settled statement’s text and arguments, not of the rows it answered (the runtime keeps finished queries alive)', async () => {
+    const text = 'x'.repeat(5_000);
+    const issued: Array<Promise<unknown> & Record<string, unknown>> = [];
+    const value = await pipelinedTransaction(scratch.client, 10_000, async (tx) => {
+      const read = tx<
+        { id: number; text: string }[]
+      >`select id, ${text}::text as text from generate_series(1, 2) as id order by id`;
+      const failed = tx`select ${text}::text, 1 / 0`;
+      issued.push(read as never, failed as never);
+      const rows = await read;
+      await failed.catch(() => null);
+      return rows;
+    }).catch((error: unknown) => error);
+    // The division by zero ended the transaction; the rows the work read before it are whole.
+    expect(value).toMatchObject({ code: '22012' });
+    const [read, failed] = issued;
+    expect((await read) as unknown).toEqual([
+      { id: 1, text },
+      { id: 2, text },
+    ]);
+    for (const query of [read, failed]) {
+      expect(query).toBeDefined();
+      expect([query?.strings, query?.string, query?.args, query?.parameters, query?.statement]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+        undefined,
+        null,
+      ]);
+    }
+  });
 });

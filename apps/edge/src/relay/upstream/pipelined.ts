@@ -2,6 +2,7 @@
 import type postgres from 'postgres';
 import { CONNECTION_CLOSES } from '../pool/postgres.ts';
 import { isConnectionError } from './errors.ts';
+import { forgetStatement } from './release.ts';
 
 /** The statements of one transaction; `commitWith` ends it early, pipelined behind its last statement. */
 export type Tx = postgres.Sql & {
@@ -49,10 +50,17 @@ export async function pipelinedTransaction<T>(
   const closedBefore = closes();
   let failure: unknown = null;
   let committed: Promise<unknown> | null = null;
+  // Every statement of the transaction passes here. Once settled, the query lets go of its text
+  // and arguments (the runtime keeps it alive until a full collection, see forgetStatement); its
+  // rows stay, as the work may hand them on.
   const watch = <Q extends Promise<unknown>>(query: Q): Q => {
-    query.then(undefined, (error: unknown) => {
-      failure ??= error;
-    });
+    query.then(
+      () => forgetStatement(query),
+      (error: unknown) => {
+        failure ??= error;
+        forgetStatement(query);
+      },
+    );
     return query;
   };
   const tx = new Proxy(reserved, {
