@@ -56,7 +56,8 @@ export function sumNorm(sum: SampleSum): number {
 
 /** Little-endian float64 bytes of a sum (a copy). */
 export function float64ToBytes(sum: ArrayLike<number>): Uint8Array {
-  const floats = Float64Array.from(sum);
+  // slice() is a memcpy; Float64Array.from walks an iterator (as in float32ToBytes).
+  const floats = sum instanceof Float64Array ? sum.slice() : Float64Array.from(sum);
   if (littleEndianHost) return new Uint8Array(floats.buffer);
   const out = new Uint8Array(floats.length * 8);
   const view = new DataView(out.buffer);
@@ -69,6 +70,10 @@ export function bytesToFloat64(bytes: Uint8Array): SampleSum {
   if (bytes.byteLength % 8 !== 0)
     throw new RangeError(`float64 bytes must be a multiple of 8, got ${bytes.byteLength}`);
   const out = new Float64Array(bytes.byteLength / 8);
+  if (littleEndianHost) {
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (let i = 0; i < out.length; i++) out[i] = view.getFloat64(i * 8, true);
   return out;

@@ -1,5 +1,5 @@
 // The push transaction: lock the device, refuse gaps, fold the batch, write it with one call.
-import { base64ToBytes, bytesToFloat64, float32View, VoicesyncError } from '@voicesync/core';
+import { base64ToBytes, bytesToFloat64, float32View, sumOfCentroid, VoicesyncError } from '@voicesync/core';
 import { MUTATION_GAP } from '@voicesync/schema';
 import type postgres from 'postgres';
 import { emptyResults, type Tx } from '../upstream/index.ts';
@@ -108,7 +108,8 @@ async function lockBatch(
       select q.speaker_id, content_hash, updated_at, deleted,
         case when loaded then name end as name, case when loaded then acoustic_features end as acoustic_features,
         total_samples,
-        case when loaded then translate(encode(embedding, 'base64'), chr(10), '') end as embedding_b64,
+        case when loaded and sample_sum is null
+          then translate(encode(embedding, 'base64'), chr(10), '') end as embedding_b64,
         case when loaded then translate(encode(sample_sum, 'base64'), chr(10), '') end as sample_sum_b64
       from unnest((select array_agg(s order by s) from unnest(${speakers}::text[]) as s)) as k(speaker_id)
       cross join lateral (
@@ -140,9 +141,12 @@ interface ProfileRow {
   name: string | null;
   acoustic_features: unknown;
   total_samples: number;
-  /** Base64 without line breaks, as the pull reads them: a bytea arrives as hex text, which
+  /**
+   * Base64 without line breaks, as the pull reads them: a bytea arrives as hex text, which
    * postgres.js decodes with the runtime's hex decoder, 11 % of an enrolment push's CPU in workerd
-   * (docs/capacity.md, round 9). */
+   * (docs/capacity.md, round 9). The embedding only where no sum is stored: the merge adds to the
+   * sum, and stands in the centroid for it only when there is none.
+   */
   embedding_b64: string | null;
   sample_sum_b64: string | null;
 }
@@ -154,13 +158,20 @@ function serverContent(row: ProfileRow, latestTrusted: number): ServerContent {
     updatedAt: updatedAt > latestTrusted ? 0 : updatedAt,
     deleted: row.deleted,
   };
-  if (row.embedding_b64 !== null && row.name !== null) {
+  // Loaded (name set) for an enrolled speaker that is not deleted: its sum, or its centroid's.
+  if (row.name === null) return content;
+  const sampleSum =
+    row.sample_sum_b64 !== null
+      ? bytesToFloat64(base64ToBytes(row.sample_sum_b64))
+      : row.embedding_b64 !== null
+        ? sumOfCentroid(float32View(base64ToBytes(row.embedding_b64)), row.total_samples)
+        : null;
+  if (sampleSum) {
     content.profile = {
       name: row.name,
       acousticFeatures: row.acoustic_features,
       totalSamples: row.total_samples,
-      embedding: float32View(base64ToBytes(row.embedding_b64)),
-      sampleSum: row.sample_sum_b64 === null ? null : bytesToFloat64(base64ToBytes(row.sample_sum_b64)),
+      sampleSum,
     };
   }
   return content;

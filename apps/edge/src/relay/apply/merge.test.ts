@@ -1,4 +1,4 @@
-import { centroidOfSum, sumOfSamples } from '@voicesync/core';
+import { sumOfSamples } from '@voicesync/core';
 import { describe, expect, it } from 'vitest';
 import { planBatch, type ServerContent } from './plan.ts';
 import type { Checked } from './validate.ts';
@@ -46,7 +46,6 @@ function live(samples: number[][], updatedAt = 50): ServerContent {
       name: 'Server name',
       acousticFeatures: { pitch: 1 },
       totalSamples: samples.length,
-      embedding: centroidOfSum(sumOfSamples(samples, DIM))!,
       sampleSum: sumOfSamples(samples, DIM),
     },
   };

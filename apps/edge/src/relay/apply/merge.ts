@@ -6,7 +6,6 @@ import {
   float32ToBytes,
   float64ToBytes,
   profileContentHash,
-  sumOfCentroid,
 } from '@voicesync/core';
 import { MAX_INT32 } from '@voicesync/schema';
 import type { BatchPlan, ServerContent } from './plan.ts';
@@ -50,9 +49,7 @@ export async function planEnrolment(
   const base = live ?? { name: delta.name, acousticFeatures: delta.acousticFeatures, totalSamples: 0 };
   const totalSamples = base.totalSamples + delta.samples;
   if (totalSamples > MAX_INT32) return void reject(`totalSamples would exceed ${MAX_INT32}`);
-  const sum = live
-    ? addSums(live.sampleSum ?? sumOfCentroid(live.embedding, live.totalSamples), delta.sampleSum)
-    : delta.sampleSum.slice();
+  const sum = live ? addSums(live.sampleSum, delta.sampleSum) : delta.sampleSum.slice();
   const embedding = centroidOfSum(sum);
   if (!embedding) return void reject('the samples cancel out: the centroid would be all zeros');
   const contentHash = await profileContentHash({
@@ -79,7 +76,7 @@ export async function planEnrolment(
     contentHash,
     updatedAt,
     deleted: false,
-    profile: { ...base, totalSamples, embedding, sampleSum: sum },
+    profile: { ...base, totalSamples, sampleSum: sum },
   });
   const applied = (plan.writes.get(speakerId)?.applied ?? 0) + 1;
   plan.writes.set(speakerId, { content, applied });

@@ -1,5 +1,5 @@
 // Decides, in memory, what a batch does: duplicates, rejections, conflicts and the rows to write.
-import { base64ToBytes, bytesToFloat64, float32View } from '@voicesync/core';
+import { base64ToBytes, bytesToFloat64, float32View, sumOfCentroid } from '@voicesync/core';
 import type { MutationResult } from '@voicesync/schema';
 import { planEnrolment } from './merge.ts';
 import { incomingWins } from './rule.ts';
@@ -21,9 +21,11 @@ export interface ServerProfile {
   name: string;
   acousticFeatures: unknown;
   totalSamples: number;
-  embedding: Float32Array;
-  /** Null: written whole, the sum is the unit embedding times totalSamples. */
-  sampleSum: Float64Array | null;
+  /**
+   * The float64 sum of the unit samples behind the embedding. A profile written whole has none
+   * stored: its unit embedding times totalSamples stands in (`sumOfCentroid`).
+   */
+  sampleSum: Float64Array;
 }
 
 export interface ConflictRecord {
@@ -141,8 +143,9 @@ export function serverContentOf(content: IncomingContent, withProfile = true): S
       name: profile.name,
       acousticFeatures: profile.acousticFeatures,
       totalSamples: profile.totalSamples,
-      embedding: float32View(base64ToBytes(profile.embeddingB64)),
-      sampleSum: content.sampleSumB64 ? bytesToFloat64(base64ToBytes(content.sampleSumB64)) : null,
+      sampleSum: content.sampleSumB64
+        ? bytesToFloat64(base64ToBytes(content.sampleSumB64))
+        : sumOfCentroid(float32View(base64ToBytes(profile.embeddingB64)), profile.totalSamples),
     },
   };
 }
