@@ -162,7 +162,12 @@ describe('base64 and hex in workerd (native codec) and in Node (JavaScript codec
       acousticFeatures: { pitch: 1.5, mfcc: [0.25, -3] },
       totalSamples: 3,
     });
-    const valid = [profile([0.5, -0.25, 1, 0]), profile([3.4e38, -3.4e38, 1e-45, -0], 'x'.repeat(5000))];
+    const valid = [
+      profile([0.5, -0.25, 1, 0]),
+      profile([3.4e38, -3.4e38, 1e-45, -0], 'x'.repeat(5000)),
+      // All ASCII: the canonical head and tail are copied byte by byte, without encodeInto.
+      { ...profile([0.5, -0.25, 1, 0], 'Ada'), speakerId: 'spk-1', acousticFeatures: null },
+    ];
     const refused = [
       profile([0.5, Number.NaN, 1, 0]),
       profile([Number.POSITIVE_INFINITY, 0, 0, 0]),

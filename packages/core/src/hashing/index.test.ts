@@ -43,6 +43,12 @@ describe('content hash', () => {
     // Longer texts than the scratch first holds grow it.
     const long = { ...upload, name: 'é'.repeat(10_000) };
     expect(await uploadedContentHash(long, 4)).toBe(await profileContentHash({ ...base, name: long.name }));
+    // ASCII first, then a surrogate pair and other non-ASCII text.
+    for (const name of ['Ada 😀 é', 'Zoë', '😀']) {
+      expect(await uploadedContentHash({ ...upload, name }, 4)).toBe(
+        await profileContentHash({ ...base, name }),
+      );
+    }
     expect(uploadedContentHash(upload, 3)).toBeNull();
     const nan = bytesToBase64(float32ToBytes([0.5, Number.NaN, 1, 0]));
     expect(uploadedContentHash({ ...upload, embeddingB64: nan }, 4)).toBeNull();

@@ -92,13 +92,35 @@ export function uploadedContentHash(content: UploadedContent, dim: number): Prom
   // UTF-8 takes at most 3 bytes per UTF-16 unit.
   const room = 3 * (head.length + tail.length) + 4 + dim * 4;
   if (scratch.length < room) scratch = new Uint8Array(2 ** Math.ceil(Math.log2(room)));
-  let at = encoder.encodeInto(head, scratch).written;
-  new DataView(scratch.buffer).setUint32(at, dim, true);
+  let at = utf8Into(head, scratch, 0);
+  // The dimension as u32 little-endian.
+  scratch[at] = dim & 0xff;
+  scratch[at + 1] = (dim >>> 8) & 0xff;
+  scratch[at + 2] = (dim >>> 16) & 0xff;
+  scratch[at + 3] = dim >>> 24;
   const embedding = scratch.subarray(at + 4, at + 4 + dim * 4);
   if (!base64IntoBytes(content.embeddingB64, embedding) || !finiteFloat32Bytes(embedding)) return null;
   at += 4 + embedding.length;
-  at += encoder.encodeInto(tail, scratch.subarray(at)).written;
+  at = utf8Into(tail, scratch, at);
   return sha256Hex(scratch.subarray(0, at));
+}
+
+/**
+ * Writes `text` as UTF-8 into `target` from `at` (room for 3 bytes per unit is the caller's) and
+ * answers where it ends. The canonical head and tail are short and mostly ASCII: copied byte by
+ * byte they cost less than `encodeInto`'s call into the runtime and the result object it builds
+ * (a visible share of a 50-mutation push in workerd, docs/capacity.md round 9); any other text
+ * goes to `encodeInto`.
+ */
+function utf8Into(text: string, target: Uint8Array, at: number): number {
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const unit = text.charCodeAt(i);
+    // From the first unit that is not ASCII (a surrogate pair's first half included) on, the rest.
+    if (unit >= 0x80) return at + i + encoder.encodeInto(text.slice(i), target.subarray(at + i)).written;
+    target[at + i] = unit;
+  }
+  return at + length;
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {

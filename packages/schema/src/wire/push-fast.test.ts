@@ -9,6 +9,10 @@ const wrong = fc.oneof(
   fc.boolean(),
   fc.constantFrom(0, -1, 1.5, 5, 2_147_483_648, 2 ** 53, -0, 1e21),
   fc.constantFrom('', 'x', 'a\u0000b', '\ud800', 'A'.repeat(201), 'é', '0'.repeat(64), 'G'.repeat(64)),
+  // Hashes that miss by one: a neighbour of 0-9 or a-f, upper case, one character short or long.
+  fc
+    .tuple(fc.constantFrom('/', ':', '`', 'g', 'A', 'F', 'é', ''), fc.nat({ max: 63 }), fc.boolean())
+    .map(([c, at, long]) => `${'a'.repeat(at)}${c}${'0'.repeat(63 - at)}${long ? 'f' : ''}`),
   fc.constant([]),
   fc.constant({}),
 );
@@ -114,5 +118,28 @@ describe('fastPushRequest accepts exactly what pushRequestSchema accepts', () =>
       ],
     };
     expect(fastPushRequest(input)?.mutations[0]?.profile?.acousticFeatures).toBe(acousticFeatures);
+  });
+  it('asks zod for every hash that is not 64 lowercase hex digits, as zod refuses them', () => {
+    const valid = {
+      mutationId: 1,
+      speakerId: 'ada',
+      op: 'delete',
+      baseHash: 'f'.repeat(64),
+      contentHash: '0'.repeat(64),
+      updatedAt: 1,
+      priority: 2,
+    };
+    expect(fastPushRequest({ mutations: [valid] })).toBeDefined();
+    const misses = ['0'.repeat(63), 'a'.repeat(65)];
+    // The neighbours of 0-9 and a-f in ASCII, upper case and a letter past f, first, inside and last.
+    for (const c of ['/', ':', '`', 'g', 'A', 'F', 'é'])
+      for (const at of [0, 31, 63]) misses.push(`${'a'.repeat(at)}${c}${'0'.repeat(63 - at)}`);
+    for (const miss of misses) {
+      for (const field of ['baseHash', 'contentHash']) {
+        const input = { mutations: [{ ...valid, [field]: miss }] };
+        expect(pushRequestSchema.safeParse(input).success).toBe(false);
+        expect(fastPushRequest(input)).toBeUndefined();
+      }
+    }
   });
 });

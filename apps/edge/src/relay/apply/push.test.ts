@@ -10,7 +10,7 @@ import { Upstream } from '../upstream/index.ts';
 import { applyBatch } from './locked.ts';
 import { assumedState, planAssumed, writePlanned } from './push.ts';
 import type { Checked } from './validate.ts';
-import { jsonbLiteral, type PushingDevice, withDevice } from './write.ts';
+import { type PushingDevice, pushLiteral } from './write.ts';
 
 let cluster: PostgresHandle;
 let sql: postgres.Sql;
@@ -168,13 +168,18 @@ describe('the assumption behind the one-message path', () => {
   });
 
   it('names the authenticated device whatever the argument text says', () => {
-    const text = withDevice('{"deviceId":"other","last":1}', { deviceId: 'd"1', tenantId: 't1' });
-    expect(JSON.parse(text)).toEqual({ deviceId: 'd"1', last: 1, tenantId: 't1' });
+    const literal = pushLiteral('{"deviceId":"other","last":1}', { deviceId: 'd"1', tenantId: 't1' });
+    expect(JSON.parse(literal.slice(2, -9))).toEqual({ deviceId: 'd"1', last: 1, tenantId: 't1' });
   });
 
-  it('writes no dollar sign into the literal, whatever the content', () => {
-    const literal = jsonbLiteral(JSON.stringify({ name: '$$x$tag$' }));
-    expect(literal.slice(2, -9)).not.toContain('$');
-    expect(JSON.parse(literal.slice(2, -9))).toEqual({ name: '$$x$tag$' });
+  it('writes no dollar sign into the literal, whatever the content or the ids', () => {
+    const device = { deviceId: 'd$1', tenantId: '$$t$' };
+    for (const argument of [JSON.stringify({ name: '$$x$tag$' }), JSON.stringify({ name: 'no dollar' })]) {
+      const literal = pushLiteral(argument, device);
+      expect(literal.slice(0, 2)).toBe('$$');
+      expect(literal.slice(-9)).toBe('$$::jsonb');
+      expect(literal.slice(2, -9)).not.toContain('$');
+      expect(JSON.parse(literal.slice(2, -9))).toEqual({ ...JSON.parse(argument), ...device });
+    }
   });
 });

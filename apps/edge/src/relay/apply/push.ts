@@ -4,12 +4,11 @@ import type { Upstream } from '../upstream/index.ts';
 import { type BatchPlan, planBatch, type ServerContent } from './plan.ts';
 import type { Checked } from './validate.ts';
 import {
-  jsonbLiteral,
   newestChange,
   type PushingDevice,
   pushArgument,
+  pushLiteral,
   type WriteAssumption,
-  withDevice,
 } from './write.ts';
 
 /**
@@ -70,9 +69,8 @@ export async function writePlanned(
   device: PushingDevice,
   argument: string,
 ): Promise<{ applied: boolean; newestChange: number | null }> {
-  const literal = jsonbLiteral(withDevice(argument, device));
   const [written] = await upstream.oneMessage<{ applied: boolean; newest: string | null }>(
-    `select applied, newest from voicesync_push(${literal})`,
+    `select applied, newest from voicesync_push(${pushLiteral(argument, device)})`,
   );
   return { applied: written?.applied === true, newestChange: newestChange(written?.newest) };
 }

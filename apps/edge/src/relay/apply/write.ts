@@ -19,7 +19,7 @@ export interface WriteAssumption {
 
 /**
  * The argument of `voicesync_push` but the device: the assumption and everything the plan writes.
- * The Relay adds the device it authenticated (`withDevice`).
+ * The Relay adds the device it authenticated (`pushLiteral`).
  */
 export function pushArgument(plan: BatchPlan, assumed: WriteAssumption): object {
   const writes = [...plan.writes.values()].map(({ content, applied }) => ({
@@ -62,24 +62,24 @@ export function pushArgument(plan: BatchPlan, assumed: WriteAssumption): object 
 }
 
 /**
- * The argument's JSON text with the authenticated device's ids added last: jsonb keeps the last of
- * duplicate keys, so they are the device's whatever the text holds.
+ * The argument's JSON text with the authenticated device's ids added last, as a jsonb literal for
+ * a simple-protocol statement. jsonb keeps the last of duplicate keys, so they are the device's
+ * whatever the text holds. `$` is written as the JSON escape `\u0024` (jsonb reads it back as `$`),
+ * so no `$` is left in the text and nothing in it can close the dollar quotes: no content can end
+ * the literal early. Each piece is escaped before the pieces are joined: the argument (flat, as
+ * the RPC delivered it) is searched without a copy, and only the statement text postgres.js
+ * writes is flattened, once.
  */
-export function withDevice(argument: string, device: PushingDevice): string {
+export function pushLiteral(argument: string, device: PushingDevice): string {
   if (!argument.startsWith('{"') || !argument.endsWith('}')) {
     throw new VoicesyncError('internal', 'a push argument must be a JSON object');
   }
   const ids = `"deviceId":${JSON.stringify(device.deviceId)},"tenantId":${JSON.stringify(device.tenantId)}`;
-  return `${argument.slice(0, -1)},${ids}}`;
+  return `$$${withoutDollars(argument).slice(0, -1)},${withoutDollars(ids)}}$$::jsonb`;
 }
 
-/**
- * JSON text as a jsonb literal for a simple-protocol statement. `$` is written as the JSON escape
- * `\u0024` (jsonb reads it back as `$`), so no `$` is left in the text and nothing in it can close
- * the dollar quotes: no content can end the literal early.
- */
-export function jsonbLiteral(json: string): string {
-  return `$$${json.replaceAll('$', '\\u0024')}$$::jsonb`;
+function withoutDollars(json: string): string {
+  return json.includes('$') ? json.replaceAll('$', '\\u0024') : json;
 }
 
 /** `newest` as PostgreSQL returns it (int8 arrives as text): null when the batch logged no change. */
