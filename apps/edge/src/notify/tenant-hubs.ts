@@ -97,16 +97,27 @@ export type Announced = 'sent' | 'skipped';
  * Announces a committed push to the tenant's other devices, unless the hub said that nobody but
  * the pusher listens (`TenantHubs.skips`): a device that joins is told to every shard before its
  * socket opens (`TenantHub.fetch`), so it hears of every push committed after its catch-up pull.
- * Meant for `ctx.waitUntil`: it never rejects, because a lost notification only delays devices
- * until their next timed pull.
+ * A skip is answered at once, with no promise for the runtime to hold the request open for (most
+ * households have one listening device, so most pushes skip); otherwise the call to the hub, meant
+ * for `ctx.waitUntil`. It never rejects: a lost notification only delays devices until their next
+ * timed pull.
  */
-export async function announceChange(
+export function announceChange(
   hubs: TenantHubs,
   tenantId: string,
   cursor: number,
   exceptDeviceId: string | null,
-): Promise<Announced> {
+): 'skipped' | Promise<'sent'> {
   if (exceptDeviceId !== null && hubs.skips(tenantId, exceptDeviceId)) return 'skipped';
+  return sendChange(hubs, tenantId, cursor, exceptDeviceId);
+}
+
+async function sendChange(
+  hubs: TenantHubs,
+  tenantId: string,
+  cursor: number,
+  exceptDeviceId: string | null,
+): Promise<'sent'> {
   const mark = hubs.mark();
   try {
     const { sent, failed } = await hubs.get(tenantId).changed(cursor, exceptDeviceId);

@@ -285,11 +285,9 @@ export class Relay extends DurableObject<Env> {
    * pusher is left out unless the server won a conflict: the re-announced content is news to it.
    */
   private announce(device: PushingDevice, cursor: number, serverWon: boolean): void {
-    this.ctx.waitUntil(
-      announceChange(this.hubs, device.tenantId, cursor, serverWon ? null : device.deviceId).then((outcome) =>
-        this.counters.announced(outcome),
-      ),
-    );
+    const announced = announceChange(this.hubs, device.tenantId, cursor, serverWon ? null : device.deviceId);
+    if (announced === 'skipped') this.counters.announced(announced);
+    else this.ctx.waitUntil(announced.then((outcome) => this.counters.announced(outcome)));
   }
 
   /** Every shard (this one ignores it, being open already); best effort, each shard also trips alone. */

@@ -171,6 +171,46 @@ describe('Pool', () => {
     expect(pool.snapshot().active).toBe(0);
   });
 
+  it('times out each piece of work at its own deadline, and never work that ended in time', async () => {
+    const { pool, created } = setup({ max: 3, workTimeoutMs: 100 });
+    const settled: string[] = [];
+    const stuck = (name: string) =>
+      pool
+        .run(() => new Promise<never>(() => {}), neverBroken)
+        .catch((error: { code?: string }) => {
+          settled.push(`${name} ${error.code}`);
+        });
+    const first = stuck('first');
+    await vi.advanceTimersByTimeAsync(30);
+    const second = stuck('second');
+    // Ends in time: its client stays, though the watch outlives it.
+    let finish: (value: number) => void = () => {};
+    const quick = pool.run(() => new Promise<number>((resolve) => (finish = resolve)), neverBroken);
+    await vi.advanceTimersByTimeAsync(20);
+    finish(7);
+    expect(await quick).toBe(7);
+    await vi.advanceTimersByTimeAsync(49);
+    expect(settled).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    await first;
+    // At 100 ms only the first is due; the second, 30 ms younger, is not expired early.
+    expect(settled).toEqual(['first upstream_error']);
+    await vi.advanceTimersByTimeAsync(29);
+    expect(settled).toEqual(['first upstream_error']);
+    await vi.advanceTimersByTimeAsync(1);
+    await second;
+    expect(settled).toEqual(['first upstream_error', 'second upstream_error']);
+    expect(created.map((client) => client.destroyed)).toEqual([true, true, false]);
+    // Nothing is in flight any more; new work is watched again from its own start.
+    await vi.advanceTimersByTimeAsync(500);
+    const late = stuck('late');
+    await vi.advanceTimersByTimeAsync(99);
+    expect(settled).toHaveLength(2);
+    await vi.advanceTimersByTimeAsync(1);
+    await late;
+    expect(settled.at(-1)).toBe('late upstream_error');
+  });
+
   it('counts opened connections and ignores events of retired clients', async () => {
     const { pool, created } = setup({ max: 1 });
     await pool.run(async () => 1, neverBroken);

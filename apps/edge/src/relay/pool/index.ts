@@ -30,6 +30,9 @@ export class Pool<C> {
   private readonly acquireLatency = new Latency();
   private readonly queryLatency = new Latency();
   private readonly counts = { opened: 0, recycled: 0, errors: 0, timeouts: 0, queries: 0 };
+  /** Work in flight, each with the time (`Date.now()`) it must end by; one timer watches them all. */
+  private readonly deadlines = new Set<{ at: number; expire: () => void }>();
+  private watchdog: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly factory: ClientFactory<C>,
@@ -77,18 +80,22 @@ export class Pool<C> {
     const slot = this.slots[lease.slot]!;
     const generation = slot.generation;
     const startedAt = this.clock.now();
-    let expire: (error: VoicesyncError) => void = () => {};
-    const timedOut = new Promise<never>((_, reject) => {
-      expire = reject;
+    let reject: (error: VoicesyncError) => void = () => {};
+    const timedOut = new Promise<never>((_, fail) => {
+      reject = fail;
     });
-    const timer = setTimeout(() => {
-      this.retire(slot);
-      expire(
-        new VoicesyncError('upstream_error', `upstream work exceeded ${this.options.workTimeoutMs} ms`, {
-          details: { retryAfterMs: 1000 },
-        }),
-      );
-    }, this.options.workTimeoutMs);
+    const deadline = {
+      at: Date.now() + this.options.workTimeoutMs,
+      expire: () => {
+        this.retire(slot);
+        reject(
+          new VoicesyncError('upstream_error', `upstream work exceeded ${this.options.workTimeoutMs} ms`, {
+            details: { retryAfterMs: 1000 },
+          }),
+        );
+      },
+    };
+    this.watch(deadline);
     let broken = false;
     try {
       const value = await Promise.race([work(lease.client), timedOut]);
@@ -102,10 +109,41 @@ export class Pool<C> {
       broken = isBroken(error);
       throw error;
     } finally {
-      clearTimeout(timer);
+      this.deadlines.delete(deadline);
       this.queryLatency.observe(this.clock.now() - startedAt);
       lease.release(broken);
     }
+  }
+
+  /**
+   * Watches `deadline` until its work ends. One timer for all work in flight, set for the earliest
+   * deadline, instead of a timer set and cleared per call: under steady traffic it fires once per
+   * work timeout, finds the work it was set for long done, and is set again for the oldest work
+   * then in flight (every deadline is the same span after its start, so a later one never comes
+   * due first). It stops when no work is left. A timer and its clearing per call were ~2 % of a
+   * one-mutation push's CPU in workerd (docs/capacity.md, round 9).
+   */
+  private watch(deadline: { at: number; expire: () => void }): void {
+    this.deadlines.add(deadline);
+    if (this.watchdog === undefined) this.armWatchdog(deadline.at);
+  }
+
+  private armWatchdog(at: number): void {
+    this.watchdog = setTimeout(() => this.sweep(), Math.max(0, at - Date.now()));
+  }
+
+  /** Expires the work past its deadline, then watches the rest. */
+  private sweep(): void {
+    this.watchdog = undefined;
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    for (const deadline of [...this.deadlines]) {
+      if (deadline.at <= now) {
+        this.deadlines.delete(deadline);
+        deadline.expire();
+      } else next = Math.min(next, deadline.at);
+    }
+    if (next !== Number.POSITIVE_INFINITY) this.armWatchdog(next);
   }
 
   /** Moving average of busy/max over the last 100 acquisitions (0..1). */
